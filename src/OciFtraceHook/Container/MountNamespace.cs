@@ -1,0 +1,40 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.Win32.SafeHandles;
+using static Interop.OpenFlags;
+
+namespace OciFtraceHook.Container;
+
+/// <summary>Runs work inside another process's mount namespace. setns(CLONE_NEWNS) is refused
+/// (EINVAL) for a thread that shares its fs_struct with others, so the work runs on a dedicated
+/// thread that first unshares CLONE_FS; the namespace dies with that thread, and the rest of the
+/// process never leaves the host's.</summary>
+internal static class MountNamespace
+{
+    public static void Run(int pid, Action work)
+    {
+        var nsPath = $"/proc/{pid}/ns/mnt";
+        using var ns = new SafeFileHandle(
+            (IntPtr)Interop.Check(Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, nsPath, O_RDONLY | O_CLOEXEC, 0), "open", nsPath),
+            ownsHandle: true);
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Interop.Check(Interop.Libc.Unshare(Interop.Libc.CLONE_FS), "unshare(CLONE_FS)");
+                Interop.Check(Interop.Libc.SetNs(ns, Interop.Libc.CLONE_NEWNS), "setns(CLONE_NEWNS)", nsPath);
+                work();
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        }, maxStackSize: 256 * 1024)
+        {
+            Name = "container-mntns",
+        };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+    }
+}

@@ -1,0 +1,119 @@
+using Microsoft.Win32.SafeHandles;
+using static Interop.OpenFlags;
+
+namespace OciFtraceHook.Container;
+
+/// <summary>Opens paths inside a container's root without ever leaving it: the rootfs belongs
+/// to the container's owner, so any component may be a symlink aimed at the host.
+/// openat2(RESOLVE_IN_ROOT) resolves symlinks and ".." as if the rootfs were "/"; where the kernel
+/// has no openat2 (before 5.6, some emulators) a walk on O_PATH|O_NOFOLLOW handles refuses every
+/// symlink instead.</summary>
+internal static class RootfsPath
+{
+    /// <summary>Set by tests to force the walk on a kernel that has openat2.</summary>
+    internal static bool ForceWalk { get; set; }
+
+    public static SafeFileHandle OpenRoot(string rootfs) =>
+        Wrap(Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open rootfs", rootfs);
+
+    /// <summary>Opens <paramref name="path"/> (absolute inside the container) as an O_PATH handle.</summary>
+    public static SafeFileHandle Open(SafeFileHandle root, string path, bool directory)
+    {
+        var relative = path.TrimStart('/');
+        if (relative.Length == 0) return Reopen(root);
+        var flags = O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0);
+        if (!ForceWalk)
+        {
+            var fd = OpenAt2(root, relative, flags, Interop.Libc.RESOLVE_IN_ROOT | Interop.Libc.RESOLVE_NO_MAGICLINKS, out var errno);
+            if (fd >= 0) return new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            if (errno != Interop.ENOSYS) throw new SyscallException("openat2 in rootfs", path, errno);
+        }
+        return Walk(root, relative, flags, path);
+    }
+
+    /// <summary>Creates the missing directories of <paramref name="path"/> inside the root,
+    /// each resolved the same safe way, and opens the last one.</summary>
+    public static SafeFileHandle OpenOrCreateDirectory(SafeFileHandle root, string path)
+    {
+        var parts = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var current = "";
+        SafeFileHandle? handle = null;
+        foreach (var part in parts)
+        {
+            var parent = current.Length == 0 ? "/" : current;
+            current += "/" + part;
+            handle?.Dispose();
+            try
+            {
+                handle = Open(root, current, directory: true);
+            }
+            catch (SyscallException e) when (e.Errno == Interop.ENOENT)
+            {
+                using var parentHandle = Open(root, parent, directory: true);
+                var rc = Interop.Libc.MkdirAt(parentHandle, part, 0x1ED /* 0755 */);
+                if (rc < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Interop.EEXIST)
+                    throw Interop.Error("mkdir in rootfs", current);
+                handle = Open(root, current, directory: true);
+            }
+        }
+        return handle ?? Reopen(root);
+    }
+
+    private static SafeFileHandle Walk(SafeFileHandle root, string relative, int flags, string path)
+    {
+        var parts = relative.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var current = Reopen(root);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var part = parts[i];
+            if (part is "." or "..")
+            {
+                current.Dispose();
+                throw new SyscallException("walk in rootfs (no '.' or '..' allowed)", path, Interop.EXDEV);
+            }
+            var last = i == parts.Length - 1;
+            var fd = Interop.Libc.OpenAt(current, part, (last ? flags : O_PATH | O_DIRECTORY | O_CLOEXEC) | O_NOFOLLOW, 0);
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            current.Dispose();
+            if (fd < 0) throw new SyscallException("walk in rootfs", path, errno);
+            current = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            // O_PATH|O_NOFOLLOW opens a symlink itself instead of failing: refuse it here.
+            if (IsSymlink(current))
+            {
+                current.Dispose();
+                throw new SyscallException("walk in rootfs (symlink refused)", path, Interop.ELOOP);
+            }
+        }
+        return current;
+    }
+
+    private static bool IsSymlink(SafeFileHandle handle)
+    {
+        Interop.Check(Interop.Libc.Statx(handle, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, out var st), "statx");
+        return (st.Mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFLNK;
+    }
+
+    private static SafeFileHandle Reopen(SafeFileHandle handle) =>
+        Wrap(Interop.Libc.OpenAt(handle, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "reopen", ".");
+
+    private static unsafe int OpenAt2(SafeFileHandle root, string relative, int flags, ulong resolve, out int errno)
+    {
+        var how = new Interop.Libc.OpenHow { Flags = (ulong)flags, Resolve = resolve };
+        var added = false;
+        try
+        {
+            root.DangerousAddRef(ref added);
+            var rc = Interop.Libc.SyscallOpenAt2(Interop.Libc.SYS_openat2, (int)root.DangerousGetHandle(), relative, &how,
+                (nuint)sizeof(Interop.Libc.OpenHow));
+            errno = rc < 0 ? System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : 0;
+            return (int)rc;
+        }
+        finally
+        {
+            if (added) root.DangerousRelease();
+        }
+    }
+
+    private static SafeFileHandle Wrap(int fd, string operation, string path) =>
+        new((IntPtr)Interop.Check(fd, operation, path), ownsHandle: true);
+}

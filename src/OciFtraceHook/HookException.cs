@@ -1,0 +1,4 @@
+namespace OciFtraceHook;
+
+/// <summary>A failure the user can act on; its message is printed as the hook's one error line.</summary>
+internal class HookException(string message, Exception? inner = null) : Exception(message, inner);

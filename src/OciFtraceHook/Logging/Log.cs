@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace OciFtraceHook.Logging;
+
+/// <summary>Every line the hook logs, source-generated (no boxing, no reflection).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "prestart: container {ContainerId} init pid {Pid} ({Command}), instance {Instance}")]
+    public static partial void PrestartBegin(ILogger logger, string containerId, int pid, string command, string instance);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "mounted tracefs at {Path}")]
+    public static partial void MountedTraceFs(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "instance {Instance}: {Events} events, buffer {BufferKb} KiB per CPU, {Start}")]
+    public static partial void Configured(ILogger logger, string instance, string events, int bufferKb, string start);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "trace files owned by {Uid}:{Gid}, shown at {MountPath} in the container")]
+    public static partial void Mounted(ILogger logger, uint uid, uint gid, string mountPath);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "container {ContainerId}: tracing is disabled by annotation")]
+    public static partial void Disabled(ILogger logger, string containerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "poststop: container {ContainerId} has no instance {Instance}; nothing to save")]
+    public static partial void NoInstance(ILogger logger, string containerId, string instance);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "saved the trace of {ContainerId} to {Path}")]
+    public static partial void Saved(ILogger logger, string containerId, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "removed instance {Instance}")]
+    public static partial void Removed(ILogger logger, string instance);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "while undoing '{Step}': {Reason}")]
+    public static partial void UndoFailed(ILogger logger, string step, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Stage} failed for container {ContainerId}: {Reason}")]
+    public static partial void StageFailed(ILogger logger, string stage, string containerId, string reason, Exception exception);
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace OciFtraceHook.Oci;
+
+/// <summary>What a container asks of the hook, from its annotations (all under one
+/// reverse-DNS prefix). The values come from the container's owner: each is checked, and a bad
+/// one is an error, never a silent default.</summary>
+internal sealed record HookSettings
+{
+    public const string Prefix = "org.ociftracehook.";
+    public const string EnabledKey = Prefix + "enabled";
+    public const string SyscallsKey = Prefix + "syscalls";
+    public const string BufferSizeKey = Prefix + "buffer-size-kb";
+    public const string OverwriteKey = Prefix + "overwrite";
+    public const string IncludeRuntimeSetupKey = Prefix + "include-runtime-setup";
+    public const string MountPathKey = Prefix + "mount-path";
+    public const string SaveDirKey = Prefix + "save-dir";
+
+    public static readonly string[] Keys =
+        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey];
+
+    public const int DefaultBufferSizeKb = 2048;
+    /// <summary>Per CPU. Keeps one container from pinning a large share of host memory.</summary>
+    public const int MaxBufferSizeKb = 65536;
+    public const string DefaultMountPath = "/sys/kernel/tracing";
+    public const string DefaultSaveDir = "/var/lib/oci-ftrace-hook/traces";
+    private const int MaxSyscalls = 512;
+
+    public bool Enabled { get; init; } = true;
+    /// <summary>Syscall names (as in events/syscalls/sys_enter_NAME); null means all of them.</summary>
+    public IReadOnlyList<string>? Syscalls { get; init; }
+    public int BufferSizeKb { get; init; } = DefaultBufferSizeKb;
+    public bool Overwrite { get; init; } = true;
+    public bool IncludeRuntimeSetup { get; init; }
+    public string MountPath { get; init; } = DefaultMountPath;
+    public string SaveDir { get; init; } = DefaultSaveDir;
+
+    public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations)
+    {
+        var settings = new HookSettings();
+        if (annotations is null) return settings;
+        foreach (var (key, value) in annotations)
+        {
+            if (!key.StartsWith(Prefix, StringComparison.Ordinal)) continue;
+            settings = key switch
+            {
+                EnabledKey => settings with { Enabled = ParseBool(key, value) },
+                SyscallsKey => settings with { Syscalls = ParseSyscalls(value) },
+                BufferSizeKey => settings with { BufferSizeKb = ParseBufferSize(value) },
+                OverwriteKey => settings with { Overwrite = ParseBool(key, value) },
+                IncludeRuntimeSetupKey => settings with { IncludeRuntimeSetup = ParseBool(key, value) },
+                MountPathKey => settings with { MountPath = ParseAbsolutePath(key, value, allowRoot: false) },
+                SaveDirKey => settings with { SaveDir = ParseAbsolutePath(key, value, allowRoot: false) },
+                _ => throw Bad(key, value, $"unknown setting; known: {string.Join(", ", Keys)}"),
+            };
+        }
+        return settings;
+    }
+
+    private static bool ParseBool(string key, string value) => value switch
+    {
+        "true" => true,
+        "false" => false,
+        _ => throw Bad(key, value, "expected true or false"),
+    };
+
+    private static IReadOnlyList<string>? ParseSyscalls(string value)
+    {
+        if (value == "all") return null;
+        var names = value.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Length > MaxSyscalls) throw Bad(SyscallsKey, value, $"more than {MaxSyscalls} names");
+        foreach (var name in names)
+        {
+            if (name.Length is 0 or > 40 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
+                throw Bad(SyscallsKey, value, $"'{Shorten(name)}' is not a syscall name (expected e.g. openat,read,write or all)");
+        }
+        return names.Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    private static int ParseBufferSize(string value)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var kb) || kb < 1 || kb > MaxBufferSizeKb)
+            throw Bad(BufferSizeKey, value, $"expected a whole number of KiB per CPU from 1 to {MaxBufferSizeKb}");
+        return kb;
+    }
+
+    /// <summary>An absolute, already normal path: no "..", ".", empty components or control characters.</summary>
+    internal static string ParseAbsolutePath(string key, string value, bool allowRoot)
+    {
+        if (value.Length is 0 or > 256) throw Bad(key, value, "expected an absolute path of at most 256 characters");
+        if (value[0] != '/') throw Bad(key, value, "expected an absolute path");
+        if (value.Any(char.IsControl)) throw Bad(key, value, "control characters are not allowed in a path");
+        var trimmed = value.Length > 1 ? value.TrimEnd('/') : value;
+        if (trimmed.Length == 0) trimmed = "/";
+        if (trimmed == "/" && !allowRoot) throw Bad(key, value, "the root directory is not allowed");
+        foreach (var part in trimmed.Split('/').Skip(1))
+        {
+            if (part is "" or "." or "..") throw Bad(key, value, "empty, '.' and '..' path components are not allowed");
+        }
+        return trimmed;
+    }
+
+    private static HookException Bad(string key, string value, string why) =>
+        new($"annotation {key}={Shorten(value)}: {why}");
+
+    private static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "...";
+}

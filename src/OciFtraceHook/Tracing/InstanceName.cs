@@ -1,0 +1,45 @@
+using System.Text;
+
+namespace OciFtraceHook.Tracing;
+
+/// <summary>Names the ftrace instance of a container. The id comes from the container's owner:
+/// only [A-Za-z0-9_.-] survive, the readable part is capped, and a hash of the whole id keeps two
+/// ids that clean up to the same text apart (prestart's mkdir refuses an existing name anyway).</summary>
+internal static class InstanceName
+{
+    public const string Prefix = "oci-ftrace-";
+    private const int MaxReadable = 40;
+
+    public static string For(string containerId)
+    {
+        ValidateId(containerId);
+        var readable = new StringBuilder(MaxReadable);
+        foreach (var c in containerId)
+        {
+            if (readable.Length == MaxReadable) break;
+            readable.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_');
+        }
+        return $"{Prefix}{readable}-{Fnv1a64(containerId):x16}";
+    }
+
+    public static bool IsOurs(string instanceName) => instanceName.StartsWith(Prefix, StringComparison.Ordinal);
+
+    /// <summary>Ids are checked before they name anything: present, bounded, no NUL.</summary>
+    public static void ValidateId(string? containerId)
+    {
+        if (string.IsNullOrEmpty(containerId)) throw new HookException("the OCI state has no container id");
+        if (containerId.Length > 1024) throw new HookException($"container id is {containerId.Length} characters long; at most 1024 are accepted");
+        if (containerId.Contains('\0')) throw new HookException("container id contains a NUL character");
+    }
+
+    private static ulong Fnv1a64(string text)
+    {
+        ulong hash = 0xcbf29ce484222325;
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            hash ^= b;
+            hash *= 0x100000001b3;
+        }
+        return hash;
+    }
+}

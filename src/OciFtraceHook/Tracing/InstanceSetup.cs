@@ -1,0 +1,56 @@
+using System.Globalization;
+using OciFtraceHook.Oci;
+
+namespace OciFtraceHook.Tracing;
+
+/// <summary>Turns settings into the writes that configure a fresh instance for one container init.
+/// Order matters: recording is off first, and set_event_pid is written exactly once (rewriting it
+/// later costs tens of milliseconds).</summary>
+internal static class InstanceSetup
+{
+    public const string ExecTrigger = "events/sched/sched_process_exec/trigger";
+
+    public static void Apply(TraceInstance instance, HookSettings settings, int initPid)
+    {
+        var pid = initPid.ToString(CultureInfo.InvariantCulture);
+        instance.SetTracingOn(false);
+        instance.Write("buffer_size_kb", settings.BufferSizeKb.ToString(CultureInfo.InvariantCulture));
+        instance.SetOption("overwrite", settings.Overwrite);
+        // Children of the init (the shell's commands, the app's workers) are traced too.
+        instance.SetOption("event-fork", true);
+        // Without it a container that reads its own `trace` records its reads faster than it
+        // reads them and never reaches the end.
+        if (instance.HasFile("options/pause-on-trace")) instance.SetOption("pause-on-trace", true);
+        instance.Write("set_event_pid", pid);
+        EnableSyscallEvents(instance, settings.Syscalls);
+        if (settings.IncludeRuntimeSetup)
+        {
+            instance.SetTracingOn(true);
+        }
+        else
+        {
+            // Recording starts when the init execs the container's program, so the runtime's own
+            // setup between this hook and that exec (pivot_root, mounts, ...) stays out.
+            instance.Write(ExecTrigger, $"traceon if pid == {pid}");
+        }
+    }
+
+    private static void EnableSyscallEvents(TraceInstance instance, IReadOnlyList<string>? syscalls)
+    {
+        if (syscalls is null)
+        {
+            instance.Write("events/syscalls/enable", "1");
+            return;
+        }
+        var missing = syscalls.Where(s => !instance.HasFile($"events/syscalls/sys_enter_{s}/enable")).ToArray();
+        if (missing.Length > 0)
+            throw new HookException($"annotation {HookSettings.SyscallsKey}: no syscall event for {string.Join(", ", missing)} " +
+                                    "in this kernel (see events/syscalls in tracefs for the names it has)");
+        foreach (var name in syscalls)
+        {
+            instance.Write($"events/syscalls/sys_enter_{name}/enable", "1");
+            if (instance.HasFile($"events/syscalls/sys_exit_{name}/enable"))
+                instance.Write($"events/syscalls/sys_exit_{name}/enable", "1");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using static Interop.OpenFlags;
+
+namespace OciFtraceHook.Tracing;
+
+/// <summary>Where saved traces live on the host, and how one is written: a few '#' header lines
+/// that say which container it was, then the instance's `trace` as ftrace printed it.</summary>
+internal static class TraceArchive
+{
+    public const string Extension = ".trace";
+
+    /// <summary>Copies the instance's trace into a new file in <paramref name="saveDir"/> (created if
+    /// missing). The file is created exclusively and never follows a symlink, so a planted link
+    /// cannot redirect the root-owned write; a name already taken gets a numbered suffix.</summary>
+    public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now)
+    {
+        Directory.CreateDirectory(saveDir);
+        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var baseName = $"{instance.Name}-{stamp}";
+        for (var attempt = 0; ; attempt++)
+        {
+            var path = Path.Combine(saveDir, (attempt == 0 ? baseName : $"{baseName}.{attempt}") + Extension);
+            var fd = Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180 /* 0600 */);
+            if (fd < 0)
+            {
+                var error = Interop.Error("create saved trace", path);
+                if (error.Errno == Interop.EEXIST && attempt < 100) continue;
+                throw new HookException($"cannot save the trace: {error.Message}", error);
+            }
+            using var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            using var output = new FileStream(handle, FileAccess.Write, bufferSize: 1 << 16);
+            var header = new StringBuilder()
+                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: container {containerId}\n")
+                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n");
+            output.Write(Encoding.UTF8.GetBytes(header.ToString()));
+            using (var trace = new FileStream(instance.FilePath("trace"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16))
+            {
+                trace.CopyTo(output);
+            }
+            return path;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+namespace OciFtraceHook.Tracing;
+
+/// <summary>One ftrace instance (instances/NAME): its own ring buffer, event selection, PID
+/// filter and on/off switch. Verbs read like the domain, after libtracefs.</summary>
+internal sealed class TraceInstance(TraceFs traceFs, string name)
+{
+    public string Name { get; } = name;
+    public string Dir { get; } = Path.Combine(traceFs.InstancesDir, name);
+    public TraceFs TraceFs { get; } = traceFs;
+
+    public bool Exists => Directory.Exists(Dir);
+
+    public string FilePath(string relative) => Path.Combine(Dir, relative);
+
+    /// <summary>mkdir instances/NAME. Fails if it exists: an instance is never shared.</summary>
+    public void Create()
+    {
+        try
+        {
+            Directory.CreateDirectory(TraceFs.InstancesDir); // no-op on a real tracefs
+            if (Directory.Exists(Dir)) throw new HookException($"ftrace instance {Name} already exists");
+            Interop.Check(Interop.Libc.MkdirAt(AtCwd, Dir, 0x1C0 /* 0700 */), "mkdir", Dir);
+        }
+        catch (SyscallException e) when (e.Errno == Interop.EEXIST)
+        {
+            throw new HookException($"ftrace instance {Name} already exists", e);
+        }
+    }
+
+    /// <summary>rmdir instances/NAME; the kernel frees its buffers and drops its triggers.</summary>
+    public void Remove()
+    {
+        if (!Exists) return;
+        Directory.Delete(Dir);
+    }
+
+    public void Write(string relative, string value)
+    {
+        var path = FilePath(relative);
+        try
+        {
+            // tracefs control files take one write(2) per value; no truncation, no seeking.
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write);
+            RandomAccess.Write(handle, System.Text.Encoding.ASCII.GetBytes(value + "\n"), 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HookException($"cannot write '{value}' to {path}: {e.Message}", e);
+        }
+    }
+
+    public string Read(string relative) => File.ReadAllText(FilePath(relative));
+
+    public bool HasFile(string relative) => File.Exists(FilePath(relative));
+
+    public void SetTracingOn(bool on) => Write("tracing_on", on ? "1" : "0");
+
+    public void SetOption(string option, bool on) => Write($"options/{option}", on ? "1" : "0");
+
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle AtCwd { get; } = new(Interop.Libc.AT_FDCWD, ownsHandle: false);
+}
