@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using OciFtraceHook.Container;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
-using OciFtraceHook.Process;
+using OciFtraceHook.Processes;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Stages;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OciFtraceHook.Process;
+namespace OciFtraceHook.Processes;
 
 /// <summary>The container's init as the host sees it: the <c>runc init</c> process whose host PID
 /// the runtime passes in the state, which will exec the container's program.</summary>

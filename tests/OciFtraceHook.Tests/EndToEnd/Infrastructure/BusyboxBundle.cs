@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+
+using OciFtraceHook.Oci;
+
+namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
+
+/// <summary>An OCI bundle with a static busybox rootfs, made by the test: config.json comes from
+/// `runc spec` and is then edited (program, user, annotations, hooks).</summary>
+internal sealed class BusyboxBundle : IDisposable
+{
+    private static readonly string[] Applets =
+        ["sh", "cat", "echo", "ls", "grep", "head", "tail", "wc", "touch", "mkdir", "mount", "id", "sleep", "true", "stat", "dd", "seq"];
+
+    public string Dir { get; }
+    public string Rootfs => Path.Combine(Dir, "rootfs");
+    public string SaveDir => Path.Combine(Dir, "saved-traces");
+    public JsonObject Config { get; }
+
+    private BusyboxBundle(string dir, JsonObject config)
+    {
+        Dir = dir;
+        Config = config;
+    }
+
+    public static BusyboxBundle Create(string name)
+    {
+        var dir = Path.Combine(TestHost.TempRoot, $"{name}-{Guid.NewGuid():N}"[..Math.Min(name.Length + 9, 60)]);
+        var bin = Path.Combine(dir, "rootfs", "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var sub in new[] { "proc", "sys", "dev", "tmp", "etc" }) Directory.CreateDirectory(Path.Combine(dir, "rootfs", sub));
+        File.Copy(HostRequirements.BusyboxPath, Path.Combine(bin, "busybox"));
+        foreach (var applet in Applets) File.CreateSymbolicLink(Path.Combine(bin, applet), "busybox");
+        File.WriteAllText(Path.Combine(dir, "rootfs", "etc", "probe.txt"), "probe\n");
+
+        var spec = ProcessRunner.Run(HostRequirements.FindRunc()!, ["spec"], workingDirectory: dir);
+        if (spec.ExitCode != 0) throw new InvalidOperationException($"runc spec failed:\n{spec}");
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!.AsObject();
+        config["process"]!["terminal"] = false;
+        var bundle = new BusyboxBundle(dir, config);
+        bundle.Annotate(HookSettings.SaveDirKey, bundle.SaveDir);
+        return bundle;
+    }
+
+    public BusyboxBundle Script(string shellScript)
+    {
+        Config["process"]!["args"] = new JsonArray("sh", "-c", shellScript);
+        return this;
+    }
+
+    public BusyboxBundle Annotate(string key, string value)
+    {
+        var annotations = Config["annotations"] as JsonObject ?? new JsonObject();
+        annotations[key] = value;
+        Config["annotations"] = annotations;
+        return this;
+    }
+
+    public BusyboxBundle User(uint uid, uint gid)
+    {
+        Config["process"]!["user"] = new JsonObject { ["uid"] = uid, ["gid"] = gid };
+        return this;
+    }
+
+    /// <summary>Names the hook as prestart and poststop, as the README's config.json snippet does.</summary>
+    public BusyboxBundle WithHook(string hookPath)
+    {
+        Config["hooks"] = new JsonObject
+        {
+            ["prestart"] = new JsonArray(new JsonObject { ["path"] = hookPath, ["args"] = new JsonArray("oci-ftrace-hook", "prestart") }),
+            ["poststop"] = new JsonArray(new JsonObject { ["path"] = hookPath, ["args"] = new JsonArray("oci-ftrace-hook", "poststop") }),
+        };
+        return this;
+    }
+
+    public void Save() => File.WriteAllText(Path.Combine(Dir, "config.json"), Config.ToJsonString());
+
+    public string[] SavedTraces() =>
+        Directory.Exists(SaveDir) ? Directory.GetFiles(SaveDir, "*.trace") : [];
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
+
+/// <summary>What the host looked like before the tests, so they can leave it that way: whether
+/// tracefs was mounted (the hook mounts it when it is not) and which instances existed.</summary>
+internal static class TestHost
+{
+    public static string TempRoot { get; } = Path.Combine(Path.GetTempPath(), "oci-ftrace-tests");
+
+    public static string? TraceFsAtStart { get; private set; }
+
+    public static void Record()
+    {
+        TraceFsAtStart = Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        Directory.CreateDirectory(TempRoot);
+    }
+
+    /// <summary>Our instances present now (only those of the hook, named oci-ftrace-*).</summary>
+    public static string[] HookInstances()
+    {
+        var mountPoint = Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        if (mountPoint is null) return [];
+        return Directory.GetDirectories(Path.Combine(mountPoint, "instances"))
+            .Select(Path.GetFileName)
+            .Where(n => n!.StartsWith(Tracing.InstanceName.Prefix, StringComparison.Ordinal))
+            .ToArray()!;
+    }
+
+    public static void Restore()
+    {
+        if (TraceFsAtStart is null)
+        {
+            var mountPoint = Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+            if (mountPoint is not null) Interop.Libc.Umount2(mountPoint, 0);
+        }
+        try
+        {
+            Directory.Delete(TempRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
