@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test as root against the real kernel and runc, installing what they need first
+# (runc, busybox-static) through apt when missing. Prints "N passed, N failed, N skipped" last
+# and exits non-zero when a test failed or none ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v runc >/dev/null 2>&1 || missing+=(runc)
+dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "tests/run.sh: ${missing[*]} missing and not root: end-to-end tests will be skipped" >&2
+    else
+        echo "tests/run.sh: installing ${missing[*]}" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+fi
+
+results=$(mktemp -d /tmp/oci-ftrace-hook-results.XXXXXX)
+trap 'rm -rf "$results"' EXIT
+
+# The end-to-end tests run the hook as installed: the published native AOT binary.
+export OCI_FTRACE_HOOK_DIR="$PWD/artifacts/test-hook"
+dotnet publish src/OciFtraceHook -c Release -o "$OCI_FTRACE_HOOK_DIR" --nologo -v quiet
+
+status=0
+dotnet test OciFtraceHook.sln -c Release --nologo \
+    --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" "$@" || status=$?
+
+trx="$results/results.trx"
+if [ ! -f "$trx" ]; then
+    echo "tests/run.sh: no test results were written" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx")
+count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+total=$(count total); passed=$(count passed); failed=$(count failed)
+skipped=$((total - passed - failed))
+if [ "$skipped" -gt 0 ]; then
+    echo "skipped tests and why:"
+    # Each skipped result carries its reason in the TRX file.
+    grep -o 'testName="[^"]*"[^>]*outcome="NotExecuted"' "$trx" | sed 's/testName="\([^"]*\)".*/  \1/' || true
+    grep -o 'end-to-end test skipped: [^<]*' "$trx" | sort -u | sed 's/^/  /' || true
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$total" -eq 0 ]; then
+    echo "tests/run.sh: no test ran" >&2
+    exit 1
+fi
+if [ "$failed" -gt 0 ] || [ "$status" -ne 0 ]; then exit 1; fi
