@@ -7,6 +7,7 @@ using OciFtraceHook.Stages;
 // Verbs only; each stage lives in Stages/.
 const string Usage = """
     usage: oci-ftrace-hook [prestart|createRuntime|poststop]   (an OCI hook: the state JSON on stdin)
+           oci-ftrace-hook gc [--instance NAME] [--quiet]    (save and remove instances whose container is gone)
            oci-ftrace-hook --version
     With no stage word the stage is taken from the state's status (created: prestart, stopped: poststop).
     """;
@@ -22,6 +23,8 @@ if (verb is "--version")
     Console.Out.WriteLine($"oci-ftrace-hook {typeof(HookException).Assembly.GetName().Version?.ToString(3)}");
     return 0;
 }
+var quiet = verb == "gc" && args.Contains("--quiet");
+if (verb == "gc") return RunGc(args[1..].Where(a => a != "--quiet").ToArray(), quiet);
 if (verb is not (null or "prestart" or "createRuntime" or "poststop") || args.Length > 1)
 {
     Console.Error.WriteLine($"oci-ftrace-hook: error: unknown arguments '{string.Join(' ', args)}'");
@@ -29,14 +32,7 @@ if (verb is not (null or "prestart" or "createRuntime" or "poststop") || args.Le
     return 2;
 }
 
-var level = Environment.GetEnvironmentVariable("OCI_FTRACE_HOOK_LOG") switch
-{
-    "debug" => LogLevel.Debug,
-    "warning" => LogLevel.Warning,
-    "error" => LogLevel.Error,
-    _ => LogLevel.Information,
-};
-using var loggerFactory = new LoggerFactory([new StderrLoggerProvider(level)]);
+using var loggerFactory = CreateLoggerFactory(quiet: false);
 var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
 
 ContainerState? state = null;
@@ -52,12 +48,47 @@ try
     };
     if (!Environment.IsPrivilegedProcess)
         throw new HookException("the hook must run as root on the host to create ftrace instances and mounts (rootless engines cannot trace)");
-    if (stage == "poststop") Poststop.Run(state, logger);
-    else Prestart.Run(state, logger);
+    if (stage == "poststop") Poststop.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords());
+    else Prestart.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords());
     return 0;
 }
 catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
 {
     Log.StageFailed(logger, stage, state?.Id ?? "(unknown)", e.Message, e);
     return 1;
+}
+
+static LoggerFactory CreateLoggerFactory(bool quiet)
+{
+    var level = quiet ? LogLevel.None : Environment.GetEnvironmentVariable("OCI_FTRACE_HOOK_LOG") switch
+    {
+        "debug" => LogLevel.Debug,
+        "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        _ => LogLevel.Information,
+    };
+    return new LoggerFactory([new StderrLoggerProvider(level)]);
+}
+
+static int RunGc(string[] args, bool quiet)
+{
+    using var loggerFactory = CreateLoggerFactory(quiet);
+    var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
+    string? only = null;
+    if (args is ["--instance", var name]) only = name;
+    else if (args.Length > 0)
+    {
+        Console.Error.WriteLine($"oci-ftrace-hook: error: unknown gc arguments '{string.Join(' ', args)}'");
+        return 2;
+    }
+    if (!Environment.IsPrivilegedProcess)
+    {
+        Console.Error.WriteLine("oci-ftrace-hook: error: gc must run as root");
+        return 1;
+    }
+    var mountPoint = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+    var count = Gc.Run(mountPoint is null ? null : new OciFtraceHook.Tracing.TraceFs(mountPoint),
+        new OciFtraceHook.Tracing.InstanceRecords(), only, logger);
+    OciFtraceHook.Logging.Log.GcDone(logger, count);
+    return 0;
 }

@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "mounted tracefs at {Path}")]
     public static partial void MountedTraceFs(ILogger logger, string path);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "instance {Instance}: {Events} events, buffer {BufferKb} KiB per CPU, {Start}")]
-    public static partial void Configured(ILogger logger, string instance, string events, int bufferKb, string start);
+    [LoggerMessage(Level = LogLevel.Information, Message = "instance {Instance}: {Events} events, buffer {Buffer} per CPU, {Start}")]
+    public static partial void Configured(ILogger logger, string instance, string events, string buffer, string start);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "trace files owned by {Uid}:{Gid}, shown at {MountPath} in the container")]
     public static partial void Mounted(ILogger logger, uint uid, uint gid, string mountPath);
@@ -34,4 +34,16 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Stage} failed for container {ContainerId}: {Reason}")]
     public static partial void StageFailed(ILogger logger, string stage, string containerId, string reason, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gc: cannot collect instance {Instance}: {Reason}")]
+    public static partial void GcFailed(ILogger logger, string instance, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "gc: {Count} instance(s) collected")]
+    public static partial void GcDone(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "instance {Instance} is left from an earlier container with id {ContainerId}; collecting it first")]
+    public static partial void ReusedId(ILogger logger, string instance, string containerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot hand the removal of {Instance} to a background process ({Reason}); removing it now")]
+    public static partial void RemovingInForeground(ILogger logger, string instance, string reason);
 }

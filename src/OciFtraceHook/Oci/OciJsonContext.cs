@@ -9,4 +9,5 @@ namespace OciFtraceHook.Oci;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ContainerState))]
 [JsonSerializable(typeof(ContainerConfig))]
+[JsonSerializable(typeof(Tracing.InstanceRecord))]
 internal sealed partial class OciJsonContext : JsonSerializerContext;

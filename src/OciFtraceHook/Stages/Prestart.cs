@@ -12,7 +12,7 @@ namespace OciFtraceHook.Stages;
 /// each one that makes something registers how to undo it.</summary>
 internal static class Prestart
 {
-    public static void Run(ContainerState state, ILogger logger)
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records)
     {
         InstanceName.ValidateId(state.Id);
         var id = state.Id!;
@@ -30,15 +30,26 @@ internal static class Prestart
         var instance = traceFs.Instance(InstanceName.For(id));
         Log.PrestartBegin(logger, id, init.Pid, init.Command, instance.Name);
 
+        if (instance.Exists) CollectLeftover(instance, id, records, logger);
+
         var undo = new UndoStack((step, e) => Log.UndoFailed(logger, step, e.Message));
         try
         {
+            // The record comes first: an instance of ours never exists without one, so gc can
+            // always tell whose it is, even when this process is killed right after the mkdir.
+            records.Write(instance.Name, new InstanceRecord
+            {
+                ContainerId = id, Bundle = state.Bundle, Pid = init.Pid, PidStartTime = init.StartTime,
+                SaveDir = settings.SaveDir, Created = DateTimeOffset.UtcNow,
+            });
+            undo.Push($"delete record of {instance.Name}", () => records.Delete(instance.Name));
+
             instance.Create();
             undo.Push($"remove instance {instance.Name}", instance.Remove);
 
             InstanceSetup.Apply(instance, settings, init.Pid);
             Log.Configured(logger, instance.Name, settings.Syscalls is null ? "all syscall" : string.Join(",", settings.Syscalls),
-                settings.BufferSizeKb, settings.IncludeRuntimeSetup ? "recording now" : "recording from the container's exec");
+                settings.BufferSizeKb is { } kb ? $"{kb} KiB" : "default", settings.IncludeRuntimeSetup ? "recording now" : "recording from the container's exec");
 
             foreach (var file in TraceFile.Defaults)
                 TraceFileOwnership.Give(instance.FilePath(file.Name), uid, gid);
@@ -55,6 +66,24 @@ internal static class Prestart
         {
             undo.Rollback();
             throw;
+        }
+    }
+
+    /// <summary>An instance already carries this id's name: a container with the same id that
+    /// crashed, or whose background removal is still running. Its trace is saved and it is removed
+    /// first; a live container with the same id is refused, never shared.</summary>
+    private static void CollectLeftover(TraceInstance instance, string id, InstanceRecords records, ILogger logger)
+    {
+        Log.ReusedId(logger, instance.Name, id);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (instance.Exists)
+        {
+            if (!Gc.Collect(instance, instance.Name, records, logger) && records.Read(instance.Name) is { } record
+                && InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime)))
+                throw new HookException($"container id {id} is already traced by a running container (pid {record.Pid}, instance {instance.Name})");
+            if (DateTime.UtcNow > deadline)
+                throw new HookException($"ftrace instance {instance.Name} of an earlier container with id {id} could not be removed");
+            if (instance.Exists) Thread.Sleep(20); // another process is collecting it
         }
     }
 }

@@ -14,7 +14,7 @@ internal static class InstanceSetup
     {
         var pid = initPid.ToString(CultureInfo.InvariantCulture);
         instance.SetTracingOn(false);
-        instance.Write("buffer_size_kb", settings.BufferSizeKb.ToString(CultureInfo.InvariantCulture));
+        if (settings.BufferSizeKb is { } kb) instance.Write("buffer_size_kb", kb.ToString(CultureInfo.InvariantCulture));
         instance.SetOption("overwrite", settings.Overwrite);
         // Children of the init (the shell's commands, the app's workers) are traced too.
         instance.SetOption("event-fork", true);

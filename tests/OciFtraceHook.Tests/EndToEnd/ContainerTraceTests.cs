@@ -22,9 +22,9 @@ public class ContainerTraceTests
     public void NothingIsLeftBehind()
     {
         if (_bundle is null) return;
-        var left = TestHost.HookInstances();
+        var left = TestHost.WaitUntilNoHookInstances();
         _bundle.Dispose();
-        Assert.That(left, Is.Empty, "ftrace instances left behind");
+        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
     }
 
     [Test]
@@ -90,7 +90,7 @@ public class ContainerTraceTests
         var lines = TraceLine.Parse(text);
         Assert.That(lines.Any(l => l.Comm == "cat" && l.Event == "sys_openat"), Is.True, text);
         Assert.That(lines.Any(l => l.Event == "tracing_mark_write" && l.Body.Contains("MARK-saved")), Is.True, text);
-        Assert.That(TestHost.HookInstances(), Is.Empty, "the instance is removed after saving");
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "the instance is removed after saving");
     }
 
     [Test]

@@ -15,7 +15,7 @@ public class HookSettingsTests
         {
             Assert.That(settings.Enabled, Is.True);
             Assert.That(settings.Syscalls, Is.Null);
-            Assert.That(settings.BufferSizeKb, Is.EqualTo(HookSettings.DefaultBufferSizeKb));
+            Assert.That(settings.BufferSizeKb, Is.Null);
             Assert.That(settings.Overwrite, Is.True);
             Assert.That(settings.IncludeRuntimeSetup, Is.False);
             Assert.That(settings.MountPath, Is.EqualTo("/sys/kernel/tracing"));

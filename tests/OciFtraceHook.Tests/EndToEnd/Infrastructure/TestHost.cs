@@ -25,6 +25,25 @@ internal static class TestHost
             .ToArray()!;
     }
 
+    /// <summary>Poststop hands the slow instance removal to a detached process: wait for it.
+    /// Returns what is still there (instances and records) after the wait.</summary>
+    public static string[] WaitUntilNoHookInstances(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var left = HookInstances().Concat(HookRecords()).ToArray();
+            if (left.Length == 0 || DateTime.UtcNow > deadline) return left;
+            Thread.Sleep(50);
+        }
+    }
+
+    public static string[] HookRecords()
+    {
+        var dir = Tracing.InstanceRecords.DefaultDir;
+        return Directory.Exists(dir) ? Directory.GetFiles(dir) : [];
+    }
+
     public static void Restore()
     {
         if (TraceFsAtStart is null)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the hook, runs a busybox container traced by it with runc, and prints what the container
+# saw of its own trace. Run as root on Debian: installs runc and busybox-static when missing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+work=${WORK_DIR:-/tmp/oci-ftrace-example}
+
+if [ "$(id -u)" -ne 0 ]; then echo "run me as root (the hook creates ftrace instances and mounts)" >&2; exit 1; fi
+missing=()
+command -v runc >/dev/null 2>&1 || missing+=(runc)
+dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+if [ "${#missing[@]}" -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; fi
+
+echo "building the hook (native AOT) into $work/hook ..."
+dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
+
+bundle="$work/bundle"
+rm -rf "$bundle" && mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/etc" "$bundle/rootfs/proc" "$bundle/rootfs/sys" \
+    "$bundle/rootfs/dev" "$bundle/rootfs/tmp"
+cp /bin/busybox "$bundle/rootfs/bin/busybox"
+for applet in sh cat echo grep head ls; do ln -s busybox "$bundle/rootfs/bin/$applet"; done
+sed -e "s|@HOOK@|$work/hook/oci-ftrace-hook|g" -e "s|@SAVE_DIR@|$work/traces|g" \
+    "$here/config.template.json" > "$bundle/config.json"
+
+id="example-$$"
+echo "running container $id with the hook as prestart and poststop ..."
+runc run --bundle "$bundle" "$id"
+echo "--- after the container ended, its trace was saved on the host:"
+ls -1t "$work/traces"/*.trace | head -n 1

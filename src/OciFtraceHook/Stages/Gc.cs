@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+using OciFtraceHook.Logging;
+using OciFtraceHook.Processes;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Stages;
+
+/// <summary>gc: finds our instances whose container is gone (a crash, a hook killed midway, a start
+/// that failed after prestart and never got a poststop), saves each trace not saved yet, then
+/// removes the instance and its record. Also the slow second half of every poststop, run detached.</summary>
+internal static class Gc
+{
+    /// <returns>How many instances were collected.</returns>
+    public static int Run(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        if (traceFs is not null && Directory.Exists(traceFs.InstancesDir))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(traceFs.InstancesDir))
+            {
+                var name = Path.GetFileName(dir);
+                if (InstanceName.IsOurs(name)) names.Add(name);
+            }
+        }
+        names.UnionWith(records.Names().Where(InstanceName.IsOurs));
+        if (onlyInstance is not null) names.IntersectWith([onlyInstance]);
+
+        var collected = 0;
+        foreach (var name in names)
+        {
+            try
+            {
+                if (Collect(traceFs?.Instance(name), name, records, logger)) collected++;
+            }
+            catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
+            {
+                Log.GcFailed(logger, name, e.Message);
+            }
+        }
+        return collected;
+    }
+
+    /// <summary>Saves (if not saved yet) and removes one instance whose container is gone. Returns
+    /// false, touching nothing, when its container still runs or another process is collecting it.</summary>
+    public static bool Collect(TraceInstance? instance, string name, InstanceRecords records, ILogger logger)
+    {
+        using var held = records.TryLock(name);
+        if (held is null) return false;
+        var record = records.Read(name);
+        if (record is not null && InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime)))
+            return false;
+        if (instance is not null && instance.Exists)
+        {
+            if (record?.SavedTo is null)
+            {
+                instance.SetTracingOn(false);
+                var id = record?.ContainerId ?? "(unknown: no record)";
+                var saved = TraceArchive.Save(instance, id, record?.SaveDir ?? Oci.HookSettings.DefaultSaveDir, DateTimeOffset.UtcNow);
+                Log.Saved(logger, id, saved);
+            }
+            instance.Remove();
+            Log.Removed(logger, name);
+        }
+        records.Delete(name);
+        records.DeleteLock(name);
+        return true;
+    }
+}

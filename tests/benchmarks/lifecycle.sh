@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmarks what the hook adds to a container's life: `runc run` of a busybox container doing
+# `true`, with the hook as prestart + poststop and without, alternating, N runs each; then the
+# hook's own prestart and poststop times (through a timing wrapper). Traced runs are timed twice:
+# "isolated", each started after the previous container's instance removal (detached, ~0.2 s of
+# kernel time) has finished, and "back to back", where the next start waits on that removal in
+# the kernel. Prints medians and ratios from this one run. Root, runc and busybox-static needed.
+# Usage: lifecycle.sh [RUNS]
+set -euo pipefail
+runs=${1:-30}
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/oci-ftrace-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
+hook="$work/hook/oci-ftrace-hook"
+
+make_bundle() { # dir hooks-json
+    mkdir -p "$1/rootfs/bin" "$1/rootfs/proc" "$1/rootfs/sys" "$1/rootfs/dev"
+    cp /bin/busybox "$1/rootfs/bin/" && ln -s busybox "$1/rootfs/bin/true"
+    (cd "$1" && runc spec)
+    sed -i -e 's/"terminal": true/"terminal": false/' -e 's/"sh"$/"true"/' "$1/config.json"
+    if [ -n "$2" ]; then
+        sed -i "s|\"ociVersion\"|\"hooks\": $2, \"annotations\": {\"org.ociftracehook.save-dir\": \"$work/traces\"}, \"ociVersion\"|" "$1/config.json"
+    fi
+}
+hooks_for() { echo "{\"prestart\": [{\"path\": \"$1\", \"args\": [\"h\", \"prestart\"]}], \"poststop\": [{\"path\": \"$1\", \"args\": [\"h\", \"poststop\"]}]}"; }
+
+cat > "$work/timed-hook" <<WRAP
+#!/bin/sh
+s=\$(date +%s%N); "$hook" "\$@"; rc=\$?; e=\$(date +%s%N)
+echo "\$1 \$(( (e - s) / 1000 ))" >> "$work/hook-times"; exit \$rc
+WRAP
+chmod +x "$work/timed-hook"
+
+make_bundle "$work/plain" ""
+make_bundle "$work/traced" "$(hooks_for "$hook")"
+make_bundle "$work/timed" "$(hooks_for "$work/timed-hook")"
+
+now_us() { echo $(( $(date +%s%N) / 1000 )); }
+run_once() { # bundle -> microseconds
+    local s e; s=$(now_us); runc run --bundle "$1" "bench-$$-$RANDOM" >/dev/null; e=$(now_us); echo $((e - s))
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
+
+tracefs=$(awk '$9 == "tracefs" {print $5; exit}' /proc/self/mountinfo)
+settle() { # until no instance of the hook is left (the detached removal has finished)
+    for _ in $(seq 200); do
+        ls "${tracefs:-/sys/kernel/tracing}/instances" 2>/dev/null | grep -q '^oci-ftrace-' || return 0
+        sleep 0.02
+    done
+}
+for _ in $(seq 3); do run_once "$work/plain" >/dev/null; run_once "$work/traced" >/dev/null; done # warm up
+tracefs=$(awk '$9 == "tracefs" {print $5; exit}' /proc/self/mountinfo)
+: > "$work/plain.us"; : > "$work/traced.us"; : > "$work/b2b.us"
+for _ in $(seq "$runs"); do
+    settle
+    run_once "$work/plain" >> "$work/plain.us"
+    settle
+    run_once "$work/traced" >> "$work/traced.us"
+done
+settle
+for _ in $(seq "$runs"); do run_once "$work/traced" >> "$work/b2b.us"; done
+settle
+: > "$work/hook-times"
+for _ in $(seq "$runs"); do settle; run_once "$work/timed" >/dev/null; done
+settle
+
+plain=$(median < "$work/plain.us"); traced=$(median < "$work/traced.us"); b2b=$(median < "$work/b2b.us")
+pre=$(awk '$1=="prestart"{print $2}' "$work/hook-times" | median)
+post=$(awk '$1=="poststop"{print $2}' "$work/hook-times" | median)
+left=$(ls /sys/kernel/tracing/instances 2>/dev/null | grep -c '^oci-ftrace-' || true)
+awk -v p="$plain" -v t="$traced" -v b="$b2b" -v pre="$pre" -v post="$post" -v n="$runs" 'BEGIN {
+    printf "runs: %d each, medians\n", n
+    printf "runc run (true), no hook:            %8.1f ms\n", p / 1000
+    printf "runc run (true), hook, isolated:     %8.1f ms   ratio %.2f\n", t / 1000, t / p
+    printf "runc run (true), hook, back to back: %8.1f ms   ratio %.2f\n", b / 1000, b / p
+    printf "hook prestart:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", pre / 1000, 100 * pre / p
+    printf "hook poststop:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", post / 1000, 100 * post / p
+}'
+echo "instances left: $left"
