@@ -46,8 +46,6 @@ try
         "stopped" => "poststop",
         _ => throw new HookException($"cannot tell the stage from status '{state.Status}': name it (prestart or poststop)"),
     };
-    if (!Environment.IsPrivilegedProcess)
-        throw new HookException("the hook must run as root on the host to create ftrace instances and mounts (rootless engines cannot trace)");
     if (stage == "poststop") Poststop.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords());
     else Prestart.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords());
     return 0;

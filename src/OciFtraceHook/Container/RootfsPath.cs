@@ -4,10 +4,11 @@ using static Interop.OpenFlags;
 namespace OciFtraceHook.Container;
 
 /// <summary>Opens paths inside a container's root without ever leaving it: the rootfs belongs
-/// to the container's owner, so any component may be a symlink aimed at the host.
-/// openat2(RESOLVE_IN_ROOT) resolves symlinks and ".." as if the rootfs were "/"; where the kernel
-/// has no openat2 (before 5.6, some emulators) a walk on O_PATH|O_NOFOLLOW handles refuses every
-/// symlink instead.</summary>
+/// to the container's owner, so any component may be a symlink aimed at the host, and may be swapped
+/// for one at any moment. A symlink anywhere in the path is refused (ELOOP), and the root is the
+/// boundary for "..": openat2(RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS) where the kernel has it, else
+/// (before 5.6, some emulators) a walk on O_PATH|O_NOFOLLOW handles that checks each one. What
+/// comes back is a handle: later steps act on it (/proc/thread-self/fd/N), never on the path again.</summary>
 internal static class RootfsPath
 {
     /// <summary>Set by tests to force the walk on a kernel that has openat2.</summary>
@@ -24,8 +25,9 @@ internal static class RootfsPath
         var flags = O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0);
         if (!ForceWalk)
         {
-            var fd = OpenAt2(root, relative, flags, Interop.Libc.RESOLVE_IN_ROOT | Interop.Libc.RESOLVE_NO_MAGICLINKS, out var errno);
+            var fd = OpenAt2(root, relative, flags, Interop.Libc.RESOLVE_IN_ROOT | Interop.Libc.RESOLVE_NO_SYMLINKS | Interop.Libc.RESOLVE_NO_MAGICLINKS, out var errno);
             if (fd >= 0) return new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            if (errno == Interop.ELOOP) throw new SyscallException("open in rootfs (a symlink in the path is refused)", path, errno);
             if (errno != Interop.ENOSYS) throw new SyscallException("openat2 in rootfs", path, errno);
         }
         return Walk(root, relative, flags, path);

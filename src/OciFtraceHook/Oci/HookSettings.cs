@@ -15,9 +15,10 @@ internal sealed record HookSettings
     public const string IncludeRuntimeSetupKey = Prefix + "include-runtime-setup";
     public const string MountPathKey = Prefix + "mount-path";
     public const string SaveDirKey = Prefix + "save-dir";
+    public const string OnFailureKey = Prefix + "on-failure";
 
     public static readonly string[] Keys =
-        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey];
+        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey];
 
     /// <summary>Per CPU. Keeps one container from pinning a large share of host memory.</summary>
     public const int MaxBufferSizeKb = 65536;
@@ -35,6 +36,9 @@ internal sealed record HookSettings
     public bool IncludeRuntimeSetup { get; init; }
     public string MountPath { get; init; } = DefaultMountPath;
     public string SaveDir { get; init; } = DefaultSaveDir;
+    /// <summary>What a tracing failure at prestart does: by default the container is refused (its
+    /// owner asked for tracing); "warn" lets it start untraced with a warning.</summary>
+    public FailurePolicy OnFailure { get; init; } = FailurePolicy.Refuse;
 
     public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations)
     {
@@ -52,6 +56,7 @@ internal sealed record HookSettings
                 IncludeRuntimeSetupKey => settings with { IncludeRuntimeSetup = ParseBool(key, value) },
                 MountPathKey => settings with { MountPath = ParseAbsolutePath(key, value, allowRoot: false) },
                 SaveDirKey => settings with { SaveDir = ParseAbsolutePath(key, value, allowRoot: false) },
+                OnFailureKey => settings with { OnFailure = ParseFailurePolicy(value) },
                 _ => throw Bad(key, value, $"unknown setting; known: {string.Join(", ", Keys)}"),
             };
         }
@@ -63,6 +68,13 @@ internal sealed record HookSettings
         "true" => true,
         "false" => false,
         _ => throw Bad(key, value, "expected true or false"),
+    };
+
+    private static FailurePolicy ParseFailurePolicy(string value) => value switch
+    {
+        "refuse" => FailurePolicy.Refuse,
+        "warn" => FailurePolicy.Warn,
+        _ => throw Bad(OnFailureKey, value, "expected refuse or warn"),
     };
 
     private static IReadOnlyList<string>? ParseSyscalls(string value)
@@ -105,4 +117,10 @@ internal sealed record HookSettings
         new($"annotation {key}={Shorten(value)}: {why}");
 
     private static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "...";
+}
+
+internal enum FailurePolicy
+{
+    Refuse,
+    Warn,
 }

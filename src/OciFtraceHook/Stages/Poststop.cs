@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
@@ -18,6 +17,11 @@ internal static class Poststop
         InstanceName.ValidateId(state.Id);
         var id = state.Id!;
         var settings = HookSettings.FromAnnotations(state.Annotations ?? TryReadConfig(state.Bundle)?.Annotations);
+        if (!Environment.IsPrivilegedProcess)
+        {
+            Log.NoInstance(logger, id, InstanceName.For(id)); // without root, prestart made nothing either
+            return;
+        }
         var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         var name = InstanceName.For(id);
         var instance = mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
@@ -33,52 +37,16 @@ internal static class Poststop
             var record = records.Read(name) ?? new InstanceRecord { ContainerId = id, Bundle = state.Bundle, SaveDir = settings.SaveDir };
             if (record.SavedTo is null)
             {
-                var saved = TraceArchive.Save(instance, id, record.SaveDir, DateTimeOffset.UtcNow);
+                var saved = TraceArchive.Save(instance, id, record.SaveDir, DateTimeOffset.UtcNow, out var lost);
                 records.Write(name, record with { SavedTo = saved });
                 Log.Saved(logger, id, saved);
+                if (lost > 0) Log.LostEvents(logger, id, lost);
             }
         }
-        if (!TryRemoveInBackground(name, out var why))
+        if (!DetachedGc.TryStart(name, out var why))
         {
             Log.RemovingInForeground(logger, name, why);
             Gc.Collect(instance, name, records, logger);
-        }
-    }
-
-    /// <summary>Starts `oci-ftrace-hook gc --instance NAME --quiet` with its own pipes for stdio:
-    /// a child holding the runtime's stdout/stderr would make the runtime wait for it.</summary>
-    private static bool TryRemoveInBackground(string instanceName, out string why)
-    {
-        why = "";
-        var self = Environment.ProcessPath;
-        if (self is null || !File.Exists(self))
-        {
-            why = "own executable not found";
-            return false;
-        }
-        try
-        {
-            var info = new ProcessStartInfo(self)
-            {
-                UseShellExecute = false,
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var arg in new[] { "gc", "--instance", instanceName, "--quiet" }) info.ArgumentList.Add(arg);
-            using var child = System.Diagnostics.Process.Start(info);
-            if (child is null)
-            {
-                why = "process did not start";
-                return false;
-            }
-            child.StandardInput.Close();
-            return true;
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
-        {
-            why = e.Message;
-            return false;
         }
     }
 

@@ -23,6 +23,21 @@ internal static class Prestart
             Log.Disabled(logger, id);
             return;
         }
+        try
+        {
+            Trace(state, config, settings, logger, records);
+        }
+        catch (Exception e) when (settings.OnFailure == FailurePolicy.Warn && e is HookException or IOException or UnauthorizedAccessException)
+        {
+            Log.StartingUntraced(logger, id, e.Message);
+        }
+    }
+
+    private static void Trace(ContainerState state, ContainerConfig config, HookSettings settings, ILogger logger, InstanceRecords records)
+    {
+        var id = state.Id!;
+        if (!Environment.IsPrivilegedProcess)
+            throw new HookException("cannot trace: the hook runs without root (a rootless engine?) and only root can create ftrace instances and mounts");
         var rootfs = HookInput.RootfsOf(state.Bundle!, config);
         var (uid, gid) = HostIds.ForProcess(config);
         var init = InitProcessLocator.Locate(state.Pid);
@@ -67,6 +82,10 @@ internal static class Prestart
             undo.Rollback();
             throw;
         }
+
+        // Containers that never got a poststop leave instances behind: the next start notices and
+        // has them collected in the background.
+        if (DetachedGc.AnyLeftBehind(records, except: instance.Name)) DetachedGc.TryStart(null, out _);
     }
 
     /// <summary>An instance already carries this id's name: a container with the same id that

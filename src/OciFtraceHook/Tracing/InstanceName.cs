@@ -24,12 +24,21 @@ internal static class InstanceName
 
     public static bool IsOurs(string instanceName) => instanceName.StartsWith(Prefix, StringComparison.Ordinal);
 
-    /// <summary>Ids are checked before they name anything: present, bounded, no NUL.</summary>
+    /// <summary>Ids are checked before they name anything, with runc's rule (letters, digits and
+    /// "_+-." only) and no "..": an id is never a path. Bounded, so names and logs stay sane.</summary>
     public static void ValidateId(string? containerId)
     {
         if (string.IsNullOrEmpty(containerId)) throw new HookException("the OCI state has no container id");
         if (containerId.Length > 1024) throw new HookException($"container id is {containerId.Length} characters long; at most 1024 are accepted");
         if (containerId.Contains('\0')) throw new HookException("container id contains a NUL character");
+        if (containerId.Contains("..", StringComparison.Ordinal) || !containerId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '-' or '.'))
+            throw new HookException($"container id '{Printable(containerId)}' is not valid: letters, digits and _+-. only, no '..'");
+    }
+
+    private static string Printable(string text)
+    {
+        var shown = new string(text.Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return text.Length > 64 ? shown + "..." : shown;
     }
 
     private static ulong Fnv1a64(string text)

@@ -14,8 +14,13 @@ internal static class TraceArchive
     /// <summary>Copies the instance's trace into a new file in <paramref name="saveDir"/> (created if
     /// missing). The file is created exclusively and never follows a symlink, so a planted link
     /// cannot redirect the root-owned write; a name already taken gets a numbered suffix.</summary>
-    public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now)
+    public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now) =>
+        Save(instance, containerId, saveDir, now, out _);
+
+    /// <param name="lostEvents">Events the buffer lost when full, also written in the header.</param>
+    public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, out long lostEvents)
     {
+        lostEvents = instance.LostEvents();
         Directory.CreateDirectory(saveDir);
         var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var baseName = $"{instance.Name}-{stamp}";
@@ -33,7 +38,9 @@ internal static class TraceArchive
             using var output = new FileStream(handle, FileAccess.Write, bufferSize: 1 << 16);
             var header = new StringBuilder()
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: container {containerId}\n")
-                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n");
+                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
+                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: lost events: {lostEvents}")
+                .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));
             using (var trace = new FileStream(instance.FilePath("trace"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16))
             {

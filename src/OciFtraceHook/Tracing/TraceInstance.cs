@@ -53,6 +53,28 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
 
     public bool HasFile(string relative) => File.Exists(FilePath(relative));
 
+    /// <summary>Events the ring buffer lost because it was full: overwritten ("overrun", overwrite
+    /// on) or refused ("dropped events", overwrite off), summed over the CPUs.</summary>
+    public long LostEvents()
+    {
+        long lost = 0;
+        var perCpu = FilePath("per_cpu");
+        if (!Directory.Exists(perCpu)) return 0;
+        foreach (var cpu in Directory.EnumerateDirectories(perCpu, "cpu*"))
+        {
+            var stats = Path.Combine(cpu, "stats");
+            if (!File.Exists(stats)) continue;
+            foreach (var line in File.ReadLines(stats))
+            {
+                var colon = line.IndexOf(':');
+                if (colon < 0) continue;
+                var key = line[..colon];
+                if (key is "overrun" or "dropped events" && long.TryParse(line[(colon + 1)..].Trim(), out var n)) lost += n;
+            }
+        }
+        return lost;
+    }
+
     public void SetTracingOn(bool on) => Write("tracing_on", on ? "1" : "0");
 
     public void SetOption(string option, bool on) => Write($"options/{option}", on ? "1" : "0");

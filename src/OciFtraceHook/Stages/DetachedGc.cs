@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using OciFtraceHook.Processes;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Stages;
+
+/// <summary>Runs `oci-ftrace-hook gc [--instance NAME] --quiet` in the background, so slow instance
+/// removals stay off the container's path. The child gets its own pipes for stdio: a child holding
+/// the runtime's stdout/stderr would make the runtime wait for it to end.</summary>
+internal static class DetachedGc
+{
+    public static bool TryStart(string? instanceName, out string why)
+    {
+        why = "";
+        var self = Environment.ProcessPath;
+        if (self is null || !File.Exists(self))
+        {
+            why = "own executable not found";
+            return false;
+        }
+        try
+        {
+            var info = new ProcessStartInfo(self)
+            {
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            info.ArgumentList.Add("gc");
+            if (instanceName is not null)
+            {
+                info.ArgumentList.Add("--instance");
+                info.ArgumentList.Add(instanceName);
+            }
+            info.ArgumentList.Add("--quiet");
+            using var child = System.Diagnostics.Process.Start(info);
+            if (child is null)
+            {
+                why = "process did not start";
+                return false;
+            }
+            child.StandardInput.Close();
+            return true;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            why = e.Message;
+            return false;
+        }
+    }
+
+    /// <summary>Is any recorded instance's container gone (a crash, or a start that failed after
+    /// prestart without a poststop)? Cheap: a directory listing and one /proc read per record.</summary>
+    public static bool AnyLeftBehind(InstanceRecords records, string except)
+    {
+        foreach (var name in records.Names())
+        {
+            if (name == except) continue;
+            var record = records.Read(name);
+            if (record is null) continue; // being written or replaced right now
+            if (!InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime))) return true;
+        }
+        return false;
+    }
+}

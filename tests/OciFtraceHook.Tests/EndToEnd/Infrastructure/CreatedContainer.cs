@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+
+namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
+
+/// <summary>A container made with `runc create` and not started: its init waits (as at prestart)
+/// and its PID is known, so a test can run the hook against it by hand, kill it, and so on. The
+/// bundle's config names no hook: nothing runs poststop unless the test does.</summary>
+internal sealed class CreatedContainer : IDisposable
+{
+    public string Id { get; }
+    public int Pid { get; }
+    public BusyboxBundle Bundle { get; }
+
+    private CreatedContainer(string id, int pid, BusyboxBundle bundle)
+    {
+        Id = id;
+        Pid = pid;
+        Bundle = bundle;
+    }
+
+    public static CreatedContainer Create(BusyboxBundle bundle, string? id = null)
+    {
+        id ??= "oft-created-" + Guid.NewGuid().ToString("N")[..10];
+        bundle.Save();
+        var runc = HostRequirements.FindRunc()!;
+        // runc create keeps the caller's stdio for the container: give it none, or we wait forever.
+        var create = ProcessRunner.Run("/bin/sh", ["-c", "exec \"$0\" create --bundle \"$1\" \"$2\" </dev/null >/dev/null 2>&1", runc, bundle.Dir, id]);
+        if (create.ExitCode != 0) throw new InvalidOperationException($"runc create failed:\n{create}");
+        var state = ProcessRunner.Run(runc, ["state", id]);
+        var pid = JsonNode.Parse(state.Stdout)!["pid"]!.GetValue<int>();
+        return new CreatedContainer(id, pid, bundle);
+    }
+
+    public string State => HookProcess.State(Id, Pid, Bundle.Dir);
+
+    /// <summary>Stops and deletes the container (no hooks run: its config names none).</summary>
+    public void Delete() => ProcessRunner.Run(HostRequirements.FindRunc()!, ["delete", "--force", Id]);
+
+    public void Dispose() => Delete();
+}
