@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using static Interop.OpenFlags;
 
@@ -7,14 +8,22 @@ namespace OciFtraceHook.Container;
 /// <summary>Runs work inside another process's mount namespace. setns(CLONE_NEWNS) is refused
 /// (EINVAL) for a thread that shares its fs_struct with others, so the work runs on a dedicated
 /// thread that first unshares CLONE_FS; the namespace dies with that thread, and the rest of the
-/// process never leaves the host's.</summary>
+/// process never leaves the host's. The thread's working directory is the host's /proc, so that
+/// "thread-self/fd/N" names its handles whatever /proc the container has mounted (after
+/// pivot_root, the container's own procfs does not know the hook's thread).</summary>
 internal static class MountNamespace
 {
+    /// <summary>Inside <paramref name="work"/>, the path of a handle for mount(2) and friends.</summary>
+    public static string HandlePath(SafeHandle handle) => $"thread-self/fd/{handle.DangerousGetHandle()}";
+
     public static void Run(int pid, Action work)
     {
         var nsPath = $"/proc/{pid}/ns/mnt";
         using var ns = new SafeFileHandle(
             (IntPtr)Interop.Check(Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, nsPath, O_RDONLY | O_CLOEXEC, 0), "open", nsPath),
+            ownsHandle: true);
+        using var hostProc = new SafeFileHandle(
+            (IntPtr)Interop.Check(Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open", "/proc"),
             ownsHandle: true);
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
@@ -23,6 +32,7 @@ internal static class MountNamespace
             {
                 Interop.Check(Interop.Libc.Unshare(Interop.Libc.CLONE_FS), "unshare(CLONE_FS)");
                 Interop.Check(Interop.Libc.SetNs(ns, Interop.Libc.CLONE_NEWNS), "setns(CLONE_NEWNS)", nsPath);
+                Interop.Check(Interop.Libc.FChDir(hostProc), "fchdir", "/proc");
                 work();
             }
             catch (Exception e)

@@ -8,7 +8,7 @@ namespace OciFtraceHook.Container;
 /// path, one empty file is made per instance file and the instance file is bound onto it, then the
 /// tmpfs is made read-only. The container sees those files and nothing else of tracefs.
 /// Every target is a handle opened inside the rootfs (see <see cref="RootfsPath"/>), mounted on
-/// through /proc/thread-self/fd/N, never a path string the container could swap.</summary>
+/// through the host's /proc/thread-self/fd/N, never a path string the container could swap.</summary>
 internal static class TraceMounts
 {
     private const string Staging = ".tracefs";
@@ -17,7 +17,7 @@ internal static class TraceMounts
     /// <summary>Must run inside the container's mount namespace (<see cref="MountNamespace"/>).</summary>
     public static void Mount(string rootfs, string mountPath, string instanceName, IReadOnlyList<TraceFile> files)
     {
-        using var root = RootfsPath.OpenRoot(rootfs);
+        using var root = OpenContainerRoot(rootfs);
         using (var target = RootfsPath.OpenOrCreateDirectory(root, mountPath))
         {
             DoMount("tmpfs", target, "tmpfs", Secure, "mode=0755,size=16k,nr_inodes=32", mountPath);
@@ -33,6 +33,21 @@ internal static class TraceMounts
         {
             Interop.Libc.Umount2(ProcFd(dir), MntDetach);
             throw;
+        }
+    }
+
+    /// <summary>At prestart the rootfs is still at its bundle path in the container's namespace. A
+    /// container already past pivot_root (the hook run by hand on a `runc create`d container, or as
+    /// a later hook) has no such path any more: its root is then the namespace's own "/".</summary>
+    private static SafeFileHandle OpenContainerRoot(string rootfs)
+    {
+        try
+        {
+            return RootfsPath.OpenRoot(rootfs);
+        }
+        catch (SyscallException e) when (e.Errno == Interop.ENOENT)
+        {
+            return RootfsPath.OpenRoot("/");
         }
     }
 
@@ -86,7 +101,7 @@ internal static class TraceMounts
             throw Interop.Error($"mount {source ?? type ?? "(remount)"} flags={MountFlagNames.Format(flags)} on", shownAs + " (in the container)");
     }
 
-    private static string ProcFd(SafeFileHandle handle) => $"/proc/thread-self/fd/{handle.DangerousGetHandle()}";
+    private static string ProcFd(SafeFileHandle handle) => MountNamespace.HandlePath(handle);
 
     private static string Join(string dir, string name) => dir.TrimEnd('/') + "/" + name;
 

@@ -13,5 +13,8 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.Libc, EntryPoint = "unshare", SetLastError = true)]
         internal static partial int Unshare(int flags);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "fchdir", SetLastError = true)]
+        internal static partial int FChDir(SafeFileHandle fd);
     }
 }

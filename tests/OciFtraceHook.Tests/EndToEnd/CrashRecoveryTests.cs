@@ -1,0 +1,121 @@
+using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Tests.EndToEnd;
+
+/// <summary>Threat: the hook killed midway, a runtime that never runs poststop, a container id
+/// reused while an old instance is still there. No instance may leak, no trace may be lost silently,
+/// and a live container's instance is never taken over.</summary>
+[Category("EndToEnd")]
+public class CrashRecoveryTests
+{
+    private readonly List<IDisposable> _cleanup = [];
+
+    [SetUp]
+    public void Require() => HostRequirements.RequireRuncAndTraceFs();
+
+    [TearDown]
+    public void Cleanup()
+    {
+        foreach (var item in Enumerable.Reverse(_cleanup)) item.Dispose();
+        _cleanup.Clear();
+        HookProcess.Run("", "gc");
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "ftrace instances or records left behind");
+    }
+
+    private T Keep<T>(T item) where T : IDisposable
+    {
+        _cleanup.Add(item);
+        return item;
+    }
+
+    [Test]
+    public void Gc_collects_what_a_killed_prestart_left([Values(0, 2, 4, 6, 8, 12, 20, 40)] int killAfterMs)
+    {
+        var bundle = Keep(BusyboxBundle.Create("killed").Script("sleep 60"));
+        var container = Keep(CreatedContainer.Create(bundle));
+        var mountsBefore = File.ReadAllLines("/proc/self/mountinfo").Length;
+        var name = InstanceName.For(container.Id);
+
+        using (var hook = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(HookBinary.Path, "prestart")
+               {
+                   RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true,
+               })!)
+        {
+            hook.StandardInput.Write(container.State);
+            hook.StandardInput.Close();
+            Thread.Sleep(killAfterMs);
+            hook.Kill();
+            hook.WaitForExit();
+        }
+        var instanceExisted = TestHost.HookInstances().Contains(name);
+
+        var gcWhileAlive = HookProcess.Run("", "gc");
+        Assert.That(gcWhileAlive.ExitCode, Is.Zero, gcWhileAlive.ToString());
+        Assert.That(TestHost.HookInstances().Contains(name), Is.EqualTo(instanceExisted), "gc leaves a live container's instance alone");
+
+        container.Delete();
+        var gc = HookProcess.Run("", "gc");
+        Assert.Multiple(() =>
+        {
+            Assert.That(gc.ExitCode, Is.Zero, gc.ToString());
+            Assert.That(TestHost.HookInstances(), Does.Not.Contain(name), "the instance is removed once its container is gone");
+            Assert.That(TestHost.HookRecords(), Is.Empty, "and its record too");
+            Assert.That(bundle.SavedTraces(), Has.Length.EqualTo(instanceExisted ? 1 : 0), "its trace was saved first");
+            Assert.That(File.ReadAllLines("/proc/self/mountinfo"), Has.Length.EqualTo(mountsBefore), "no mount on the host");
+        });
+    }
+
+    [Test]
+    public void A_container_without_poststop_is_collected_by_the_next_start()
+    {
+        // Prestart by hand, then the container is deleted without any poststop: a leak in the making.
+        var leaked = Keep(BusyboxBundle.Create("leaked").Script("sleep 60"));
+        var container = Keep(CreatedContainer.Create(leaked));
+        var prestart = HookProcess.Run(container.State, "prestart");
+        Assert.That(prestart.ExitCode, Is.Zero, prestart.ToString());
+        container.Delete();
+        Assert.That(TestHost.HookInstances(), Does.Contain(InstanceName.For(container.Id)));
+
+        var next = Keep(BusyboxBundle.Create("next").WithHook(HookBinary.Path).Script("true"));
+        var run = Runc.Run(next);
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "the next start had the leftover collected");
+        Assert.That(leaked.SavedTraces(), Has.Length.EqualTo(1), "after saving its trace");
+    }
+
+    [Test]
+    public void A_reused_id_gets_a_fresh_instance_and_the_old_trace_is_saved()
+    {
+        var id = "oft-reused-" + Guid.NewGuid().ToString("N")[..8];
+        var first = Keep(BusyboxBundle.Create("first").Script("sleep 60"));
+        var old = Keep(CreatedContainer.Create(first, id));
+        Assert.That(HookProcess.Run(old.State, "prestart").ExitCode, Is.Zero);
+        old.Delete(); // crashed: no poststop
+
+        var second = Keep(BusyboxBundle.Create("second").WithHook(HookBinary.Path).Script("echo MARK-second > /sys/kernel/tracing/trace_marker"));
+        var run = Runc.Run(second, id);
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(first.SavedTraces(), Has.Length.EqualTo(1), "the old container's trace is saved, not destroyed");
+        var secondTraces = second.SavedTraces();
+        Assert.That(secondTraces, Has.Length.EqualTo(1));
+        Assert.That(File.ReadAllText(secondTraces[0]), Does.Contain("MARK-second"));
+        Assert.That(File.ReadAllText(first.SavedTraces()[0]), Does.Not.Contain("MARK-second"), "the two traces are not mixed");
+    }
+
+    [Test]
+    public void A_running_container_with_the_same_id_is_never_taken_over()
+    {
+        var id = "oft-live-" + Guid.NewGuid().ToString("N")[..8];
+        var owner = Keep(CreatedContainer.Create(Keep(BusyboxBundle.Create("owner").Script("sleep 60")), id));
+        Assert.That(HookProcess.Run(owner.State, "prestart").ExitCode, Is.Zero);
+        var intruder = Keep(CreatedContainer.Create(Keep(BusyboxBundle.Create("intruder").Script("sleep 60"))));
+
+        var result = HookProcess.Run(HookProcess.State(id, intruder.Pid, intruder.Bundle.Dir), "prestart");
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.Stderr, Does.Contain($"container id {id} is already traced by a running container"));
+        var tracefs = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"))!;
+        var pidFilter = File.ReadAllText(Path.Combine(tracefs, "instances", InstanceName.For(id), "set_event_pid")).Trim();
+        Assert.That(pidFilter, Is.EqualTo(owner.Pid.ToString()), "the owner's instance still traces the owner");
+    }
+}
