@@ -74,25 +74,32 @@ internal static class RootfsPath
                 throw new SyscallException("walk in rootfs (no '.' or '..' allowed)", path, Interop.EXDEV);
             }
             var last = i == parts.Length - 1;
-            var fd = Interop.Libc.OpenAt(current, part, (last ? flags : O_PATH | O_DIRECTORY | O_CLOEXEC) | O_NOFOLLOW, 0);
+            // O_PATH|O_NOFOLLOW (without O_DIRECTORY, which would fail first with ENOTDIR) opens a
+            // symlink itself instead of following it: its type is checked before it is used.
+            var fd = Interop.Libc.OpenAt(current, part, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             current.Dispose();
             if (fd < 0) throw new SyscallException("walk in rootfs", path, errno);
             current = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
-            // O_PATH|O_NOFOLLOW opens a symlink itself instead of failing: refuse it here.
-            if (IsSymlink(current))
+            var type = TypeOf(current);
+            if (type == Interop.Libc.S_IFLNK)
             {
                 current.Dispose();
-                throw new SyscallException("walk in rootfs (symlink refused)", path, Interop.ELOOP);
+                throw new SyscallException("open in rootfs (a symlink in the path is refused)", path, Interop.ELOOP);
+            }
+            if (type != Interop.Libc.S_IFDIR && (!last || (flags & O_DIRECTORY) != 0))
+            {
+                current.Dispose();
+                throw new SyscallException("walk in rootfs", path, Interop.ENOTDIR);
             }
         }
         return current;
     }
 
-    private static bool IsSymlink(SafeFileHandle handle)
+    private static int TypeOf(SafeFileHandle handle)
     {
         Interop.Check(Interop.Libc.Statx(handle, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, out var st), "statx");
-        return (st.Mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFLNK;
+        return st.Mode & Interop.Libc.S_IFMT;
     }
 
     private static SafeFileHandle Reopen(SafeFileHandle handle) =>

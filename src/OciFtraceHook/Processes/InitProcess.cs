@@ -51,11 +51,13 @@ internal static class InitProcessLocator
     {
         var open = text.IndexOf('(');
         var close = text.LastIndexOf(')');
-        if (open < 0 || close < open) throw new HookException("unreadable /proc stat line");
+        if (open < 0 || close < open || close + 2 > text.Length) throw new HookException("unreadable /proc stat line");
         var command = text[(open + 1)..close];
         var rest = text[(close + 2)..].Split(' ');
         // rest[0] is field 3 (state); starttime is field 22.
-        var startTime = ulong.Parse(rest[22 - 3], CultureInfo.InvariantCulture);
+        if (rest.Length <= 22 - 3 || rest[0].Length == 0
+            || !ulong.TryParse(rest[22 - 3], NumberStyles.None, CultureInfo.InvariantCulture, out var startTime))
+            throw new HookException("unreadable /proc stat line");
         return new ProcStat(command, rest[0][0], startTime);
     }
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace OciFtraceHook.Tracing;
 
 /// <summary>Names the ftrace instance of a container. The id comes from the container's owner:
-/// only [A-Za-z0-9_.-] survive, the readable part is capped, and a hash of the whole id keeps two
+/// only [A-Za-z0-9_-] survive (anything else becomes '_'), the readable part is capped, and a hash of the whole id keeps two
 /// ids that clean up to the same text apart (prestart's mkdir refuses an existing name anyway).</summary>
 internal static class InstanceName
 {

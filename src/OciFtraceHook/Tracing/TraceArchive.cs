@@ -21,6 +21,17 @@ internal static class TraceArchive
     public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, out long lostEvents)
     {
         lostEvents = instance.LostEvents();
+        // Opened first: no file is created for a trace that cannot be read.
+        FileStream trace;
+        try
+        {
+            trace = new FileStream(instance.FilePath("trace"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HookException($"cannot read the trace of instance {instance.Name}: {e.Message}", e);
+        }
+        using var _ = trace;
         Directory.CreateDirectory(saveDir);
         var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var baseName = $"{instance.Name}-{stamp}";
@@ -42,10 +53,7 @@ internal static class TraceArchive
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: lost events: {lostEvents}")
                 .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));
-            using (var trace = new FileStream(instance.FilePath("trace"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16))
-            {
-                trace.CopyTo(output);
-            }
+            trace.CopyTo(output);
             return path;
         }
     }

@@ -10,18 +10,18 @@ internal static class TestHost
 
     public static void Record()
     {
-        TraceFsAtStart = Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        TraceFsAtStart = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         Directory.CreateDirectory(TempRoot);
     }
 
     /// <summary>Our instances present now (only those of the hook, named oci-ftrace-*).</summary>
     public static string[] HookInstances()
     {
-        var mountPoint = Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        var mountPoint = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         if (mountPoint is null) return [];
         return Directory.GetDirectories(Path.Combine(mountPoint, "instances"))
             .Select(Path.GetFileName)
-            .Where(n => n!.StartsWith(Tracing.InstanceName.Prefix, StringComparison.Ordinal))
+            .Where(n => n!.StartsWith(OciFtraceHook.Tracing.InstanceName.Prefix, StringComparison.Ordinal))
             .ToArray()!;
     }
 
@@ -40,7 +40,7 @@ internal static class TestHost
 
     public static string[] HookRecords()
     {
-        var dir = Tracing.InstanceRecords.DefaultDir;
+        var dir = OciFtraceHook.Tracing.InstanceRecords.DefaultDir;
         return Directory.Exists(dir) ? Directory.GetFiles(dir) : [];
     }
 
@@ -48,7 +48,7 @@ internal static class TestHost
     {
         if (TraceFsAtStart is null)
         {
-            var mountPoint = Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+            var mountPoint = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
             if (mountPoint is not null) Interop.Libc.Umount2(mountPoint, 0);
         }
         try

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Tests.TracingTests;
+
+public class InstanceRecordsTests
+{
+    private string _temp = null!;
+    private InstanceRecords _records = null!;
+
+    [SetUp]
+    public void CreateDir()
+    {
+        _temp = Directory.CreateTempSubdirectory("instance-records-").FullName;
+        _records = new InstanceRecords(Path.Combine(_temp, "instances"));
+    }
+
+    [TearDown]
+    public void RemoveDir() => Directory.Delete(_temp, recursive: true);
+
+    private static InstanceRecord Sample(string id) => new()
+    {
+        ContainerId = id,
+        Bundle = "/srv/bundles/" + id,
+        Pid = 31337,
+        PidStartTime = 987654321012UL,
+        SaveDir = "/var/lib/oci-ftrace-hook/traces",
+        Created = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero),
+        SavedTo = null,
+    };
+
+    [Test]
+    public void A_written_record_reads_back_equal()
+    {
+        var name = InstanceName.For("round-trip");
+        var record = Sample("round-trip");
+        _records.Write(name, record);
+        Assert.Multiple(() =>
+        {
+            Assert.That(_records.Read(name), Is.EqualTo(record));
+            Assert.That(File.Exists(_records.PathFor(name)), Is.True);
+            Assert.That(File.Exists(_records.PathFor(name) + ".tmp"), Is.False, "the temporary file is renamed away");
+        });
+    }
+
+    [Test]
+    public void Writing_again_replaces_the_record()
+    {
+        var name = InstanceName.For("rewrite");
+        _records.Write(name, Sample("rewrite"));
+        var saved = Sample("rewrite") with { SavedTo = "/tmp/x.trace" };
+        _records.Write(name, saved);
+        Assert.That(_records.Read(name)!.SavedTo, Is.EqualTo("/tmp/x.trace"));
+    }
+
+    [Test]
+    public void The_record_is_json_with_the_documented_names()
+    {
+        var name = InstanceName.For("json");
+        _records.Write(name, Sample("json"));
+        using var json = JsonDocument.Parse(File.ReadAllBytes(_records.PathFor(name)));
+        var root = json.RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(root.GetProperty("containerId").GetString(), Is.EqualTo("json"));
+            Assert.That(root.GetProperty("pid").GetInt32(), Is.EqualTo(31337));
+            Assert.That(root.GetProperty("pidStartTime").GetUInt64(), Is.EqualTo(987654321012UL));
+            Assert.That(root.GetProperty("saveDir").GetString(), Is.EqualTo("/var/lib/oci-ftrace-hook/traces"));
+            Assert.That(root.GetProperty("bundle").GetString(), Is.EqualTo("/srv/bundles/json"));
+        });
+    }
+
+    [Test]
+    public void A_missing_record_reads_as_null()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Directory.Exists(_records.Dir), Is.False);
+            Assert.That(_records.Read("oci-ftrace-nothing-0000000000000000"), Is.Null);
+        });
+        Directory.CreateDirectory(_records.Dir);
+        Assert.That(_records.Read("oci-ftrace-nothing-0000000000000000"), Is.Null);
+    }
+
+    [TestCase("")]
+    [TestCase("{not json")]
+    [TestCase("[1,2,3]")]
+    [TestCase("{\"containerId\":\"x\"}")]
+    [TestCase("{\"containerId\":\"x\",\"saveDir\":\"/s\",\"pid\":\"nine\"}")]
+    public void A_corrupt_record_reads_as_null(string content)
+    {
+        Directory.CreateDirectory(_records.Dir);
+        File.WriteAllText(_records.PathFor("corrupt"), content);
+        Assert.That(_records.Read("corrupt"), Is.Null);
+    }
+
+    [Test]
+    public void Names_lists_the_records_without_extension()
+    {
+        Assert.That(_records.Names(), Is.Empty, "no directory yet");
+        var a = InstanceName.For("a");
+        var b = InstanceName.For("b");
+        _records.Write(a, Sample("a"));
+        _records.Write(b, Sample("b"));
+        using (_records.TryLock(a))
+        {
+            File.WriteAllText(Path.Combine(_records.Dir, "stray.tmp"), "");
+            Assert.That(_records.Names(), Is.EquivalentTo(new[] { a, b }));
+        }
+    }
+
+    [Test]
+    public void Delete_removes_the_record()
+    {
+        var name = InstanceName.For("gone");
+        _records.Write(name, Sample("gone"));
+        _records.Delete(name);
+        Assert.Multiple(() =>
+        {
+            Assert.That(_records.Read(name), Is.Null);
+            Assert.That(_records.Names(), Is.Empty);
+        });
+    }
+
+    [Test]
+    public void A_held_lock_refuses_a_second_one_until_disposed()
+    {
+        var name = InstanceName.For("locked");
+        var first = _records.TryLock(name);
+        Assert.That(first, Is.Not.Null);
+        try
+        {
+            using var second = _records.TryLock(name);
+            Assert.That(second, Is.Null);
+        }
+        finally
+        {
+            first!.Dispose();
+        }
+        using var third = _records.TryLock(name);
+        Assert.That(third, Is.Not.Null);
+    }
+
+    [Test]
+    public void Locks_on_different_names_are_independent()
+    {
+        using var a = _records.TryLock(InstanceName.For("one"));
+        using var b = _records.TryLock(InstanceName.For("two"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(a, Is.Not.Null);
+            Assert.That(b, Is.Not.Null);
+        });
+    }
+
+    [Test]
+    public void DeleteLock_removes_the_lock_file()
+    {
+        var name = InstanceName.For("unlock");
+        using (_records.TryLock(name)) { }
+        var lockFile = Path.Combine(_records.Dir, name + ".lock");
+        Assert.That(File.Exists(lockFile), Is.True);
+        _records.DeleteLock(name);
+        Assert.That(File.Exists(lockFile), Is.False);
+    }
+}
