@@ -44,9 +44,12 @@ run_once() { # bundle -> microseconds
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 
 tracefs=$(awk '$9 == "tracefs" {print $5; exit}' /proc/self/mountinfo)
-settle() { # until no instance of the hook is left (the detached removal has finished)
+settle() { # until no instance of the hook is left and the detached removal process has ended
     for _ in $(seq 200); do
-        ls "${tracefs:-/sys/kernel/tracing}/instances" 2>/dev/null | grep -q '^oci-ftrace-' || return 0
+        if ! ls "${tracefs:-/sys/kernel/tracing}/instances" 2>/dev/null | grep -q '^oci-ftrace-' \
+            && ! pgrep -f 'oci-ftrace-hook gc' >/dev/null; then
+            return 0
+        fi
         sleep 0.02
     done
 }
