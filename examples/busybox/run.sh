@@ -20,6 +20,7 @@ rm -rf "$bundle" && mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/etc" "$bundle/
     "$bundle/rootfs/dev" "$bundle/rootfs/tmp"
 cp /bin/busybox "$bundle/rootfs/bin/busybox"
 for applet in sh cat echo grep head ls; do ln -s busybox "$bundle/rootfs/bin/$applet"; done
+mkdir -p "$work/traces"
 sed -e "s|@HOOK@|$work/hook/oci-ftrace-hook|g" -e "s|@SAVE_DIR@|$work/traces|g" \
     "$here/config.template.json" > "$bundle/config.json"
 

@@ -14,6 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
 hook="$work/hook/oci-ftrace-hook"
+mkdir -p "$work/traces"
 
 make_bundle() { # dir hooks-json
     mkdir -p "$1/rootfs/bin" "$1/rootfs/proc" "$1/rootfs/sys" "$1/rootfs/dev"

@@ -34,7 +34,8 @@ internal static class Poststop
         {
             if (held is null) return; // a gc is collecting it right now: it saves and removes it
             instance.SetTracingOn(false);
-            var record = records.Read(name) ?? new InstanceRecord { ContainerId = id, Bundle = state.Bundle, SaveDir = settings.SaveDir };
+            var record = records.Read(name)
+                         ?? new InstanceRecord { ContainerId = id, Bundle = state.Bundle, SaveDir = SaveDirectory.Check(settings.SaveDir) };
             if (record.SavedTo is null)
             {
                 var saved = TraceArchive.Save(instance, id, record.SaveDir, DateTimeOffset.UtcNow, out var lost);

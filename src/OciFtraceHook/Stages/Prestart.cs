@@ -39,6 +39,7 @@ internal static class Prestart
         if (!Environment.IsPrivilegedProcess)
             throw new HookException("cannot trace: the hook runs without root (a rootless engine?) and only root can create ftrace instances and mounts");
         var rootfs = HookInput.RootfsOf(state.Bundle!, config);
+        var saveDir = SaveDirectory.Check(settings.SaveDir);
         var (uid, gid) = HostIds.ForProcess(config);
         var init = InitProcessLocator.Locate(state.Pid);
         var traceFs = TraceFs.FindOrMount(path => Log.MountedTraceFs(logger, path));
@@ -55,7 +56,7 @@ internal static class Prestart
             records.Write(instance.Name, new InstanceRecord
             {
                 ContainerId = id, Bundle = state.Bundle, Pid = init.Pid, PidStartTime = init.StartTime,
-                SaveDir = settings.SaveDir, Created = DateTimeOffset.UtcNow,
+                SaveDir = saveDir, Created = DateTimeOffset.UtcNow,
             });
             undo.Push($"delete record of {instance.Name}", () => records.Delete(instance.Name));
 

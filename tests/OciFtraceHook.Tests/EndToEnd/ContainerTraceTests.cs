@@ -150,6 +150,8 @@ public class ContainerTraceTests
     }
 
     [TestCase(HookSettings.BufferSizeKey, "0", "annotation org.ociftracehook.buffer-size-kb=0: expected a whole number")]
+    [TestCase(HookSettings.SaveDirKey, "/etc", "annotation org.ociftracehook.save-dir=/etc: refused: /etc is a system directory")]
+    [TestCase(HookSettings.MountPathKey, "/sys/../../etc", "'..' path components are not allowed")]
     [TestCase(HookSettings.SyscallsKey, "openat,nosuchcall", "no syscall event for nosuchcall")]
     public void A_bad_setting_stops_the_container_with_one_clear_line(string key, string value, string message)
     {

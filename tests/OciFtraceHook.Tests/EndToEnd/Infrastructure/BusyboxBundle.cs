@@ -37,6 +37,7 @@ internal sealed class BusyboxBundle : IDisposable
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!.AsObject();
         config["process"]!["terminal"] = false;
         var bundle = new BusyboxBundle(dir, config);
+        Directory.CreateDirectory(bundle.SaveDir);
         bundle.Annotate(HookSettings.SaveDirKey, bundle.SaveDir);
         return bundle;
     }
