@@ -8,6 +8,7 @@ using OciFtraceHook.Stages;
 const string Usage = """
     usage: oci-ftrace-hook [prestart|createRuntime|poststop]   (an OCI hook: the state JSON on stdin)
            oci-ftrace-hook gc [--instance NAME] [--quiet]    (save and remove instances whose container is gone)
+           oci-ftrace-hook show [CONTAINER | --file PATH | -] [options]   (see show --help)
            oci-ftrace-hook --version
     With no stage word the stage is taken from the state's status (created: prestart, stopped: poststop).
     """;
@@ -23,6 +24,7 @@ if (verb is "--version")
     Console.Out.WriteLine($"oci-ftrace-hook {typeof(HookException).Assembly.GetName().Version?.ToString(3)}");
     return 0;
 }
+if (verb == "show") return RunShow(args[1..]);
 var quiet = verb == "gc" && args.Contains("--quiet");
 if (verb == "gc") return RunGc(args[1..].Where(a => a != "--quiet").ToArray(), quiet);
 if (verb is not (null or "prestart" or "createRuntime" or "poststop") || args.Length > 1)
@@ -89,4 +91,30 @@ static int RunGc(string[] args, bool quiet)
         new OciFtraceHook.Tracing.InstanceRecords(), only, logger);
     OciFtraceHook.Logging.Log.GcDone(logger, count);
     return 0;
+}
+
+static int RunShow(string[] args)
+{
+    var output = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+    try
+    {
+        return Show.Run(args, output, Console.Error, Console.OpenStandardInput());
+    }
+    catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
+    {
+        output.Flush();
+        Console.Error.WriteLine($"oci-ftrace-hook: error: {e.Message}");
+        return e is HookException && e.Message.StartsWith("show:", StringComparison.Ordinal) ? 2 : 1;
+    }
+    finally
+    {
+        try
+        {
+            output.Flush();
+        }
+        catch (IOException)
+        {
+            // The reader went away (e.g. `| head`).
+        }
+    }
 }

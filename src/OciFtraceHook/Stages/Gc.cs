@@ -55,13 +55,15 @@ internal static class Gc
             {
                 instance.SetTracingOn(false);
                 var id = record?.ContainerId ?? "(unknown: no record)";
-                var saved = TraceArchive.Save(instance, id, record?.SaveDir ?? Oci.HookSettings.DefaultSaveDir, DateTimeOffset.UtcNow);
+                var saved = TraceArchive.Save(instance, id, record?.SaveDir ?? Oci.HookSettings.DefaultSaveDir, DateTimeOffset.UtcNow,
+                    records.FollowedPath(name), out _);
                 Log.Saved(logger, id, saved);
             }
             instance.Remove();
             Log.Removed(logger, name);
         }
         records.Delete(name);
+        records.DeleteFollowed(name);
         records.DeleteLock(name);
         return true;
     }

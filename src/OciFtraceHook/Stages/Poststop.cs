@@ -38,8 +38,9 @@ internal static class Poststop
                          ?? new InstanceRecord { ContainerId = id, Bundle = state.Bundle, SaveDir = SaveDirectory.Check(settings.SaveDir) };
             if (record.SavedTo is null)
             {
-                var saved = TraceArchive.Save(instance, id, record.SaveDir, DateTimeOffset.UtcNow, out var lost);
+                var saved = TraceArchive.Save(instance, id, record.SaveDir, DateTimeOffset.UtcNow, records.FollowedPath(name), out var lost);
                 records.Write(name, record with { SavedTo = saved });
+                records.DeleteFollowed(name);
                 Log.Saved(logger, id, saved);
                 if (lost > 0) Log.LostEvents(logger, id, lost);
             }

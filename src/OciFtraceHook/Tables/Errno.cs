@@ -1,5 +1,3 @@
-using System.Reflection;
-
 namespace OciFtraceHook.Tables;
 
 /// <summary>errno names and messages of Linux (asm-generic numbering, shared by x86_64 and
@@ -19,16 +17,7 @@ internal static class Errno
 
     private static (string, string)[] Load()
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("errno.tsv")
-            ?? throw new InvalidOperationException("errno.tsv is not embedded");
-        using var reader = new StreamReader(stream);
-        var rows = new List<(int Number, string Name, string Message)>();
-        while (reader.ReadLine() is { } line)
-        {
-            if (line.Length == 0 || line[0] == '#') continue;
-            var cols = line.Split('\t');
-            rows.Add((int.Parse(cols[1]), cols[0], cols[2]));
-        }
+        var rows = TableFile.Rows("errno.tsv").Select(cols => (Number: int.Parse(cols[1]), Name: cols[0], Message: cols[2])).ToList();
         var table = new (string, string)[rows.Max(r => r.Number) + 1];
         foreach (var (number, name, message) in rows)
         {

@@ -59,4 +59,10 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     }
 
     public void DeleteLock(string instanceName) => File.Delete(Path.Combine(Dir, instanceName + ".lock"));
+
+    /// <summary>Events `show --follow` consumed from trace_pipe, kept so that the saved trace still
+    /// has them (trace_pipe removes what it returns from the ring buffer).</summary>
+    public string FollowedPath(string instanceName) => Path.Combine(Dir, instanceName + ".followed");
+
+    public void DeleteFollowed(string instanceName) => File.Delete(FollowedPath(instanceName));
 }

@@ -18,6 +18,8 @@ internal static class InstanceSetup
         instance.SetOption("overwrite", settings.Overwrite);
         // Children of the init (the shell's commands, the app's workers) are traced too.
         instance.SetOption("event-fork", true);
+        // Lines then carry the process (thread group) of each thread, for `show`.
+        if (instance.HasFile("options/record-tgid")) instance.SetOption("record-tgid", true);
         // Without it a container that reads its own `trace` records its reads faster than it
         // reads them and never reaches the end.
         if (instance.HasFile("options/pause-on-trace")) instance.SetOption("pause-on-trace", true);

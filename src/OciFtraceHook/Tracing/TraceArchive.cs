@@ -15,10 +15,13 @@ internal static class TraceArchive
     /// missing). The file is created exclusively and never follows a symlink, so a planted link
     /// cannot redirect the root-owned write; a name already taken gets a numbered suffix.</summary>
     public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now) =>
-        Save(instance, containerId, saveDir, now, out _);
+        Save(instance, containerId, saveDir, now, followed: null, out _);
 
+    /// <param name="followed">Events `show --follow` took out of the ring buffer, put back in place
+    /// (after ftrace's header, before the events still in the buffer), or null.</param>
     /// <param name="lostEvents">Events the buffer lost when full, also written in the header.</param>
-    public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, out long lostEvents)
+    public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, string? followed,
+        out long lostEvents)
     {
         lostEvents = instance.LostEvents();
         // Opened first: no file is created for a trace that cannot be read.
@@ -50,11 +53,37 @@ internal static class TraceArchive
             var header = new StringBuilder()
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: container {containerId}\n")
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
+                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: arch {Decoding.TraceArchNames.Name(Decoding.TraceArchNames.Host)}\n")
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: lost events: {lostEvents}")
                 .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));
-            trace.CopyTo(output);
+            if (followed is not null && File.Exists(followed)) CopyWithFollowed(trace, output, followed);
+            else trace.CopyTo(output);
             return path;
+        }
+    }
+
+    private static void CopyWithFollowed(Stream trace, Stream output, string followed)
+    {
+        using var reader = new StreamReader(trace, Encoding.UTF8, false, 1 << 16, leaveOpen: true);
+        using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+        var inserted = false;
+        while (reader.ReadLine() is { } line)
+        {
+            if (!inserted && !line.StartsWith('#'))
+            {
+                Insert();
+            }
+            writer.Write(line);
+            writer.Write('\n');
+        }
+        if (!inserted) Insert();
+
+        void Insert()
+        {
+            writer.Flush();
+            using (var spool = File.OpenRead(followed)) spool.CopyTo(output);
+            inserted = true;
         }
     }
 }

@@ -75,9 +75,22 @@ public class TraceArchiveTests
     }
 
     [Test]
+    public void Events_a_follower_consumed_are_put_back_after_the_ftrace_header()
+    {
+        var followed = Path.Combine(_saveDir, "followed-spool");
+        Directory.CreateDirectory(_saveDir);
+        File.WriteAllText(followed, "           <...>-3365    [000] ..... 518.900000: sys_read -> 0x1\n");
+        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now, followed, out _);
+        var (_, body) = SplitSaved(path);
+        Assert.That(body, Is.EqualTo("# tracer: nop\n#\n" +
+                                     "           <...>-3365    [000] ..... 518.900000: sys_read -> 0x1\n" +
+                                     "           <...>-3365    [000] ..... 518.935039: sys_openat(dfd: 0xffffff9c)\n"));
+    }
+
+    [Test]
     public void Without_per_cpu_statistics_no_event_is_counted_as_lost()
     {
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now, out var lost);
+        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now, followed: null, out var lost);
         var (header, _) = SplitSaved(path);
         Assert.Multiple(() =>
         {
@@ -91,7 +104,7 @@ public class TraceArchiveTests
     {
         WriteCpuStats(0, "entries: 10\noverrun: 5\ncommit overrun: 100\nbytes: 4096\noldest event ts: 1.000000\nnow ts: 2.000000\ndropped events: 0\nread events: 3\n");
         WriteCpuStats(1, "entries: 0\noverrun: 0\ncommit overrun: 0\ndropped events: 2\n");
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now, out var lost);
+        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now, followed: null, out var lost);
         var (header, body) = SplitSaved(path);
         Assert.Multiple(() =>
         {

@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
 /// <summary>A container made with `runc create` and not started: its init waits (as at prestart)
-/// and its PID is known, so a test can run the hook against it by hand, kill it, and so on. The
-/// bundle's config names no hook: nothing runs poststop unless the test does.</summary>
+/// and its PID is known, so a test can run the hook against it by hand, kill it, and so on. Unless
+/// the bundle's config names the hook, nothing runs prestart or poststop but the test.</summary>
 internal sealed class CreatedContainer : IDisposable
 {
     public string Id { get; }
@@ -33,7 +33,21 @@ internal sealed class CreatedContainer : IDisposable
 
     public string State => HookProcess.State(Id, Pid, Bundle.Dir);
 
-    /// <summary>Stops and deletes the container (no hooks run: its config names none).</summary>
+    /// <summary>Starts the program (runc start): the init execs it and the exec trigger fires.</summary>
+    public void Start()
+    {
+        var start = ProcessRunner.Run(HostRequirements.FindRunc()!, ["start", Id]);
+        if (start.ExitCode != 0) throw new InvalidOperationException($"runc start failed:\n{start}");
+    }
+
+    /// <summary>Waits until the container's program has ended.</summary>
+    public void WaitUntilStopped(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Directory.Exists($"/proc/{Pid}") && DateTime.UtcNow < deadline) Thread.Sleep(50);
+    }
+
+    /// <summary>Stops and deletes the container; runc runs poststop hooks if its config names them.</summary>
     public void Delete() => ProcessRunner.Run(HostRequirements.FindRunc()!, ["delete", "--force", Id]);
 
     public void Dispose() => Delete();

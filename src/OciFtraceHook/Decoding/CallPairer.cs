@@ -1,0 +1,139 @@
+namespace OciFtraceHook.Decoding;
+
+/// <summary>Pairs syscall enter and exit events per thread into calls, the way strace -f shows
+/// them: a call whose exit comes after another thread's shown line is split into
+/// "&lt;unfinished ...&gt;" and "&lt;... NAME resumed&gt;"; an exit without an enter (lost, or before the
+/// trace began) is a lone "resumed"; an enter followed by another enter of the same thread lost
+/// its exit. Records pass through <paramref name="shows"/> (a filter) before they reach the sink.</summary>
+internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<SyscallRecord> sink, bool splitInterleaved = true)
+{
+    private readonly Dictionary<int, SyscallRecord> _pending = new();
+    private readonly List<int> _unshown = new();
+
+    public void Add(TraceEvent e)
+    {
+        switch (e.Kind)
+        {
+            case TraceEventKind.SyscallEnter:
+                Enter(e);
+                break;
+            case TraceEventKind.SyscallExit:
+                Exit(e);
+                break;
+            case TraceEventKind.Marker:
+                Emit(new SyscallRecord
+                {
+                    Kind = RecordKind.Marker, Comm = e.Comm, Tid = e.Tid, Tgid = e.Tgid, Cpu = e.Cpu, StartNs = e.TimeNs,
+                    EndNs = e.TimeNs, Text = e.Text,
+                });
+                break;
+            case TraceEventKind.LostEvents:
+                Emit(new SyscallRecord { Kind = RecordKind.LostEvents, Cpu = e.Cpu, Lost = e.Lost });
+                break;
+        }
+    }
+
+    /// <summary>End of the trace: calls still open never returned within it.</summary>
+    public void Finish()
+    {
+        foreach (var tid in _pending.Keys.Order().ToArray())
+        {
+            var open = _pending[tid];
+            _pending.Remove(tid);
+            open.Kind = RecordKind.NoReturn;
+            if (shows(open)) sink(open);
+        }
+        _unshown.Clear();
+    }
+
+    private void Enter(TraceEvent e)
+    {
+        if (_pending.Remove(e.Tid, out var previous))
+        {
+            // Its exit was lost: show what there is.
+            _unshown.Remove(e.Tid);
+            if (!previous.Shown)
+            {
+                previous.Kind = RecordKind.Unfinished;
+                Emit(previous);
+            }
+        }
+        var args = new ulong[e.ArgCount];
+        Array.Copy(e.Args, args, e.ArgCount);
+        var call = new SyscallRecord
+        {
+            Kind = RecordKind.Call, Comm = e.Comm, Tid = e.Tid, Tgid = e.Tgid, Cpu = e.Cpu, StartNs = e.TimeNs,
+            Event = e.Name, Args = args, ArgCount = e.ArgCount, HasArgs = true,
+        };
+        if (NeverReturns(e.Name))
+        {
+            call.Kind = RecordKind.NoReturn;
+            Emit(call);
+            return;
+        }
+        _pending[e.Tid] = call;
+        _unshown.Add(e.Tid);
+    }
+
+    private void Exit(TraceEvent e)
+    {
+        if (_pending.TryGetValue(e.Tid, out var open) && open.Event == e.Name)
+        {
+            _pending.Remove(e.Tid);
+            _unshown.Remove(e.Tid);
+            open.HasReturn = true;
+            open.Return = e.Return;
+            open.EndNs = e.TimeNs;
+            open.Comm = e.Comm; // execve changes it
+            open.Kind = open.Shown ? RecordKind.Resumed : RecordKind.Call;
+            Emit(open);
+            return;
+        }
+        if (open is not null)
+        {
+            // Another call's enter is pending: this exit's enter and that enter's exit were lost.
+            _pending.Remove(e.Tid);
+            _unshown.Remove(e.Tid);
+            if (!open.Shown)
+            {
+                open.Kind = RecordKind.Unfinished;
+                Emit(open);
+            }
+        }
+        Emit(new SyscallRecord
+        {
+            Kind = RecordKind.Resumed, Comm = e.Comm, Tid = e.Tid, Tgid = e.Tgid, Cpu = e.Cpu, StartNs = e.TimeNs,
+            EndNs = e.TimeNs, Event = e.Name, HasReturn = true, Return = e.Return,
+        });
+    }
+
+    /// <summary>Calls with no exit event: the task ends, or (rt_sigreturn) resumes elsewhere.</summary>
+    private static bool NeverReturns(string ev) => ev is "exit_group" or "exit" or "rt_sigreturn";
+
+    private void Emit(SyscallRecord record)
+    {
+        if (!shows(record)) return;
+        // A marker is written by a call of its own thread (write to trace_marker): that call is
+        // shown as interrupted by it, like strace shows a signal arriving during a call.
+        if (splitInterleaved && _unshown.Count > 0) ShowOthersAsUnfinished(record.Kind == RecordKind.Marker ? -1 : record.Tid);
+        sink(record);
+    }
+
+    /// <summary>Before a line of one thread is shown, the calls other threads have entered and not
+    /// yet left are shown as unfinished, so the output stays in time order.</summary>
+    private void ShowOthersAsUnfinished(int tid)
+    {
+        for (var i = 0; i < _unshown.Count; i++)
+        {
+            var other = _unshown[i];
+            if (other == tid) continue;
+            var open = _pending[other];
+            if (!shows(open)) continue;
+            open.Shown = true;
+            var unfinished = open.Copy();
+            unfinished.Kind = RecordKind.Unfinished;
+            sink(unfinished);
+        }
+        _unshown.RemoveAll(t => t != tid);
+    }
+}

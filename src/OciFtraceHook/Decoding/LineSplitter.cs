@@ -1,0 +1,51 @@
+using System.Text;
+
+namespace OciFtraceHook.Decoding;
+
+/// <summary>Cuts a byte stream (trace_pipe reads end anywhere) into text lines.</summary>
+internal sealed class LineSplitter(LineSplitter.LineHandler onLine)
+{
+    public delegate void LineHandler(ReadOnlySpan<char> line);
+
+    private readonly List<byte> _partial = new();
+    private char[] _chars = new char[4096];
+
+    public void Add(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var newline = bytes.IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                foreach (var b in bytes) _partial.Add(b);
+                return;
+            }
+            if (_partial.Count > 0)
+            {
+                foreach (var b in bytes[..newline]) _partial.Add(b);
+                Emit(_partial.ToArray());
+                _partial.Clear();
+            }
+            else
+            {
+                Emit(bytes[..newline]);
+            }
+            bytes = bytes[(newline + 1)..];
+        }
+    }
+
+    public void Finish()
+    {
+        if (_partial.Count == 0) return;
+        Emit(_partial.ToArray());
+        _partial.Clear();
+    }
+
+    private void Emit(ReadOnlySpan<byte> line)
+    {
+        var count = Encoding.UTF8.GetMaxCharCount(line.Length);
+        if (_chars.Length < count) _chars = new char[count];
+        var n = Encoding.UTF8.GetChars(line, _chars);
+        onLine(_chars.AsSpan(0, n));
+    }
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+
+namespace OciFtraceHook.Decoding;
+
+/// <summary>Turns ftrace text into strace-like lines or a summary, streaming: lines in, records
+/// out, with no more state than the calls still open. Comment lines at the top say which
+/// architecture recorded it and how many events the buffer lost.</summary>
+internal sealed class TraceDecoder
+{
+    private readonly DecodeOptions _options;
+    private readonly TextWriter _output;
+    private readonly TraceLineParser _parser = new();
+    private readonly TraceEvent _event = new();
+    private CallPairer? _pairer;
+    private CallFormatter? _formatter;
+    private CallSummary? _summary;
+    private TraceArch? _arch;
+
+    /// <summary>Events lost per the header (overwritten before anyone read them).</summary>
+    public long LostFromHeader { get; private set; }
+
+    public long Records { get; private set; }
+
+    public TraceDecoder(DecodeOptions options, TextWriter output)
+    {
+        _options = options;
+        _output = output;
+        _arch = options.Arch;
+    }
+
+    public void Line(ReadOnlySpan<char> line)
+    {
+        if (line.Length > 0 && line[0] == '#')
+        {
+            Header(line);
+            return;
+        }
+        if (!_parser.TryParse(line, _event)) return;
+        (_pairer ?? Start()).Add(_event);
+    }
+
+    public void Finish()
+    {
+        (_pairer ?? Start()).Finish();
+        if (_summary is not null) _summary.Write(_output, _formatter!.NameOf, LostFromHeader);
+        else if (LostFromHeader > 0)
+            _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"--- {LostFromHeader} events were lost when the buffer was full: the trace is partial ---"));
+        _output.Flush();
+    }
+
+    public void Flush() => _output.Flush();
+
+    public void Run(TextReader input)
+    {
+        while (input.ReadLine() is { } line) Line(line);
+        Finish();
+    }
+
+    private CallPairer Start()
+    {
+        var arch = _arch ?? TraceArchNames.Host;
+        _formatter = new CallFormatter(arch, _options.Durations);
+        var filter = new CallFilter(_options.Trace, _options.FailedOnly, _options.Pids, arch);
+        Action<SyscallRecord> sink;
+        if (_options.Summary)
+        {
+            var summary = _summary = new CallSummary();
+            sink = r =>
+            {
+                summary.Add(r);
+                Records++;
+            };
+        }
+        else
+        {
+            var formatter = _formatter;
+            sink = r =>
+            {
+                _output.WriteLine(formatter.Format(r));
+                Records++;
+            };
+        }
+        return _pairer = new CallPairer(filter.Shows, sink, splitInterleaved: !_options.FailedOnly && !_options.Summary);
+    }
+
+    /// <summary>"# oci-ftrace-hook: arch arm64", "# oci-ftrace-hook: lost events: N" (saved traces)
+    /// and ftrace's "# entries-in-buffer/entries-written: A/B" (B - A were overwritten).</summary>
+    private void Header(ReadOnlySpan<char> line)
+    {
+        const string Ours = "# oci-ftrace-hook: ";
+        if (line.StartsWith(Ours))
+        {
+            var rest = line[Ours.Length..];
+            if (rest.StartsWith("arch ") && _arch is null) _arch = TraceArchNames.Parse(rest[5..].Trim().ToString());
+            if (rest.StartsWith("lost events: "))
+            {
+                var digits = rest["lost events: ".Length..];
+                var end = 0;
+                while (end < digits.Length && char.IsAsciiDigit(digits[end])) end++;
+                if (long.TryParse(digits[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var lost)) LostFromHeader = lost;
+                _lostFromOurHeader = true;
+            }
+            return;
+        }
+        const string Entries = "# entries-in-buffer/entries-written: ";
+        if (line.StartsWith(Entries) && !_lostFromOurHeader)
+        {
+            var numbers = line[Entries.Length..];
+            var slash = numbers.IndexOf('/');
+            var space = numbers.IndexOf(' ');
+            if (slash > 0 && space > slash
+                && long.TryParse(numbers[..slash], NumberStyles.None, CultureInfo.InvariantCulture, out var inBuffer)
+                && long.TryParse(numbers[(slash + 1)..space], NumberStyles.None, CultureInfo.InvariantCulture, out var written))
+                LostFromHeader += Math.Max(0, written - inBuffer);
+        }
+    }
+
+    private bool _lostFromOurHeader;
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+
+namespace OciFtraceHook.Decoding;
+
+/// <summary>Parses lines of ftrace's `trace` / `trace_pipe` text output:
+/// <c>"  cat-3365    (   3360) [001] .....   518.935039: sys_openat(dfd: 0xffffff9c, ...)"</c>
+/// (the TGID column only with options/record-tgid), <c>"... sys_openat -> 0xfffffffffffffffe"</c>,
+/// <c>"... tracing_mark_write: text"</c> and <c>"CPU:1 [LOST 120 EVENTS]"</c>. Span-based, so a
+/// line costs no allocation beyond a new command name or marker text.</summary>
+internal sealed class TraceLineParser
+{
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
+    private readonly Dictionary<int, string> _comms = new();
+
+    public TraceLineParser() => _nameLookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>Fills <paramref name="e"/>; false for comments, blank and unreadable lines.</summary>
+    public bool TryParse(ReadOnlySpan<char> line, TraceEvent e)
+    {
+        if (line.IsEmpty || line[0] == '#') return false;
+        if (line.StartsWith("CPU:")) return TryParseLost(line, e);
+
+        var bracket = FindCpuBracket(line);
+        if (bracket < 0) return false;
+        var head = line[..bracket].TrimEnd();
+        // Optional "(  TGID)" column.
+        var tgid = -1;
+        if (head.Length > 0 && head[^1] == ')')
+        {
+            var open = head.LastIndexOf('(');
+            if (open < 0) return false;
+            var inner = head[(open + 1)..^1].Trim();
+            if (!int.TryParse(inner, NumberStyles.None, CultureInfo.InvariantCulture, out tgid)) tgid = -1;
+            head = head[..open].TrimEnd();
+        }
+        var dash = head.LastIndexOf('-');
+        if (dash < 0 || !int.TryParse(head[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var tid)) return false;
+        e.Tid = tid;
+        e.Tgid = tgid > 0 ? tgid : tid;
+        e.Comm = Comm(tid, head[..dash].TrimStart());
+
+        var close = line[bracket..].IndexOf(']') + bracket;
+        e.Cpu = int.Parse(line[(bracket + 1)..close], NumberStyles.None, CultureInfo.InvariantCulture);
+        var rest = line[(close + 1)..].TrimStart();
+        // Flags field ("....." / "d..1.") then the timestamp.
+        var space = rest.IndexOf(' ');
+        if (space < 0) return false;
+        rest = rest[space..].TrimStart();
+        var colon = rest.IndexOf(": ");
+        if (colon < 0 || !TryParseTimestamp(rest[..colon], out e.TimeNs)) return false;
+        return ParseEvent(rest[(colon + 2)..], e);
+    }
+
+    private bool ParseEvent(ReadOnlySpan<char> text, TraceEvent e)
+    {
+        if (text.StartsWith("sys_"))
+        {
+            var body = text[4..];
+            var paren = body.IndexOf('(');
+            var arrow = body.IndexOf(" -> ");
+            if (arrow >= 0 && (paren < 0 || arrow < paren))
+            {
+                e.Kind = TraceEventKind.SyscallExit;
+                e.Name = Intern(body[..arrow]);
+                e.Return = (long)ParseNumber(body[(arrow + 4)..].Trim());
+                return true;
+            }
+            if (paren >= 0)
+            {
+                e.Kind = TraceEventKind.SyscallEnter;
+                e.Name = Intern(body[..paren]);
+                var end = body.LastIndexOf(')');
+                ParseArgs(end > paren ? body[(paren + 1)..end] : body[(paren + 1)..], e);
+                return true;
+            }
+        }
+        if (text.StartsWith("tracing_mark_write: "))
+        {
+            e.Kind = TraceEventKind.Marker;
+            e.Name = "tracing_mark_write";
+            e.Text = text["tracing_mark_write: ".Length..].TrimEnd().ToString();
+            return true;
+        }
+        e.Kind = TraceEventKind.Other;
+        var nameEnd = text.IndexOf(':');
+        e.Name = Intern(nameEnd < 0 ? text : text[..nameEnd]);
+        e.Text = text.ToString();
+        return true;
+    }
+
+    /// <summary>"dfd: 0xffffff9c, filename: 0x7ffd..., flags: 0x80000, mode: 0" (newer kernels may
+    /// follow a pointer with a quoted string, which is skipped).</summary>
+    private static void ParseArgs(ReadOnlySpan<char> args, TraceEvent e)
+    {
+        e.ArgCount = 0;
+        while (!args.IsEmpty && e.ArgCount < TraceEvent.MaxArgs)
+        {
+            var colon = args.IndexOf(": ");
+            if (colon < 0) break;
+            args = args[(colon + 2)..];
+            var end = 0;
+            while (end < args.Length && args[end] != ',' && args[end] != ' ') end++;
+            e.Args[e.ArgCount++] = ParseNumber(args[..end]);
+            args = args[end..];
+            if (!args.IsEmpty && args[0] == ' ' && args.Length > 1 && args[1] == '"') args = SkipQuoted(args[1..]);
+            var comma = args.IndexOf(", ");
+            if (comma < 0) break;
+            args = args[(comma + 2)..];
+        }
+    }
+
+    private static ReadOnlySpan<char> SkipQuoted(ReadOnlySpan<char> text)
+    {
+        for (var i = 1; i < text.Length; i++)
+        {
+            if (text[i] == '\\') i++;
+            else if (text[i] == '"') return text[(i + 1)..];
+        }
+        return [];
+    }
+
+    internal static ulong ParseNumber(ReadOnlySpan<char> text)
+    {
+        if (text.StartsWith("0x") && ulong.TryParse(text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex)) return hex;
+        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var dec)) return dec;
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var signed)) return (ulong)signed;
+        return 0;
+    }
+
+    /// <summary>"518.935039" (µs) or "518.935039123" (ns) to nanoseconds.</summary>
+    private static bool TryParseTimestamp(ReadOnlySpan<char> text, out long ns)
+    {
+        ns = 0;
+        var dot = text.IndexOf('.');
+        if (dot < 0 || !long.TryParse(text[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return false;
+        var fraction = text[(dot + 1)..];
+        if (fraction.Length is 0 or > 9 || !long.TryParse(fraction, NumberStyles.None, CultureInfo.InvariantCulture, out var frac)) return false;
+        for (var i = fraction.Length; i < 9; i++) frac *= 10;
+        ns = seconds * 1_000_000_000 + frac;
+        return true;
+    }
+
+    /// <summary>"CPU:1 [LOST 120 EVENTS]": the reader missed events the writer overwrote.</summary>
+    private static bool TryParseLost(ReadOnlySpan<char> line, TraceEvent e)
+    {
+        var lost = line.IndexOf("[LOST ");
+        if (lost < 0) return false;
+        var numbers = line[(lost + 6)..];
+        var space = numbers.IndexOf(' ');
+        if (space < 0 || !long.TryParse(numbers[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var count)) return false;
+        var cpuText = line[4..line.IndexOf(' ')];
+        e.Kind = TraceEventKind.LostEvents;
+        e.Cpu = int.TryParse(cpuText, NumberStyles.None, CultureInfo.InvariantCulture, out var cpu) ? cpu : -1;
+        e.Lost = count;
+        e.Tid = e.Tgid = 0;
+        e.Name = "";
+        return true;
+    }
+
+    /// <summary>The "[NNN]" CPU column: the first " [" followed by digits and "]".</summary>
+    private static int FindCpuBracket(ReadOnlySpan<char> line)
+    {
+        var from = 0;
+        while (true)
+        {
+            var at = line[from..].IndexOf(" [");
+            if (at < 0) return -1;
+            at += from + 1;
+            var i = at + 1;
+            while (i < line.Length && char.IsAsciiDigit(line[i])) i++;
+            if (i > at + 1 && i < line.Length && line[i] == ']') return at;
+            from = at + 1;
+        }
+    }
+
+    private string Intern(ReadOnlySpan<char> name)
+    {
+        if (_nameLookup.TryGetValue(name, out var known)) return known;
+        var text = name.ToString();
+        _names[text] = text;
+        return text;
+    }
+
+    /// <summary>Command names change only at exec: one string per task until then.</summary>
+    private string Comm(int tid, ReadOnlySpan<char> comm)
+    {
+        if (_comms.TryGetValue(tid, out var known) && comm.SequenceEqual(known)) return known;
+        var text = comm.ToString();
+        _comms[tid] = text;
+        return text;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using OciFtraceHook.Decoding;
+using OciFtraceHook.Oci;
+using OciFtraceHook.Processes;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Stages;
+
+/// <summary>show: a container's trace as strace-like lines (or a summary), from its live instance,
+/// its saved trace, a file, or stdin; with --follow, streamed from trace_pipe while it runs.</summary>
+internal static class Show
+{
+    public const string Usage = """
+        usage: oci-ftrace-hook show [CONTAINER | --file PATH | -] [options]
+          CONTAINER       a container id: its live instance, else its newest saved trace
+          --file PATH     a saved trace, or a trace copied out of a container ('-' for stdin)
+          --save-dir DIR  also look for saved traces there (default /var/lib/oci-ftrace-hook/traces)
+          -f, --follow    stream the live container's trace_pipe until it ends or Ctrl-C
+                          (trace_pipe consumes events: the container's own `trace` no longer
+                          has them; the hook keeps them for the saved trace)
+          -c, --summary   a table like strace -c: calls, errors and time per syscall
+          -e, --trace LIST  only these syscalls or classes: openat,read or %file,%network,
+                          %process,%memory,%signal,%desc,%ipc (also -e trace=LIST)
+          -Z, --failed    only calls that failed
+          -p, --pid PID   only this process or thread (repeatable)
+          -T              show the time spent in each call
+          --arch ARCH     x86_64 or arm64, for a trace that does not say (default: this machine)
+        """;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error, Stream stdin)
+    {
+        var parsed = ShowArguments.Parse(args);
+        if (parsed.Help)
+        {
+            output.WriteLine(Usage);
+            return 0;
+        }
+        var decoder = new TraceDecoder(parsed.Options, output);
+        if (parsed.File is "-" || (parsed.File is null && parsed.Container is null))
+        {
+            using var reader = new StreamReader(stdin, Encoding.UTF8, false, 1 << 16);
+            decoder.Run(reader);
+            return 0;
+        }
+        if (parsed.File is not null)
+        {
+            using var reader = OpenFile(parsed.File);
+            decoder.Run(reader);
+            return 0;
+        }
+        var id = parsed.Container!;
+        InstanceName.ValidateId(id);
+        var name = InstanceName.For(id);
+        var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        var instance = mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
+        // Once poststop has saved the trace, the instance is only waiting to be removed.
+        var savedByPoststop = new InstanceRecords().Read(name)?.SavedTo;
+        if (instance is not null && instance.Exists && savedByPoststop is null)
+        {
+            if (parsed.Follow) return Follow(instance, decoder);
+            if (TryOpenLive(instance) is { } live)
+            {
+                using (live) decoder.Run(live);
+                return 0;
+            }
+        }
+        if (parsed.Follow) throw new HookException($"container {id} has no live instance to follow");
+        var saved = (savedByPoststop is not null && File.Exists(savedByPoststop) ? savedByPoststop : null)
+                    ?? FindSaved(name, parsed.SaveDir)
+                    ?? throw new HookException($"no live instance and no saved trace for container {id} " +
+                                               $"(looked for {name}-*.trace in {string.Join(", ", SaveDirs(parsed.SaveDir))})");
+        using (var reader = OpenFile(saved)) decoder.Run(reader);
+        return 0;
+    }
+
+    private static IEnumerable<string> SaveDirs(string? extra) =>
+        extra is null ? [HookSettings.DefaultSaveDir] : [extra, HookSettings.DefaultSaveDir];
+
+    /// <summary>The newest saved trace of an instance name (names end in a sortable UTC time).</summary>
+    internal static string? FindSaved(string instanceName, string? extraDir) =>
+        SaveDirs(extraDir).Where(Directory.Exists)
+            .SelectMany(dir => Directory.EnumerateFiles(dir, instanceName + "-*" + TraceArchive.Extension))
+            .OrderBy(Path.GetFileName, StringComparer.Ordinal)
+            .LastOrDefault();
+
+    /// <summary>The live trace, or null when the instance went away meanwhile (the container ended).</summary>
+    private static StreamReader? TryOpenLive(TraceInstance instance)
+    {
+        try
+        {
+            return new StreamReader(new FileStream(instance.FilePath("trace"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16),
+                Encoding.UTF8, false, 1 << 16);
+        }
+        catch (IOException)
+        {
+            return null; // ENODEV/ENOENT: removed between the check and the open
+        }
+    }
+
+    private static StreamReader OpenFile(string path)
+    {
+        try
+        {
+            return new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16),
+                Encoding.UTF8, false, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HookException($"cannot read {path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads trace_pipe without blocking, so the end of the container (its record's process
+    /// gone, or its instance removed) and Ctrl-C are noticed between reads.</summary>
+    private static unsafe int Follow(TraceInstance instance, TraceDecoder decoder)
+    {
+        var records = new InstanceRecords();
+        var record = records.Read(instance.Name);
+        var stop = false;
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop = true;
+        };
+        var path = instance.FilePath("trace_pipe");
+        using var pipe = new SafeFileHandle((IntPtr)Interop.Check(
+            Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0),
+            "open", path), ownsHandle: true);
+        // What trace_pipe hands out leaves the ring buffer: it is kept for poststop's saved trace.
+        Directory.CreateDirectory(records.Dir);
+        using var followed = new FileStream(records.FollowedPath(instance.Name), FileMode.Append, FileAccess.Write, FileShare.Read);
+        var lines = new LineSplitter(decoder.Line);
+        var buffer = new byte[1 << 16];
+        var idle = 0;
+        while (!stop)
+        {
+            nint n;
+            fixed (byte* p = buffer) n = Interop.Libc.Read(pipe, p, buffer.Length);
+            if (n > 0)
+            {
+                followed.Write(buffer, 0, (int)n);
+                lines.Add(buffer.AsSpan(0, (int)n));
+                idle = 0;
+                continue;
+            }
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (n < 0 && errno is not (Interop.EAGAIN or Interop.EINTR)) throw new SyscallException("read", path, errno);
+            // Nothing to read: is the container still there? Drain once more after it is gone.
+            if (!instance.Exists || (record is not null && !InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime))))
+            {
+                if (++idle > 1) break;
+            }
+            decoder.Flush();
+            followed.Flush();
+            Thread.Sleep(100);
+        }
+        lines.Finish();
+        decoder.Finish();
+        return 0;
+    }
+}

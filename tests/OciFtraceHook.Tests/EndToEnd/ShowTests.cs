@@ -1,0 +1,79 @@
+using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+
+namespace OciFtraceHook.Tests.EndToEnd;
+
+/// <summary>`oci-ftrace-hook show` on a real container: its live instance while it runs, its
+/// trace_pipe with --follow until it ends, and its saved trace once it is gone.</summary>
+[Category("EndToEnd")]
+public class ShowTests
+{
+    private const string Tracing = "/sys/kernel/tracing";
+    private BusyboxBundle _bundle = null!;
+
+    [SetUp]
+    public void Create()
+    {
+        HostRequirements.RequireRuncAndTraceFs();
+        _bundle = BusyboxBundle.Create("show").WithHook(HookBinary.Path);
+    }
+
+    [TearDown]
+    public void Cleanup()
+    {
+        var left = TestHost.WaitUntilNoHookInstances();
+        _bundle?.Dispose();
+        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
+    }
+
+    [Test]
+    public void Live_then_followed_then_saved()
+    {
+        _bundle.Script($"cat /etc/probe.txt >/dev/null; cat /nonexistent 2>/dev/null; sleep 1; " +
+                       $"for i in 1 2 3; do echo FOLLOW-$i > {Tracing}/trace_marker; sleep 0.3; done");
+        using var container = CreatedContainer.Create(_bundle);
+        container.Start();
+        Thread.Sleep(500);
+
+        var live = HookProcess.Run("", "show", container.Id);
+        Assert.That(live.ExitCode, Is.Zero, live.ToString());
+        Assert.That(live.Stdout, Does.Match(@"openat\(AT_FDCWD, 0x[0-9a-f]+, O_RDONLY\) = -1 ENOENT \(No such file or directory\)"),
+            "the live instance, decoded: " + live.Stdout);
+        Assert.That(live.Stdout, Does.Match(@"openat\(AT_FDCWD, 0x[0-9a-f]+, O_RDONLY\) = 3"));
+
+        // --follow streams trace_pipe and ends by itself when the container's program has ended.
+        var follow = HookProcess.Run("", "show", container.Id, "--follow", "-e", "trace=write");
+        Assert.That(follow.ExitCode, Is.Zero, follow.ToString());
+        foreach (var i in new[] { 1, 2, 3 })
+            Assert.That(follow.Stdout, Does.Contain($"--- trace_marker: FOLLOW-{i} ---"), follow.Stdout);
+        Assert.That(follow.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            Is.All.Match(@"(write\(|<\.\.\. write resumed>|--- trace_marker: )"), "only writes and markers, as asked");
+
+        container.WaitUntilStopped(TimeSpan.FromSeconds(10));
+        container.Delete(); // poststop saves the trace
+        var saved = HookProcess.Run("", "show", container.Id, "--save-dir", _bundle.SaveDir, "--summary");
+        Assert.That(saved.ExitCode, Is.Zero, saved.ToString());
+        Assert.That(saved.Stdout, Does.Match(@"\n\s*[\d.]+\s+[\d.]+\s+\d+\s+\d+\s+\d+ openat\n"), "openat with its error count: " + saved.Stdout);
+        Assert.That(saved.Stdout, Does.Contain("lost events: 0"));
+        var savedText = HookProcess.Run("", "show", container.Id, "--save-dir", _bundle.SaveDir);
+        Assert.That(savedText.Stdout, Does.Contain("--- trace_marker: FOLLOW-3 ---"),
+            "what --follow consumed from trace_pipe is in the saved trace too");
+    }
+
+    [Test]
+    public void An_unknown_container_is_one_clear_error()
+    {
+        var result = HookProcess.Run("", "show", "no-such-container", "--save-dir", _bundle.SaveDir);
+        Assert.That(result.ExitCode, Is.EqualTo(1));
+        Assert.That(result.Stderr.Trim(), Does.StartWith("oci-ftrace-hook: error: no live instance and no saved trace for container no-such-container"));
+    }
+
+    [TestCase("--nope", "show: unknown option '--nope'")]
+    [TestCase("-e", "show: -e needs a value")]
+    [TestCase("-e%nosuchclass", "show: unknown option")]
+    public void Bad_options_are_usage_errors(string option, string message)
+    {
+        var result = HookProcess.Run("", "show", option);
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
+        Assert.That(result.Stderr, Does.Contain(message));
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Records the decoder's golden samples from real containers traced by the hook (root, runc,
+# busybox-static), into tests/OciFtraceHook.Tests/Decoding/Samples:
+#   busybox-workload.trace  a saved trace (poststop) of a small shell workload: files opened and
+#                           missing, a directory made and removed, children, a marker
+#   lost-events.pipe        what a container read from its own trace_pipe after its 16 KiB buffer
+#                           overflowed: ftrace's "CPU:N [LOST M EVENTS]" lines among the events
+# Then review the decoded output and write it as busybox-workload.expected:
+#   oci-ftrace-hook show --file busybox-workload.trace > busybox-workload.expected
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+out="$repo/tests/OciFtraceHook.Tests/Decoding/Samples"
+work=$(mktemp -d /tmp/oci-ftrace-samples.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
+bundle() { # dir script annotations-json
+    mkdir -p "$1/rootfs/bin" "$1/rootfs/proc" "$1/rootfs/sys" "$1/rootfs/dev" "$1/rootfs/tmp" "$1/rootfs/etc" "$1/saved"
+    cp /bin/busybox "$1/rootfs/bin/"
+    for a in sh cat ls mkdir rmdir dd echo timeout head true; do ln -s busybox "$1/rootfs/bin/$a"; done
+    echo probe > "$1/rootfs/etc/probe.txt"
+    (cd "$1" && runc spec)
+    python3 - "$1" "$2" "$3" "$work/hook/oci-ftrace-hook" <<'PY'
+import json, sys
+d, script, annotations, hook = sys.argv[1:5]
+c = json.load(open(d + '/config.json'))
+c['process']['terminal'] = False
+c['process']['args'] = ['sh', '-c', script]
+c['root']['readonly'] = False
+c['hooks'] = {s: [{'path': hook, 'args': ['oci-ftrace-hook', s]}] for s in ('prestart', 'poststop')}
+c['annotations'] = dict(json.loads(annotations), **{'org.ociftracehook.save-dir': d + '/saved'})
+json.dump(c, open(d + '/config.json', 'w'), indent=1)
+PY
+}
+
+bundle "$work/workload" 'cat /etc/probe.txt >/dev/null; cat /nonexistent 2>/dev/null; ls /etc >/dev/null; echo phase-two > /sys/kernel/tracing/trace_marker; mkdir /tmp/d; rmdir /tmp/d; rmdir /tmp/d 2>/dev/null; dd if=/dev/zero of=/dev/null bs=512 count=3 2>/dev/null; true' '{}'
+runc run --bundle "$work/workload" "sample-workload-$$" >/dev/null
+cp "$work"/workload/saved/*.trace "$out/busybox-workload.trace"
+
+bundle "$work/lost" 'dd if=/dev/zero of=/dev/null bs=1 count=5000 2>/dev/null; timeout 1 cat /sys/kernel/tracing/trace_pipe | head -c 60000' \
+    '{"org.ociftracehook.buffer-size-kb": "16"}'
+runc run --bundle "$work/lost" "sample-lost-$$" > "$out/lost-events.pipe"
+# Cut at the last whole line.
+sed -i '$ d' "$out/lost-events.pipe"
+grep -q 'LOST' "$out/lost-events.pipe" || { echo "no LOST line recorded" >&2; exit 1; }
+ls -l "$out"
