@@ -27,5 +27,9 @@ sed -e "s|@HOOK@|$work/hook/oci-ftrace-hook|g" -e "s|@SAVE_DIR@|$work/traces|g" 
 id="example-$$"
 echo "running container $id with the hook as prestart and poststop ..."
 runc run --bundle "$bundle" "$id"
-echo "--- after the container ended, its trace was saved on the host:"
-ls -1t "$work/traces"/*.trace | head -n 1
+saved=$(ls -1t "$work/traces"/*.trace | head -n 1)
+echo "--- after the container ended, its trace was saved on the host: $saved"
+echo "--- its file calls that failed, decoded (oci-ftrace-hook show --file ... -e trace=%file -Z):"
+"$work/hook/oci-ftrace-hook" show --file "$saved" -e trace=%file -Z
+echo "--- where its time went (oci-ftrace-hook show --file ... --summary):"
+"$work/hook/oci-ftrace-hook" show --file "$saved" --summary | head -n 8
