@@ -48,8 +48,9 @@ try
         "stopped" => "poststop",
         _ => throw new HookException($"cannot tell the stage from status '{state.Status}': name it (prestart or poststop)"),
     };
-    if (stage == "poststop") Poststop.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords());
-    else Prestart.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords());
+    var host = OciFtraceHook.Host.HostDefaults.Load();
+    if (stage == "poststop") Poststop.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords(), host);
+    else Prestart.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords(), host);
     return 0;
 }
 catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
@@ -87,8 +88,17 @@ static int RunGc(string[] args, bool quiet)
         return 1;
     }
     var mountPoint = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-    var count = Gc.Run(mountPoint is null ? null : new OciFtraceHook.Tracing.TraceFs(mountPoint),
-        new OciFtraceHook.Tracing.InstanceRecords(), only, logger);
+    int count;
+    try
+    {
+        count = Gc.Run(mountPoint is null ? null : new OciFtraceHook.Tracing.TraceFs(mountPoint),
+            new OciFtraceHook.Tracing.InstanceRecords(), only, logger, OciFtraceHook.Host.HostDefaults.Load());
+    }
+    catch (HookException e)
+    {
+        Console.Error.WriteLine($"oci-ftrace-hook: error: gc: {e.Message}");
+        return 1;
+    }
     OciFtraceHook.Logging.Log.GcDone(logger, count);
     return 0;
 }

@@ -48,6 +48,12 @@ internal sealed class ArgumentFormatter
         if (value is >= -4095 and <= -1)
         {
             var errno = (int)-value;
+            if (Errno.KernelInternal(errno) is { } restart)
+            {
+                // Interrupted: the call is restarted or fails with EINTR later, as strace shows it.
+                sb.Append("? ").Append(restart.Name).Append(" (").Append(restart.Message).Append(')');
+                return;
+            }
             sb.Append("-1 ").Append(Errno.Name(errno)).Append(" (").Append(Errno.Message(errno)).Append(')');
             return;
         }
@@ -167,7 +173,13 @@ internal sealed class ArgumentFormatter
 
     private void AppendFutexOp(StringBuilder sb, ulong value)
     {
-        AppendTable(sb, "futex_cmd", value & 0x7f);
+        var command = value & 0x7f;
+        if (_flags.Get("futex_cmd")!.Entries.All(e => e.Value != command))
+        {
+            AppendHex(sb, value); // no name for the command: raw, never a made-up one
+            return;
+        }
+        AppendTable(sb, "futex_cmd", command);
         if ((value & 0x80) != 0) sb.Append("_PRIVATE");
         if ((value & 0x100) != 0) sb.Append("|FUTEX_CLOCK_REALTIME");
         var rest = value & ~0x1ffUL;
@@ -233,6 +245,7 @@ internal sealed class ArgumentFormatter
         sb.Append("0x").Append(value.ToString("x", CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Octal with a leading 0 and at least three digits, like strace's %#03o: 000, 022, 0644.</summary>
     private static void AppendMode(StringBuilder sb, ulong value) =>
-        sb.Append(value == 0 ? "000" : "0" + Convert.ToString((long)(value & 0xffff), 8).PadLeft(3, '0'));
+        sb.Append('0').Append(Convert.ToString((long)(value & 0xffff), 8).PadLeft(2, '0'));
 }

@@ -29,6 +29,8 @@ internal sealed class CallSummary
         LastNs = Math.Max(LastNs, Math.Max(r.StartNs, r.EndNs));
         // A call is counted once, where it ends (or at the end of the trace when it never returns).
         if (r.Kind is not (RecordKind.Call or RecordKind.Resumed or RecordKind.NoReturn)) return;
+        // A new task's own return from fork/clone (0, no enter) is the same call as its parent's.
+        if (r is { Kind: RecordKind.Resumed, HasArgs: false, Return: 0 } && r.Event is "clone" or "clone3" or "fork" or "vfork") return;
         if (!Rows.TryGetValue(r.Event, out var row)) Rows[r.Event] = row = new Row();
         row.Calls++;
         if (r.IsError) row.Errors++;

@@ -20,7 +20,8 @@ internal sealed record HookSettings
     public static readonly string[] Keys =
         [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey];
 
-    /// <summary>Per CPU. Keeps one container from pinning a large share of host memory.</summary>
+    /// <summary>Per CPU, unless hook.conf says otherwise. Keeps one container from pinning a large
+    /// share of host memory.</summary>
     public const int MaxBufferSizeKb = 65536;
     public const string DefaultMountPath = "/sys/kernel/tracing";
     public const string DefaultSaveDir = "/var/lib/oci-ftrace-hook/traces";
@@ -40,9 +41,11 @@ internal sealed record HookSettings
     /// owner asked for tracing); "warn" lets it start untraced with a warning.</summary>
     public FailurePolicy OnFailure { get; init; } = FailurePolicy.Refuse;
 
-    public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations)
+    /// <param name="host">The administrator's defaults and caps (hook.conf); built-in ones when null.</param>
+    public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, Host.HostDefaults? host = null)
     {
-        var settings = new HookSettings();
+        host ??= new Host.HostDefaults();
+        var settings = new HookSettings { SaveDir = host.SaveDir };
         if (annotations is null) return settings;
         foreach (var (key, value) in annotations)
         {
@@ -51,7 +54,7 @@ internal sealed record HookSettings
             {
                 EnabledKey => settings with { Enabled = ParseBool(key, value) },
                 SyscallsKey => settings with { Syscalls = ParseSyscalls(value) },
-                BufferSizeKey => settings with { BufferSizeKb = ParseBufferSize(value) },
+                BufferSizeKey => settings with { BufferSizeKb = ParseBufferSize(value, host.MaxBufferSizeKb) },
                 OverwriteKey => settings with { Overwrite = ParseBool(key, value) },
                 IncludeRuntimeSetupKey => settings with { IncludeRuntimeSetup = ParseBool(key, value) },
                 MountPathKey => settings with { MountPath = ParseAbsolutePath(key, value, allowRoot: false) },
@@ -90,10 +93,10 @@ internal sealed record HookSettings
         return names.Distinct(StringComparer.Ordinal).ToArray();
     }
 
-    private static int ParseBufferSize(string value)
+    private static int ParseBufferSize(string value, int max)
     {
-        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var kb) || kb < 1 || kb > MaxBufferSizeKb)
-            throw Bad(BufferSizeKey, value, $"expected a whole number of KiB per CPU from 1 to {MaxBufferSizeKb}");
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var kb) || kb < 1 || kb > max)
+            throw Bad(BufferSizeKey, value, $"expected a whole number of KiB per CPU from 1 to {max}");
         return kb;
     }
 

@@ -11,7 +11,7 @@ namespace OciFtraceHook.Stages;
 internal static class Gc
 {
     /// <returns>How many instances were collected.</returns>
-    public static int Run(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger)
+    public static int Run(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger, Host.HostDefaults host)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         if (traceFs is not null && Directory.Exists(traceFs.InstancesDir))
@@ -30,7 +30,7 @@ internal static class Gc
         {
             try
             {
-                if (Collect(traceFs?.Instance(name), name, records, logger)) collected++;
+                if (Collect(traceFs?.Instance(name), name, records, logger, host)) collected++;
             }
             catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
             {
@@ -42,7 +42,7 @@ internal static class Gc
 
     /// <summary>Saves (if not saved yet) and removes one instance whose container is gone. Returns
     /// false, touching nothing, when its container still runs or another process is collecting it.</summary>
-    public static bool Collect(TraceInstance? instance, string name, InstanceRecords records, ILogger logger)
+    public static bool Collect(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, Host.HostDefaults host)
     {
         using var held = records.TryLock(name);
         if (held is null) return false;
@@ -55,9 +55,10 @@ internal static class Gc
             {
                 instance.SetTracingOn(false);
                 var id = record?.ContainerId ?? "(unknown: no record)";
-                var saved = TraceArchive.Save(instance, id, record?.SaveDir ?? Oci.HookSettings.DefaultSaveDir, DateTimeOffset.UtcNow,
-                    records.FollowedPath(name), out _);
+                var saved = TraceArchive.Save(instance, id, record?.SaveDir ?? host.SaveDir, DateTimeOffset.UtcNow,
+                    records.FollowedPath(name), out _, record?.Name);
                 Log.Saved(logger, id, saved);
+                KeepWithinBudget(saved, host, logger);
             }
             instance.Remove();
             Log.Removed(logger, name);
@@ -66,5 +67,13 @@ internal static class Gc
         records.DeleteFollowed(name);
         records.DeleteLock(name);
         return true;
+    }
+
+    /// <summary>Traces saved in the host's own directory stay within hook.conf's disk budget.</summary>
+    public static void KeepWithinBudget(string saved, Host.HostDefaults host, ILogger logger)
+    {
+        if (Path.GetDirectoryName(saved) != host.SaveDir) return;
+        foreach (var removed in Host.SavedTraceBudget.Enforce(host.SaveDir, host.MaxSavedBytes, keep: saved))
+            Log.BudgetRemoved(logger, removed, host.MaxSavedBytes / (1024 * 1024));
     }
 }

@@ -12,11 +12,11 @@ namespace OciFtraceHook.Stages;
 /// process never runs, the next gc removes the instance all the same.</summary>
 internal static class Poststop
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records)
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, Host.HostDefaults host)
     {
         InstanceName.ValidateId(state.Id);
         var id = state.Id!;
-        var settings = HookSettings.FromAnnotations(state.Annotations ?? TryReadConfig(state.Bundle)?.Annotations);
+        var settings = HookSettings.FromAnnotations(state.Annotations ?? TryReadConfig(state.Bundle)?.Annotations, host);
         if (!Environment.IsPrivilegedProcess)
         {
             Log.NoInstance(logger, id, InstanceName.For(id)); // without root, prestart made nothing either
@@ -35,20 +35,22 @@ internal static class Poststop
             if (held is null) return; // a gc is collecting it right now: it saves and removes it
             instance.SetTracingOn(false);
             var record = records.Read(name)
-                         ?? new InstanceRecord { ContainerId = id, Bundle = state.Bundle, SaveDir = SaveDirectory.Check(settings.SaveDir) };
+                         ?? new InstanceRecord { ContainerId = id, Bundle = state.Bundle, SaveDir = SaveDirectory.Check(settings.SaveDir, host.SaveDir) };
             if (record.SavedTo is null)
             {
-                var saved = TraceArchive.Save(instance, id, record.SaveDir, DateTimeOffset.UtcNow, records.FollowedPath(name), out var lost);
+                var saved = TraceArchive.Save(instance, id, record.SaveDir, DateTimeOffset.UtcNow, records.FollowedPath(name), out var lost,
+                    record.Name ?? ContainerName.FromAnnotations(state.Annotations));
                 records.Write(name, record with { SavedTo = saved });
                 records.DeleteFollowed(name);
                 Log.Saved(logger, id, saved);
                 if (lost > 0) Log.LostEvents(logger, id, lost);
+                Gc.KeepWithinBudget(saved, host, logger);
             }
         }
         if (!DetachedGc.TryStart(name, out var why))
         {
             Log.RemovingInForeground(logger, name, why);
-            Gc.Collect(instance, name, records, logger);
+            Gc.Collect(instance, name, records, logger, host);
         }
     }
 

@@ -12,12 +12,12 @@ namespace OciFtraceHook.Stages;
 /// each one that makes something registers how to undo it.</summary>
 internal static class Prestart
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records)
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, Host.HostDefaults host)
     {
         InstanceName.ValidateId(state.Id);
         var id = state.Id!;
         var config = HookInput.ReadConfig(state.Bundle);
-        var settings = HookSettings.FromAnnotations(state.Annotations ?? config.Annotations);
+        var settings = HookSettings.FromAnnotations(state.Annotations ?? config.Annotations, host);
         if (!settings.Enabled)
         {
             Log.Disabled(logger, id);
@@ -25,7 +25,7 @@ internal static class Prestart
         }
         try
         {
-            Trace(state, config, settings, logger, records);
+            Trace(state, config, settings, logger, records, host);
         }
         catch (Exception e) when (settings.OnFailure == FailurePolicy.Warn && e is HookException or IOException or UnauthorizedAccessException)
         {
@@ -33,20 +33,21 @@ internal static class Prestart
         }
     }
 
-    private static void Trace(ContainerState state, ContainerConfig config, HookSettings settings, ILogger logger, InstanceRecords records)
+    private static void Trace(ContainerState state, ContainerConfig config, HookSettings settings, ILogger logger, InstanceRecords records,
+        Host.HostDefaults host)
     {
         var id = state.Id!;
         if (!Environment.IsPrivilegedProcess)
             throw new HookException("cannot trace: the hook runs without root (a rootless engine?) and only root can create ftrace instances and mounts");
         var rootfs = HookInput.RootfsOf(state.Bundle!, config);
-        var saveDir = SaveDirectory.Check(settings.SaveDir);
+        var saveDir = SaveDirectory.Check(settings.SaveDir, host.SaveDir);
         var (uid, gid) = HostIds.ForProcess(config);
         var init = InitProcessLocator.Locate(state.Pid);
         var traceFs = TraceFs.FindOrMount(path => Log.MountedTraceFs(logger, path));
         var instance = traceFs.Instance(InstanceName.For(id));
         Log.PrestartBegin(logger, id, init.Pid, init.Command, instance.Name);
 
-        if (instance.Exists) CollectLeftover(instance, id, records, logger);
+        if (instance.Exists) CollectLeftover(instance, id, records, logger, host);
 
         var undo = new UndoStack((step, e) => Log.UndoFailed(logger, step, e.Message));
         try
@@ -56,7 +57,7 @@ internal static class Prestart
             records.Write(instance.Name, new InstanceRecord
             {
                 ContainerId = id, Bundle = state.Bundle, Pid = init.Pid, PidStartTime = init.StartTime,
-                SaveDir = saveDir, Created = DateTimeOffset.UtcNow,
+                SaveDir = saveDir, Created = DateTimeOffset.UtcNow, Name = ContainerName.FromAnnotations(state.Annotations ?? config.Annotations),
             });
             undo.Push($"delete record of {instance.Name}", () => records.Delete(instance.Name));
 
@@ -92,13 +93,13 @@ internal static class Prestart
     /// <summary>An instance already carries this id's name: a container with the same id that
     /// crashed, or whose background removal is still running. Its trace is saved and it is removed
     /// first; a live container with the same id is refused, never shared.</summary>
-    private static void CollectLeftover(TraceInstance instance, string id, InstanceRecords records, ILogger logger)
+    private static void CollectLeftover(TraceInstance instance, string id, InstanceRecords records, ILogger logger, Host.HostDefaults host)
     {
         Log.ReusedId(logger, instance.Name, id);
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (instance.Exists)
         {
-            if (!Gc.Collect(instance, instance.Name, records, logger) && records.Read(instance.Name) is { } record
+            if (!Gc.Collect(instance, instance.Name, records, logger, host) && records.Read(instance.Name) is { } record
                 && InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime)))
                 throw new HookException($"container id {id} is already traced by a running container (pid {record.Pid}, instance {instance.Name})");
             if (DateTime.UtcNow > deadline)

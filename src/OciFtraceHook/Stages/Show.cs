@@ -13,7 +13,8 @@ internal static class Show
 {
     public const string Usage = """
         usage: oci-ftrace-hook show [CONTAINER | --file PATH | -] [options]
-          CONTAINER       a container id: its live instance, else its newest saved trace
+          CONTAINER       a container's id, a unique prefix of it, or its name (where the engine
+                          gives one): its live instance, else its newest saved trace
           --file PATH     a saved trace, or a trace copied out of a container ('-' for stdin)
           --save-dir DIR  also look for saved traces there (default /var/lib/oci-ftrace-hook/traces)
           -f, --follow    stream the live container's trace_pipe until it ends or Ctrl-C
@@ -49,8 +50,7 @@ internal static class Show
             decoder.Run(reader);
             return 0;
         }
-        var id = parsed.Container!;
-        InstanceName.ValidateId(id);
+        var id = ResolveContainerId(parsed.Container!, parsed.SaveDir);
         var name = InstanceName.For(id);
         var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         var instance = mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
@@ -74,14 +74,77 @@ internal static class Show
         return 0;
     }
 
-    private static IEnumerable<string> SaveDirs(string? extra) =>
-        extra is null ? [HookSettings.DefaultSaveDir] : [extra, HookSettings.DefaultSaveDir];
+    /// <summary>A full id as it is; otherwise the one container whose id starts with the query or
+    /// whose name (where the engine gave one) is the query, among running and saved ones.</summary>
+    internal static string ResolveContainerId(string query, string? saveDir)
+    {
+        var records = new InstanceRecords();
+        if (IsPlainId(query) && (records.Read(InstanceName.For(query)) is not null || FindSaved(InstanceName.For(query), saveDir) is not null))
+            return query;
+        var matches = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var recordName in records.Names())
+        {
+            if (records.Read(recordName) is { } r && Matches(query, r.ContainerId, r.Name)) matches.Add(r.ContainerId);
+        }
+        foreach (var file in SaveDirs(saveDir).Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*" + TraceArchive.Extension)))
+        {
+            var (id, containerName) = ReadOwner(file);
+            if (id is not null && Matches(query, id, containerName)) matches.Add(id);
+        }
+        return matches.Count switch
+        {
+            1 => matches.Min!,
+            0 when IsPlainId(query) => query, // reported as "no live instance and no saved trace" by the caller
+            0 => throw new HookException($"no container has the id or name '{query}'"),
+            _ => throw new HookException($"'{query}' matches several containers: {string.Join(", ", matches.Take(10))}"),
+        };
+    }
+
+    private static bool IsPlainId(string text)
+    {
+        try
+        {
+            InstanceName.ValidateId(text);
+            return true;
+        }
+        catch (HookException)
+        {
+            return false;
+        }
+    }
+
+    private static bool Matches(string query, string id, string? name) =>
+        id.StartsWith(query, StringComparison.Ordinal) || (name is not null && name == query);
+
+    /// <summary>The container id and name from a saved trace's first lines.</summary>
+    private static (string? Id, string? Name) ReadOwner(string file)
+    {
+        string? id = null, name = null;
+        try
+        {
+            foreach (var line in File.ReadLines(file).Take(4))
+            {
+                if (line.StartsWith(TraceArchive.ContainerHeader, StringComparison.Ordinal)) id = line[TraceArchive.ContainerHeader.Length..];
+                else if (line.StartsWith(TraceArchive.NameHeader, StringComparison.Ordinal)) name = line[TraceArchive.NameHeader.Length..];
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return (id, name);
+    }
+
+    private static IEnumerable<string> SaveDirs(string? extra)
+    {
+        var host = Host.HostDefaults.Load().SaveDir;
+        return (extra is null ? new[] { host, HookSettings.DefaultSaveDir } : [extra, host, HookSettings.DefaultSaveDir]).Distinct();
+    }
 
     /// <summary>The newest saved trace of an instance name (names end in a sortable UTC time).</summary>
     internal static string? FindSaved(string instanceName, string? extraDir) =>
         SaveDirs(extraDir).Where(Directory.Exists)
             .SelectMany(dir => Directory.EnumerateFiles(dir, instanceName + "-*" + TraceArchive.Extension))
-            .OrderBy(Path.GetFileName, StringComparer.Ordinal)
+            .OrderBy(File.GetLastWriteTimeUtc).ThenBy(Path.GetFileName, StringComparer.Ordinal)
             .LastOrDefault();
 
     /// <summary>The live trace, or null when the instance went away meanwhile (the container ended).</summary>

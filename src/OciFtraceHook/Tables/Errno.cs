@@ -15,6 +15,14 @@ internal static class Errno
 
     public static int MaxNumber => Table.Value.Length - 1;
 
+    private static readonly Lazy<Dictionary<int, (string Name, string Message)>> Internal = new(() =>
+        TableFile.Rows("kernel-errno.tsv").ToDictionary(cols => int.Parse(cols[1]), cols => (cols[0], cols[2])));
+
+    /// <summary>The kernel's internal codes (ERESTARTSYS and kin) that a syscall exit event can
+    /// record when the call is interrupted; null for any other number.</summary>
+    public static (string Name, string Message)? KernelInternal(int number) =>
+        Internal.Value.TryGetValue(number, out var known) ? known : null;
+
     private static (string, string)[] Load()
     {
         var rows = TableFile.Rows("errno.tsv").Select(cols => (Number: int.Parse(cols[1]), Name: cols[0], Message: cols[2])).ToList();

@@ -15,4 +15,6 @@ internal sealed record InstanceRecord
     [JsonPropertyName("saveDir")] public required string SaveDir { get; init; }
     [JsonPropertyName("created")] public DateTimeOffset Created { get; init; }
     [JsonPropertyName("savedTo")] public string? SavedTo { get; init; }
+    /// <summary>The container's name where the engine gave one.</summary>
+    [JsonPropertyName("name")] public string? Name { get; init; }
 }

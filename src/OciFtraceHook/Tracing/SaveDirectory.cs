@@ -4,8 +4,8 @@ using OciFtraceHook.Oci;
 namespace OciFtraceHook.Tracing;
 
 /// <summary>Where a container's trace may be saved. The directory can come from the container's
-/// owner (an annotation), and the hook writes there as root: it must exist already (the default
-/// one excepted), and neither it nor the real path behind its symlinks may be a system directory,
+/// owner (an annotation), and the hook writes there as root: it must exist already (the host's
+/// own save directory excepted), and neither it nor the real path behind its symlinks may be a system directory,
 /// so an owner cannot make root drop files into /etc, /usr, /root and the like.</summary>
 internal static class SaveDirectory
 {
@@ -16,9 +16,10 @@ internal static class SaveDirectory
     ];
 
     /// <summary>The real path to save into, or an error naming the annotation.</summary>
-    public static string Check(string saveDir)
+    public static string Check(string saveDir, string hostSaveDir = HookSettings.DefaultSaveDir)
     {
-        if (saveDir == HookSettings.DefaultSaveDir) return saveDir;
+        // The administrator's directory (hook.conf, or the built-in one) is trusted and made on demand.
+        if (saveDir == hostSaveDir) return saveDir;
         var real = RealPath(saveDir)
                    ?? throw Refused(saveDir, "it does not exist (create it first; only the default directory is made by the hook)");
         if (!Directory.Exists(real)) throw Refused(saveDir, "it is not a directory");

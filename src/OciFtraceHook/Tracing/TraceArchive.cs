@@ -17,11 +17,16 @@ internal static class TraceArchive
     public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now) =>
         Save(instance, containerId, saveDir, now, followed: null, out _);
 
+    /// <summary>The header line that names the container's id.</summary>
+    public const string ContainerHeader = "# oci-ftrace-hook: container ";
+    public const string NameHeader = "# oci-ftrace-hook: name ";
+
     /// <param name="followed">Events `show --follow` took out of the ring buffer, put back in place
     /// (after ftrace's header, before the events still in the buffer), or null.</param>
     /// <param name="lostEvents">Events the buffer lost when full, also written in the header.</param>
+    /// <param name="containerName">The engine's name for the container, if it gave one.</param>
     public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, string? followed,
-        out long lostEvents)
+        out long lostEvents, string? containerName = null)
     {
         lostEvents = instance.LostEvents();
         // Opened first: no file is created for a trace that cannot be read.
@@ -35,9 +40,10 @@ internal static class TraceArchive
             throw new HookException($"cannot read the trace of instance {instance.Name}: {e.Message}", e);
         }
         using var _ = trace;
-        Directory.CreateDirectory(saveDir);
+        // Traces can hold what a container's calls reveal: only root may list them.
+        Directory.CreateDirectory(saveDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var baseName = $"{instance.Name}-{stamp}";
+        var baseName = containerName is null ? $"{instance.Name}-{stamp}" : $"{instance.Name}-{Oci.ContainerName.ForFileName(containerName)}-{stamp}";
         for (var attempt = 0; ; attempt++)
         {
             var path = Path.Combine(saveDir, (attempt == 0 ? baseName : $"{baseName}.{attempt}") + Extension);
@@ -51,7 +57,8 @@ internal static class TraceArchive
             using var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
             using var output = new FileStream(handle, FileAccess.Write, bufferSize: 1 << 16);
             var header = new StringBuilder()
-                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: container {containerId}\n")
+                .Append(CultureInfo.InvariantCulture, $"{ContainerHeader}{containerId}\n")
+                .Append(containerName is null ? "" : $"{NameHeader}{containerName}\n")
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: arch {Decoding.TraceArchNames.Name(Decoding.TraceArchNames.Host)}\n")
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: lost events: {lostEvents}")

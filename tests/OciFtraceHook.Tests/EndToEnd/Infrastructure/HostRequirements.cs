@@ -15,6 +15,8 @@ internal static class HostRequirements
 
     public static string? FindRunc() => Which("runc");
 
+    public static string? Which(string name) => WhichOnPath(name);
+
     private static string? FindMissing()
     {
         if (!Environment.IsPrivilegedProcess) return "not running as root";
@@ -24,7 +26,7 @@ internal static class HostRequirements
         return null;
     }
 
-    private static string? Which(string name) =>
+    private static string? WhichOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
             .Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name))

@@ -8,8 +8,11 @@ internal static class TestHost
 
     public static string? TraceFsAtStart { get; private set; }
 
+    private static bool _runDirAtStart;
+
     public static void Record()
     {
+        _runDirAtStart = Directory.Exists("/run/oci-ftrace-hook");
         TraceFsAtStart = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         Directory.CreateDirectory(TempRoot);
     }
@@ -46,6 +49,14 @@ internal static class TestHost
 
     public static void Restore()
     {
+        if (!_runDirAtStart)
+        {
+            // The hook's records directory, made by the tests' containers: gone if it holds nothing.
+            foreach (var dir in new[] { OciFtraceHook.Tracing.InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
+            {
+                if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+            }
+        }
         if (TraceFsAtStart is null)
         {
             var mountPoint = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
