@@ -9,6 +9,7 @@ const string Usage = """
     usage: oci-ftrace-hook [prestart|createRuntime|poststop]   (an OCI hook: the state JSON on stdin)
            oci-ftrace-hook gc [--instance NAME] [--quiet]    (save and remove instances whose container is gone)
            oci-ftrace-hook show [CONTAINER | --file PATH | -] [options]   (see show --help)
+           oci-ftrace-hook seccomp [CONTAINER ...] [--file PATH ...] -o FILE    (see seccomp --help)
            oci-ftrace-hook --version
     With no stage word the stage is taken from the state's status (created: prestart, stopped: poststop).
     """;
@@ -25,6 +26,7 @@ if (verb is "--version")
     return 0;
 }
 if (verb == "show") return RunShow(args[1..]);
+if (verb == "seccomp") return RunSeccomp(args[1..]);
 var quiet = verb == "gc" && args.Contains("--quiet");
 if (verb == "gc") return RunGc(args[1..].Where(a => a != "--quiet").ToArray(), quiet);
 if (verb is not (null or "prestart" or "createRuntime" or "poststop") || args.Length > 1)
@@ -126,5 +128,18 @@ static int RunShow(string[] args)
         {
             // The reader went away (e.g. `| head`).
         }
+    }
+}
+
+static int RunSeccomp(string[] args)
+{
+    try
+    {
+        return Seccomp.Run(args, Console.Error);
+    }
+    catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"oci-ftrace-hook: error: {e.Message}");
+        return e is HookException && e.Message.StartsWith("seccomp:", StringComparison.Ordinal) ? 2 : 1;
     }
 }

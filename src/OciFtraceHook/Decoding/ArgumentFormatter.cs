@@ -33,13 +33,36 @@ internal sealed class ArgumentFormatter
         ulong? openFlags = null;
         for (var i = 0; i < count; i++)
         {
-            var kind = kinds is not null && i + 1 < kinds.Length ? kinds[i + 1] : "hex";
-            // Like strace, open's mode is shown only when the flags create a file.
-            if (kind == "mode" && openFlags is { } flags && (flags & (O_CREAT | O_TMPFILE_BIT)) == 0) continue;
-            if (kind == "open_flags") openFlags = args[i];
+            if (!Shown(kinds, args, i, ref openFlags, out var kind)) continue;
             if (i > 0) sb.Append(", ");
             AppendValue(sb, kind, args[i]);
         }
+    }
+
+    /// <summary>The arguments one by one, as <see cref="AppendArgs"/> shows them (for exports).</summary>
+    public List<string> ArgList(string ev, ulong[] args, int count)
+    {
+        _kinds.TryGetValue(ev, out var kinds);
+        ulong? openFlags = null;
+        var list = new List<string>(count);
+        var sb = new StringBuilder(24);
+        for (var i = 0; i < count; i++)
+        {
+            if (!Shown(kinds, args, i, ref openFlags, out var kind)) continue;
+            AppendValue(sb.Clear(), kind, args[i]);
+            list.Add(sb.ToString());
+        }
+        return list;
+    }
+
+    /// <summary>The kind of argument <paramref name="i"/>, and whether it is shown at all: like
+    /// strace, open's mode is shown only when the flags create a file.</summary>
+    private static bool Shown(string[]? kinds, ulong[] args, int i, ref ulong? openFlags, out string kind)
+    {
+        kind = kinds is not null && i + 1 < kinds.Length ? kinds[i + 1] : "hex";
+        if (kind == "mode" && openFlags is { } flags && (flags & (O_CREAT | O_TMPFILE_BIT)) == 0) return false;
+        if (kind == "open_flags") openFlags = args[i];
+        return true;
     }
 
     public void AppendResult(StringBuilder sb, string ev, long value)

@@ -8,6 +8,17 @@ internal sealed record DecodeOptions
     public IReadOnlyList<int>? Pids { get; init; }
     public bool Summary { get; init; }
     public bool Durations { get; init; }
+    public OutputFormat Format { get; init; } = OutputFormat.Text;
     /// <summary>When the trace does not say (saved traces do), the host's.</summary>
     public TraceArch? Arch { get; init; }
+}
+
+internal enum OutputFormat
+{
+    /// <summary>strace-like lines.</summary>
+    Text,
+    /// <summary>One JSON object per line, for jq.</summary>
+    Json,
+    /// <summary>Trace Event Format, for Perfetto UI and chrome://tracing.</summary>
+    Chrome,
 }

@@ -12,8 +12,7 @@ internal sealed class TraceDecoder
     private readonly TraceLineParser _parser = new();
     private readonly TraceEvent _event = new();
     private CallPairer? _pairer;
-    private CallFormatter? _formatter;
-    private CallSummary? _summary;
+    private IRecordSink? _sink;
     private TraceArch? _arch;
 
     /// <summary>Events lost per the header (overwritten before anyone read them).</summary>
@@ -42,10 +41,7 @@ internal sealed class TraceDecoder
     public void Finish()
     {
         (_pairer ?? Start()).Finish();
-        if (_summary is not null) _summary.Write(_output, _formatter!.NameOf, LostFromHeader);
-        else if (LostFromHeader > 0)
-            _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"--- {LostFromHeader} events were lost when the buffer was full: the trace is partial ---"));
+        _sink!.Finish(LostFromHeader);
         _output.Flush();
     }
 
@@ -60,28 +56,22 @@ internal sealed class TraceDecoder
     private CallPairer Start()
     {
         var arch = _arch ?? TraceArchNames.Host;
-        _formatter = new CallFormatter(arch, _options.Durations);
+        var formatter = new CallFormatter(arch, _options.Durations);
         var filter = new CallFilter(_options.Trace, _options.FailedOnly, _options.Pids, arch);
-        Action<SyscallRecord> sink;
-        if (_options.Summary)
-        {
-            var summary = _summary = new CallSummary();
-            sink = r =>
+        _sink = _options.Summary
+            ? new SummarySink(formatter, _output)
+            : _options.Format switch
             {
-                summary.Add(r);
-                Records++;
+                OutputFormat.Json => new Export.JsonLinesSink(formatter, _output),
+                OutputFormat.Chrome => new Export.ChromeTraceSink(formatter, _output),
+                _ => new TextSink(formatter, _output, splitInterleaved: !_options.FailedOnly),
             };
-        }
-        else
+        var sink = _sink;
+        return _pairer = new CallPairer(filter.Shows, r =>
         {
-            var formatter = _formatter;
-            sink = r =>
-            {
-                _output.WriteLine(formatter.Format(r));
-                Records++;
-            };
-        }
-        return _pairer = new CallPairer(filter.Shows, sink, splitInterleaved: !_options.FailedOnly && !_options.Summary);
+            sink.Write(r);
+            Records++;
+        }, sink.SplitsInterleaved);
     }
 
     /// <summary>"# oci-ftrace-hook: arch arm64", "# oci-ftrace-hook: lost events: N" (saved traces)

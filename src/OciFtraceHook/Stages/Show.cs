@@ -26,6 +26,8 @@ internal static class Show
           -Z, --failed    only calls that failed
           -p, --pid PID   only this process or thread (repeatable)
           -T              show the time spent in each call
+          --format FMT    text (default), json (one object a call, for jq) or chrome (Trace
+                          Event Format for Perfetto UI and chrome://tracing)
           --arch ARCH     x86_64 or arm64, for a trace that does not say (default: this machine)
         """;
 
@@ -50,28 +52,39 @@ internal static class Show
             decoder.Run(reader);
             return 0;
         }
-        var id = ResolveContainerId(parsed.Container!, parsed.SaveDir);
+        if (parsed.Follow)
+        {
+            var instance = LiveInstance(ResolveContainerId(parsed.Container!, parsed.SaveDir))
+                           ?? throw new HookException($"container {parsed.Container} has no live instance to follow");
+            return Follow(instance, decoder);
+        }
+        using (var reader = OpenContainer(parsed.Container!, parsed.SaveDir)) decoder.Run(reader);
+        return 0;
+    }
+
+    /// <summary>A container's trace: its live instance while it runs, else its newest saved trace.</summary>
+    internal static StreamReader OpenContainer(string query, string? saveDir)
+    {
+        var id = ResolveContainerId(query, saveDir);
+        var name = InstanceName.For(id);
+        if (LiveInstance(id) is { } instance && TryOpenLive(instance) is { } live) return live;
+        var savedByPoststop = new InstanceRecords().Read(name)?.SavedTo;
+        var saved = (savedByPoststop is not null && File.Exists(savedByPoststop) ? savedByPoststop : null)
+                    ?? FindSaved(name, saveDir)
+                    ?? throw new HookException($"no live instance and no saved trace for container {id} " +
+                                               $"(looked for {name}-*.trace in {string.Join(", ", SaveDirs(saveDir))})");
+        return OpenFile(saved);
+    }
+
+    /// <summary>The instance of a running container; null once poststop has saved its trace (the
+    /// instance is then only waiting to be removed).</summary>
+    private static TraceInstance? LiveInstance(string id)
+    {
         var name = InstanceName.For(id);
         var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         var instance = mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
-        // Once poststop has saved the trace, the instance is only waiting to be removed.
-        var savedByPoststop = new InstanceRecords().Read(name)?.SavedTo;
-        if (instance is not null && instance.Exists && savedByPoststop is null)
-        {
-            if (parsed.Follow) return Follow(instance, decoder);
-            if (TryOpenLive(instance) is { } live)
-            {
-                using (live) decoder.Run(live);
-                return 0;
-            }
-        }
-        if (parsed.Follow) throw new HookException($"container {id} has no live instance to follow");
-        var saved = (savedByPoststop is not null && File.Exists(savedByPoststop) ? savedByPoststop : null)
-                    ?? FindSaved(name, parsed.SaveDir)
-                    ?? throw new HookException($"no live instance and no saved trace for container {id} " +
-                                               $"(looked for {name}-*.trace in {string.Join(", ", SaveDirs(parsed.SaveDir))})");
-        using (var reader = OpenFile(saved)) decoder.Run(reader);
-        return 0;
+        if (instance is null || !instance.Exists || new InstanceRecords().Read(name)?.SavedTo is not null) return null;
+        return instance;
     }
 
     /// <summary>A full id as it is; otherwise the one container whose id starts with the query or
@@ -161,7 +174,7 @@ internal static class Show
         }
     }
 
-    private static StreamReader OpenFile(string path)
+    internal static StreamReader OpenFile(string path)
     {
         try
         {

@@ -55,6 +55,13 @@ internal sealed record ShowArguments
                 case "-e" or "--trace":
                     options = options with { Trace = ParseTrace(Value()) };
                     break;
+                case "--format":
+                    var formatText = Value();
+                    options = options with { Format = ParseFormat(formatText) };
+                    break;
+                case var _ when arg.StartsWith("--format=", StringComparison.Ordinal):
+                    options = options with { Format = ParseFormat(arg["--format=".Length..]) };
+                    break;
                 case "--arch":
                     var archText = Value();
                     options = options with { Arch = TraceArchNames.Parse(archText) ?? throw new HookException($"show: unknown architecture '{archText}' (x86_64 or arm64)") };
@@ -71,10 +78,20 @@ internal sealed record ShowArguments
         }
         if (result.Follow && (result.File is not null || result.Container is null))
             throw new HookException("show: --follow needs a running container, not a file");
+        if (options.Summary && options.Format != OutputFormat.Text)
+            throw new HookException("show: --summary is a table; it has no --format");
         if (result.File is not null && result.Container is not null)
             throw new HookException("show: give a container or --file, not both");
         return result with { Options = options with { Pids = pids.Count > 0 ? pids : null } };
     }
+
+    private static OutputFormat ParseFormat(string text) => text switch
+    {
+        "text" => OutputFormat.Text,
+        "json" => OutputFormat.Json,
+        "chrome" => OutputFormat.Chrome,
+        _ => throw new HookException($"show: unknown format '{text}' (text, json or chrome)"),
+    };
 
     /// <summary>"openat,read", "%file,%network" or strace's "trace=..." form.</summary>
     private static string[] ParseTrace(string value)

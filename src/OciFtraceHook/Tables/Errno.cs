@@ -15,6 +15,16 @@ internal static class Errno
 
     public static int MaxNumber => Table.Value.Length - 1;
 
+    /// <summary>The number of an errno name (EPERM is 1), or null.</summary>
+    public static int? Number(string name)
+    {
+        for (var i = 1; i < Table.Value.Length; i++)
+        {
+            if (Table.Value[i].Name == name) return i;
+        }
+        return TableFile.Rows("errno.tsv").FirstOrDefault(cols => cols[0] == name) is { } alias ? int.Parse(alias[1]) : null;
+    }
+
     private static readonly Lazy<Dictionary<int, (string Name, string Message)>> Internal = new(() =>
         TableFile.Rows("kernel-errno.tsv").ToDictionary(cols => int.Parse(cols[1]), cols => (cols[0], cols[2])));
 

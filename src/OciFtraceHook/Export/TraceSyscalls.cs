@@ -1,0 +1,35 @@
+using OciFtraceHook.Decoding;
+
+namespace OciFtraceHook.Export;
+
+/// <summary>The syscalls a trace shows (enter or exit events), the architecture it was recorded on,
+/// and how many events it lost (a trace with lost events may miss calls).</summary>
+internal sealed class TraceSyscalls
+{
+    public HashSet<string> Events { get; } = new(StringComparer.Ordinal);
+    public TraceArch? Arch { get; private set; }
+    public long Lost { get; private set; }
+
+    public void Read(TextReader input)
+    {
+        var parser = new TraceLineParser();
+        var e = new TraceEvent();
+        TraceArch? arch = null;
+        while (input.ReadLine() is { } line)
+        {
+            if (line.StartsWith("# oci-ftrace-hook: arch ", StringComparison.Ordinal))
+                arch = TraceArchNames.Parse(line["# oci-ftrace-hook: arch ".Length..].Trim());
+            else if (line.StartsWith("# oci-ftrace-hook: lost events: ", StringComparison.Ordinal))
+                Lost += long.Parse(new string(line["# oci-ftrace-hook: lost events: ".Length..].TakeWhile(char.IsAsciiDigit).ToArray()));
+            if (!parser.TryParse(line, e)) continue;
+            if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
+            else if (e.Kind == TraceEventKind.LostEvents) Lost += e.Lost;
+        }
+        if (arch is { } a)
+        {
+            if (Arch is { } known && known != a)
+                throw new HookException($"the traces were recorded on different architectures ({TraceArchNames.Name(known)} and {TraceArchNames.Name(a)})");
+            Arch = a;
+        }
+    }
+}
