@@ -46,12 +46,16 @@ for name in "${traces[@]}"; do
     events=$(grep -c ': sys_\|tracing_mark_write' "$f")
     decode=$(seconds "$hook" show --file "$f")
     summary=$(seconds "$hook" show --file "$f" --summary)
+    json=$(seconds "$hook" show --file "$f" --format json)
+    chrome=$(seconds "$hook" show --file "$f" --format chrome)
     cat_ms=$(seconds cat "$f")
     wc_ms=$(seconds wc -l "$f") # (grep -c would stop at once: GNU grep writing to /dev/null)
-    awk -v n="$name" -v e="$events" -v d="$decode" -v s="$summary" -v c="$cat_ms" -v g="$wc_ms" 'BEGIN {
+    awk -v n="$name" -v e="$events" -v d="$decode" -v s="$summary" -v j="$json" -v ch="$chrome" -v c="$cat_ms" -v g="$wc_ms" 'BEGIN {
         printf "%s trace: %d events\n", n, e
         printf "  show:           %6d ms  %5.2f M events/s\n", d, e / (d ? d : 1) / 1000
         printf "  show --summary: %6d ms  %5.2f M events/s\n", s, e / (s ? s : 1) / 1000
+        printf "  --format json:  %6d ms  %5.2f M events/s\n", j, e / (j ? j : 1) / 1000
+        printf "  --format chrome:%6d ms  %5.2f M events/s\n", ch, e / (ch ? ch : 1) / 1000
         printf "  cat:            %6d ms  (show takes %.0fx)\n", c, d / (c ? c : 1)
         printf "  wc -l:          %6d ms  (show takes %.1fx)\n", g, d / (g ? g : 1)
     }'

@@ -27,8 +27,10 @@ internal sealed class CallSummary
         }
         if (r.StartNs > 0) FirstNs = Math.Min(FirstNs, r.StartNs);
         LastNs = Math.Max(LastNs, Math.Max(r.StartNs, r.EndNs));
-        // A call is counted once, where it ends (or at the end of the trace when it never returns).
-        if (r.Kind is not (RecordKind.Call or RecordKind.Resumed or RecordKind.NoReturn)) return;
+        // A call is counted once, where it ends (or at the end of the trace when it never returns,
+        // or where its lost exit should have been: the summary never splits interleaved calls, so an
+        // unfinished record here is a call whose exit was lost).
+        if (r.Kind is not (RecordKind.Call or RecordKind.Resumed or RecordKind.NoReturn or RecordKind.Unfinished)) return;
         // A new task's own return from fork/clone (0, no enter) is the same call as its parent's.
         if (r is { Kind: RecordKind.Resumed, HasArgs: false, Return: 0 } && r.Event is "clone" or "clone3" or "fork" or "vfork") return;
         if (!Rows.TryGetValue(r.Event, out var row)) Rows[r.Event] = row = new Row();
