@@ -34,16 +34,7 @@ internal sealed class ChromeTraceSink : IRecordSink
     {
         if (r.Kind == RecordKind.LostEvents)
         {
-            Event(json =>
-            {
-                json.WriteString("name", $"LOST {r.Lost} EVENTS (CPU {r.Cpu})");
-                json.WriteString("cat", "lost");
-                json.WriteString("ph", "i");
-                json.WriteString("s", "g");
-                json.WriteNumber("ts", 0);
-                json.WriteNumber("pid", 0);
-                json.WriteNumber("tid", 0);
-            });
+            LostMark($"LOST {r.Lost} EVENTS (CPU {r.Cpu})");
             return;
         }
         NameThread(r);
@@ -92,21 +83,22 @@ internal sealed class ChromeTraceSink : IRecordSink
 
     public void Finish(long lostFromHeader)
     {
-        if (lostFromHeader > 0)
-        {
-            Event(json =>
-            {
-                json.WriteString("name", $"{lostFromHeader} events lost when the buffer was full: the trace is partial");
-                json.WriteString("cat", "lost");
-                json.WriteString("ph", "i");
-                json.WriteString("s", "g");
-                json.WriteNumber("ts", 0);
-                json.WriteNumber("pid", 0);
-                json.WriteNumber("tid", 0);
-            });
-        }
+        if (lostFromHeader > 0) LostMark($"{lostFromHeader} events lost when the buffer was full: the trace is partial");
         _output.Write("\n]}\n");
     }
+
+    /// <summary>A global instant event: lost events concern the whole trace, not one thread.</summary>
+    private void LostMark(string name) =>
+        Event(json =>
+        {
+            json.WriteString("name", name);
+            json.WriteString("cat", "lost");
+            json.WriteString("ph", "i");
+            json.WriteString("s", "g");
+            json.WriteNumber("ts", 0);
+            json.WriteNumber("pid", 0);
+            json.WriteNumber("tid", 0);
+        });
 
     private static void Where(Utf8JsonWriter json, SyscallRecord r, long ns)
     {
