@@ -60,6 +60,28 @@ public class ShowTests
     }
 
     [Test]
+    public void A_saved_trace_is_found_by_the_name_the_engine_gave_and_by_an_id_prefix()
+    {
+        // Kubernetes runtimes name containers in these annotations; the trace carries the name.
+        _bundle.Annotate("io.kubernetes.pod.name", "web-7f9c").Annotate("io.kubernetes.container.name", "app")
+            .Script("cat /nonexistent 2>/dev/null; true");
+        var id = "oft-named-" + Guid.NewGuid().ToString("N")[..12];
+        var run = Runc.Run(_bundle, id);
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var saved = _bundle.SavedTraces().Single();
+        Assert.That(Path.GetFileName(saved), Does.Contain("-web-7f9c_app-"));
+        Assert.That(File.ReadLines(saved).Take(3), Does.Contain("# oci-ftrace-hook: name web-7f9c/app"));
+        foreach (var query in new[] { "web-7f9c/app", id[..16], id })
+        {
+            var show = HookProcess.Run("", "show", query, "--save-dir", _bundle.SaveDir, "-Z");
+            Assert.That(show.ExitCode, Is.Zero, $"{query}: {show}");
+            Assert.That(show.Stdout, Does.Contain("= -1 ENOENT (No such file or directory)"), query);
+        }
+        var unknownName = HookProcess.Run("", "show", "web-7f9c/other", "--save-dir", _bundle.SaveDir);
+        Assert.That(unknownName.Stderr, Does.Contain("no container has the id or name 'web-7f9c/other'"));
+    }
+
+    [Test]
     public void An_unknown_container_is_one_clear_error()
     {
         var result = HookProcess.Run("", "show", "no-such-container", "--save-dir", _bundle.SaveDir);
