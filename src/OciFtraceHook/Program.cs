@@ -7,7 +7,9 @@ using OciFtraceHook.Stages;
 // Verbs only; each stage lives in Stages/.
 const string Usage = """
     usage: oci-ftrace-hook [prestart|createRuntime|poststop]   (an OCI hook: the state JSON on stdin)
-           oci-ftrace-hook gc [--instance NAME] [--quiet]    (save and remove instances whose container is gone)
+           oci-ftrace-hook gc [--instance NAME] [--when-quiet] [--quiet]
+                                  (save and remove instances whose container is gone; --when-quiet
+                                  first waits until no container has started for a second)
            oci-ftrace-hook show [CONTAINER | --file PATH | -] [options]   (see show --help)
            oci-ftrace-hook seccomp [CONTAINER ...] [--file PATH ...] -o FILE    (see seccomp --help)
            oci-ftrace-hook --version
@@ -28,7 +30,7 @@ if (verb is "--version")
 if (verb == "show") return RunShow(args[1..]);
 if (verb == "seccomp") return RunSeccomp(args[1..]);
 var quiet = verb == "gc" && args.Contains("--quiet");
-if (verb == "gc") return RunGc(args[1..].Where(a => a != "--quiet").ToArray(), quiet);
+if (verb == "gc") return RunGc(args[1..].Where(a => a is not ("--quiet" or "--when-quiet")).ToArray(), quiet, args.Contains("--when-quiet"));
 if (verb is not (null or "prestart" or "createRuntime" or "poststop") || args.Length > 1)
 {
     Console.Error.WriteLine($"oci-ftrace-hook: error: unknown arguments '{string.Join(' ', args)}'");
@@ -73,7 +75,7 @@ static LoggerFactory CreateLoggerFactory(bool quiet)
     return new LoggerFactory([new StderrLoggerProvider(level)]);
 }
 
-static int RunGc(string[] args, bool quiet)
+static int RunGc(string[] args, bool quiet, bool whenQuiet)
 {
     using var loggerFactory = CreateLoggerFactory(quiet);
     var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
@@ -89,6 +91,9 @@ static int RunGc(string[] args, bool quiet)
         Console.Error.WriteLine("oci-ftrace-hook: error: gc must run as root");
         return 1;
     }
+    // Detached after poststop: let the containers starting now go first (their prestart would wait
+    // for ftrace's event lock while a removal holds it).
+    if (whenQuiet) new ContainerStarts().WaitForQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     var mountPoint = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
     int count;
     try

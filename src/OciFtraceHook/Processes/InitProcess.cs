@@ -38,8 +38,9 @@ internal static class InitProcessLocator
         {
             text = File.ReadAllText($"{procRoot}/{pid}/stat");
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (IOException)
         {
+            // ENOENT, or ESRCH for a process that is exiting right now: either way it is gone.
             return null;
         }
         return ParseStat(text);

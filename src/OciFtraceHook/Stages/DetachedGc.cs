@@ -4,8 +4,8 @@ using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Stages;
 
-/// <summary>Runs `oci-ftrace-hook gc [--instance NAME] --quiet` in the background, so slow instance
-/// removals stay off the container's path. The child gets its own pipes for stdio: a child holding
+/// <summary>Runs `oci-ftrace-hook gc [--instance NAME] --when-quiet --quiet` in the background, so
+/// slow instance removals stay off the container's path (and off the next containers' starts). The child gets its own pipes for stdio: a child holding
 /// the runtime's stdout/stderr would make the runtime wait for it to end.</summary>
 internal static class DetachedGc
 {
@@ -33,6 +33,7 @@ internal static class DetachedGc
                 info.ArgumentList.Add("--instance");
                 info.ArgumentList.Add(instanceName);
             }
+            info.ArgumentList.Add("--when-quiet");
             info.ArgumentList.Add("--quiet");
             using var child = System.Diagnostics.Process.Start(info);
             if (child is null)

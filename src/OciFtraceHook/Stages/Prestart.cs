@@ -39,6 +39,7 @@ internal static class Prestart
         var id = state.Id!;
         if (!Environment.IsPrivilegedProcess)
             throw new HookException("cannot trace: the hook runs without root (a rootless engine?) and only root can create ftrace instances and mounts");
+        new ContainerStarts().Mark();
         var rootfs = HookInput.RootfsOf(state.Bundle!, config);
         var saveDir = SaveDirectory.Check(settings.SaveDir, host.SaveDir);
         var (uid, gid) = HostIds.ForProcess(config);
@@ -87,7 +88,14 @@ internal static class Prestart
 
         // Containers that never got a poststop leave instances behind: the next start notices and
         // has them collected in the background.
-        if (DetachedGc.AnyLeftBehind(records, except: instance.Name)) DetachedGc.TryStart(null, out _);
+        try
+        {
+            if (DetachedGc.AnyLeftBehind(records, except: instance.Name)) DetachedGc.TryStart(null, out _);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only housekeeping for other containers: never a reason to fail this one.
+        }
     }
 
     /// <summary>An instance already carries this id's name: a container with the same id that

@@ -51,6 +51,7 @@ internal static class TestHost
     {
         if (!_runDirAtStart)
         {
+            File.Delete(OciFtraceHook.Stages.ContainerStarts.DefaultMarker);
             // The hook's records directory, made by the tests' containers: gone if it holds nothing.
             foreach (var dir in new[] { OciFtraceHook.Tracing.InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
             {

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using OciFtraceHook.Stages;
+
+namespace OciFtraceHook.Tests.StagesTests;
+
+public class ContainerStartsTests
+{
+    private string _dir = null!;
+
+    [SetUp]
+    public void Create() => _dir = Path.Combine(Path.GetTempPath(), "starts-" + Guid.NewGuid().ToString("N")[..8]);
+
+    [TearDown]
+    public void Remove()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    [Test]
+    public void With_no_start_ever_there_is_no_wait()
+    {
+        var watch = Stopwatch.StartNew();
+        new ContainerStarts(Path.Combine(_dir, "last-start")).WaitForQuiet(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1)));
+    }
+
+    [Test]
+    public void After_a_start_the_wait_lasts_until_it_is_quiet_and_never_past_the_limit()
+    {
+        var starts = new ContainerStarts(Path.Combine(_dir, "last-start"));
+        starts.Mark();
+        Assert.That(File.Exists(Path.Combine(_dir, "last-start")), Is.True, "the first mark makes the file");
+        var watch = Stopwatch.StartNew();
+        starts.WaitForQuiet(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+        Assert.That(watch.Elapsed, Is.GreaterThan(TimeSpan.FromMilliseconds(200)).And.LessThan(TimeSpan.FromSeconds(2)));
+
+        starts.Mark();
+        watch.Restart();
+        starts.WaitForQuiet(TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(300));
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), "the limit ends the wait");
+    }
+}
