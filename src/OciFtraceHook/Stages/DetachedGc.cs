@@ -60,6 +60,9 @@ internal static class DetachedGc
             if (name == except) continue;
             var record = records.Read(name);
             if (record is null) continue; // being written or replaced right now
+            // Saved by its poststop, whose detached gc removes it once starts are quiet; only if
+            // that has not happened for minutes did the removal die on the way.
+            if (record.SavedTo is not null && File.GetLastWriteTimeUtc(records.PathFor(name)) > DateTime.UtcNow - TimeSpan.FromMinutes(2)) continue;
             if (!InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime))) return true;
         }
         return false;

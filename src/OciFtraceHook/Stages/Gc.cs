@@ -53,7 +53,7 @@ internal static class Gc
         {
             if (record?.SavedTo is null)
             {
-                instance.SetTracingOn(false);
+                instance.Stop();
                 var id = record?.ContainerId ?? "(unknown: no record)";
                 var saved = TraceArchive.Save(instance, id, record?.SaveDir ?? host.SaveDir, DateTimeOffset.UtcNow,
                     records.FollowedPath(name), out _, record?.Name);

@@ -33,7 +33,7 @@ internal static class Poststop
         using (var held = records.TryLock(name))
         {
             if (held is null) return; // a gc is collecting it right now: it saves and removes it
-            instance.SetTracingOn(false);
+            instance.Stop();
             var record = records.Read(name)
                          ?? new InstanceRecord { ContainerId = id, Bundle = state.Bundle, SaveDir = SaveDirectory.Check(settings.SaveDir, host.SaveDir) };
             if (record.SavedTo is null)
