@@ -6,25 +6,15 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// <summary>A runc container with the published hook as prestart and poststop reads its own
 /// syscall trace, only its own, from its first exec, and its trace is saved when it ends.</summary>
 [Category("EndToEnd")]
-public class ContainerTraceTests
+public class ContainerTraceTests : OneBundleTests
 {
     private const string Tracing = "/sys/kernel/tracing";
-    private BusyboxBundle _bundle = null!;
 
     [SetUp]
     public void CreateBundle()
     {
         HostRequirements.RequireRuncAndTraceFs();
-        _bundle = BusyboxBundle.Create(TestContext.CurrentContext.Test.MethodName!).WithHook(HookBinary.Path);
-    }
-
-    [TearDown]
-    public void NothingIsLeftBehind()
-    {
-        if (_bundle is null) return;
-        var left = TestHost.WaitUntilNoHookInstances();
-        _bundle.Dispose();
-        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
+        Bundle = BusyboxBundle.Create(TestContext.CurrentContext.Test.MethodName!).WithHook(HookBinary.Path);
     }
 
     [Test]
@@ -35,7 +25,7 @@ public class ContainerTraceTests
         ProcessResult result;
         try
         {
-            result = Runc.Run(_bundle.Script($"cat /etc/probe.txt >/dev/null; echo MARK-own > {Tracing}/trace_marker; cat {Tracing}/trace"));
+            result = Runc.Run(Bundle.Script($"cat /etc/probe.txt >/dev/null; echo MARK-own > {Tracing}/trace_marker; cat {Tracing}/trace"));
         }
         finally
         {
@@ -61,7 +51,7 @@ public class ContainerTraceTests
     [Test]
     public void The_container_sees_three_files_and_cannot_change_tracing()
     {
-        var result = Runc.Run(_bundle.Script(
+        var result = Runc.Run(Bundle.Script(
             $"ls {Tracing}; " +
             $"for f in trace tracing_on set_event_pid buffer_size_kb events/enable; do " +
             $"  if echo 0 2>/dev/null > {Tracing}/$f; then echo WROTE $f; else echo REFUSED $f; fi; done; " +
@@ -80,10 +70,10 @@ public class ContainerTraceTests
     [Test]
     public void Poststop_saves_the_trace_and_removes_the_instance()
     {
-        var result = Runc.Run(_bundle.Script($"cat /etc/probe.txt; echo MARK-saved > {Tracing}/trace_marker"));
+        var result = Runc.Run(Bundle.Script($"cat /etc/probe.txt; echo MARK-saved > {Tracing}/trace_marker"));
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
 
-        var saved = _bundle.SavedTraces();
+        var saved = Bundle.SavedTraces();
         Assert.That(saved, Has.Length.EqualTo(1), "one saved trace in the save directory");
         var text = File.ReadAllText(saved[0]);
         Assert.That(text, Does.StartWith("# oci-ftrace-hook: container "));
@@ -96,7 +86,7 @@ public class ContainerTraceTests
     [Test]
     public void A_non_root_container_user_owns_and_reads_its_trace()
     {
-        var result = Runc.Run(_bundle.User(1000, 1000).Script($"id -u; stat -c '%n %u:%g' {Tracing}/trace {Tracing}/trace_pipe {Tracing}/trace_marker; " +
+        var result = Runc.Run(Bundle.User(1000, 1000).Script($"id -u; stat -c '%n %u:%g' {Tracing}/trace {Tracing}/trace_pipe {Tracing}/trace_marker; " +
                                                               $"echo MARK-user > {Tracing}/trace_marker && grep -c MARK-user {Tracing}/trace"));
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
@@ -108,10 +98,10 @@ public class ContainerTraceTests
     [Test]
     public void Including_runtime_setup_records_runc_init_before_the_exec()
     {
-        _bundle.Annotate(HookSettings.IncludeRuntimeSetupKey, "true");
-        var result = Runc.Run(_bundle.Script("true"));
+        Bundle.Annotate(HookSettings.IncludeRuntimeSetupKey, "true");
+        var result = Runc.Run(Bundle.Script("true"));
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        var lines = TraceLine.Parse(File.ReadAllText(_bundle.SavedTraces().Single()));
+        var lines = TraceLine.Parse(File.ReadAllText(Bundle.SavedTraces().Single()));
         var pivot = lines.FindIndex(l => l.Event == "sys_pivot_root");
         var exec = lines.FindIndex(l => l.Event == "sys_execve" && l.IsExit);
         Assert.That(pivot, Is.GreaterThanOrEqualTo(0), "runc init's pivot_root is recorded");
@@ -121,18 +111,18 @@ public class ContainerTraceTests
     [Test]
     public void A_syscall_list_records_only_those_calls()
     {
-        _bundle.Annotate(HookSettings.SyscallsKey, "openat,close");
-        var result = Runc.Run(_bundle.Script("cat /etc/probe.txt"));
+        Bundle.Annotate(HookSettings.SyscallsKey, "openat,close");
+        var result = Runc.Run(Bundle.Script("cat /etc/probe.txt"));
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        var events = TraceLine.Parse(File.ReadAllText(_bundle.SavedTraces().Single())).Select(l => l.Event).Distinct();
+        var events = TraceLine.Parse(File.ReadAllText(Bundle.SavedTraces().Single())).Select(l => l.Event).Distinct();
         Assert.That(events, Is.EquivalentTo(new[] { "sys_openat", "sys_close" }));
     }
 
     [Test]
     public void Another_mount_path_shows_the_files_there()
     {
-        _bundle.Annotate(HookSettings.MountPathKey, "/debug/ftrace");
-        var result = Runc.Run(_bundle.Script("ls /debug/ftrace; grep -c sys_ /debug/ftrace/trace"));
+        Bundle.Annotate(HookSettings.MountPathKey, "/debug/ftrace");
+        var result = Runc.Run(Bundle.Script("ls /debug/ftrace; grep -c sys_ /debug/ftrace/trace"));
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         var output = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(output.Take(3), Is.EqualTo(new[] { "trace", "trace_marker", "trace_pipe" }));
@@ -142,11 +132,11 @@ public class ContainerTraceTests
     [Test]
     public void Disabled_by_annotation_the_container_runs_untraced()
     {
-        _bundle.Annotate(HookSettings.EnabledKey, "false");
-        var result = Runc.Run(_bundle.Script($"ls {Tracing} | wc -l; echo ran"));
+        Bundle.Annotate(HookSettings.EnabledKey, "false");
+        var result = Runc.Run(Bundle.Script($"ls {Tracing} | wc -l; echo ran"));
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.Stdout, Is.EqualTo("0\nran\n"), "the container's sysfs tracing directory stays empty");
-        Assert.That(_bundle.SavedTraces(), Is.Empty);
+        Assert.That(Bundle.SavedTraces(), Is.Empty);
     }
 
     [TestCase(HookSettings.BufferSizeKey, "0", "annotation org.ociftracehook.buffer-size-kb=0: expected a whole number")]
@@ -155,11 +145,11 @@ public class ContainerTraceTests
     [TestCase(HookSettings.SyscallsKey, "openat,nosuchcall", "no syscall event for nosuchcall")]
     public void A_bad_setting_stops_the_container_with_one_clear_line(string key, string value, string message)
     {
-        _bundle.Annotate(key, value);
-        var result = Runc.Run(_bundle.Script("echo PROGRAM-RAN"));
+        Bundle.Annotate(key, value);
+        var result = Runc.Run(Bundle.Script("echo PROGRAM-RAN"));
         Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
         Assert.That(result.Stdout, Does.Not.Contain("PROGRAM-RAN"));
         Assert.That(result.Stderr, Does.Contain("oci-ftrace-hook: error: prestart failed for container").And.Contain(message));
-        Assert.That(_bundle.SavedTraces(), Is.Empty);
+        Assert.That(Bundle.SavedTraces(), Is.Empty);
     }
 }

@@ -6,30 +6,21 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// <summary>By default a tracing failure refuses the container (its owner asked for tracing);
 /// on-failure=warn lets it start untraced, with nothing left behind.</summary>
 [Category("EndToEnd")]
-public class FailurePolicyTests
+public class FailurePolicyTests : OneBundleTests
 {
-    private BusyboxBundle _bundle = null!;
 
     [SetUp]
     public void Create()
     {
         HostRequirements.RequireRuncAndTraceFs();
-        _bundle = BusyboxBundle.Create("policy").WithHook(HookBinary.Path).Script("echo PROGRAM-RAN")
+        Bundle = BusyboxBundle.Create("policy").WithHook(HookBinary.Path).Script("echo PROGRAM-RAN")
             .Annotate(HookSettings.SyscallsKey, "openat,nosuchcall"); // fails after the instance was made
-    }
-
-    [TearDown]
-    public void Cleanup()
-    {
-        var left = TestHost.WaitUntilNoHookInstances();
-        _bundle?.Dispose();
-        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
     }
 
     [Test]
     public void By_default_a_failure_refuses_the_container()
     {
-        var result = Runc.Run(_bundle);
+        var result = Runc.Run(Bundle);
         Assert.That(result.ExitCode, Is.Not.Zero);
         Assert.That(result.Stdout, Does.Not.Contain("PROGRAM-RAN"));
     }
@@ -37,18 +28,18 @@ public class FailurePolicyTests
     [Test]
     public void With_warn_the_container_starts_untraced()
     {
-        _bundle.Annotate(HookSettings.OnFailureKey, "warn");
-        var result = Runc.Run(_bundle);
+        Bundle.Annotate(HookSettings.OnFailureKey, "warn");
+        var result = Runc.Run(Bundle);
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.Stdout, Is.EqualTo("PROGRAM-RAN\n"));
-        Assert.That(_bundle.SavedTraces(), Is.Empty, "it was not traced");
+        Assert.That(Bundle.SavedTraces(), Is.Empty, "it was not traced");
     }
 
     [Test]
     public void A_bad_policy_value_is_itself_refused()
     {
-        _bundle.Annotate(HookSettings.OnFailureKey, "ignore");
-        var result = Runc.Run(_bundle);
+        Bundle.Annotate(HookSettings.OnFailureKey, "ignore");
+        var result = Runc.Run(Bundle);
         Assert.That(result.ExitCode, Is.Not.Zero);
         Assert.That(result.Stderr, Does.Contain("annotation org.ociftracehook.on-failure=ignore: expected refuse or warn"));
     }

@@ -7,27 +7,23 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// at a host directory, or swapped in while the hook works, must never make the root-run hook create
 /// or mount anything on the host: the hook refuses with a clear line and leaves nothing.</summary>
 [Category("EndToEnd")]
-public class HostileRootfsTests
+public class HostileRootfsTests : OneBundleTests
 {
-    private BusyboxBundle _bundle = null!;
     private string _hostDir = null!;
 
     [SetUp]
     public void Create()
     {
         HostRequirements.RequireRuncAndTraceFs();
-        _bundle = BusyboxBundle.Create("hostile").WithHook(HookBinary.Path).Script("echo PROGRAM-RAN");
+        Bundle = BusyboxBundle.Create("hostile").WithHook(HookBinary.Path).Script("echo PROGRAM-RAN");
         _hostDir = Path.Combine(TestHost.TempRoot, "host-dir-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_hostDir);
     }
 
     [TearDown]
-    public void Cleanup()
+    public void RemoveHostDir()
     {
-        var left = TestHost.WaitUntilNoHookInstances();
-        _bundle?.Dispose();
         if (_hostDir is not null) Directory.Delete(_hostDir, recursive: true);
-        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
     }
 
     private void AssertRefusedAndHostUntouched(ProcessResult result)
@@ -38,33 +34,33 @@ public class HostileRootfsTests
             Assert.That(result.Stdout, Does.Not.Contain("PROGRAM-RAN"));
             Assert.That(result.Stderr, Does.Contain("oci-ftrace-hook: error: prestart failed").And.Contain("a symlink in the path is refused"));
             Assert.That(Directory.GetFileSystemEntries(_hostDir), Is.Empty, "the host directory is untouched");
-            Assert.That(_bundle.SavedTraces(), Is.Empty);
+            Assert.That(Bundle.SavedTraces(), Is.Empty);
         });
     }
 
     [Test]
     public void A_parent_of_the_mount_path_is_an_absolute_symlink_to_the_host()
     {
-        File.CreateSymbolicLink(Path.Combine(_bundle.Rootfs, "data"), _hostDir);
-        _bundle.Annotate(HookSettings.MountPathKey, "/data/trace");
-        AssertRefusedAndHostUntouched(Runc.Run(_bundle));
+        File.CreateSymbolicLink(Path.Combine(Bundle.Rootfs, "data"), _hostDir);
+        Bundle.Annotate(HookSettings.MountPathKey, "/data/trace");
+        AssertRefusedAndHostUntouched(Runc.Run(Bundle));
     }
 
     [Test]
     public void A_parent_of_the_mount_path_is_a_relative_symlink_climbing_out()
     {
-        Directory.CreateDirectory(Path.Combine(_bundle.Rootfs, "opt"));
-        File.CreateSymbolicLink(Path.Combine(_bundle.Rootfs, "opt", "data"), "../../../../../../../../.." + _hostDir);
-        _bundle.Annotate(HookSettings.MountPathKey, "/opt/data/trace");
-        AssertRefusedAndHostUntouched(Runc.Run(_bundle));
+        Directory.CreateDirectory(Path.Combine(Bundle.Rootfs, "opt"));
+        File.CreateSymbolicLink(Path.Combine(Bundle.Rootfs, "opt", "data"), "../../../../../../../../.." + _hostDir);
+        Bundle.Annotate(HookSettings.MountPathKey, "/opt/data/trace");
+        AssertRefusedAndHostUntouched(Runc.Run(Bundle));
     }
 
     [Test]
     public void The_mount_path_itself_is_a_symlink_to_the_host()
     {
-        File.CreateSymbolicLink(Path.Combine(_bundle.Rootfs, "trace"), _hostDir);
-        _bundle.Annotate(HookSettings.MountPathKey, "/trace");
-        AssertRefusedAndHostUntouched(Runc.Run(_bundle));
+        File.CreateSymbolicLink(Path.Combine(Bundle.Rootfs, "trace"), _hostDir);
+        Bundle.Annotate(HookSettings.MountPathKey, "/trace");
+        AssertRefusedAndHostUntouched(Runc.Run(Bundle));
     }
 
     [Test]
@@ -73,14 +69,14 @@ public class HostileRootfsTests
         // A host thread flips rootfs/race/link between a real directory and a symlink to the host
         // directory as fast as it can, while containers start whose mount path goes through it and
         // needs a directory created below it.
-        var race = Path.Combine(_bundle.Rootfs, "race");
+        var race = Path.Combine(Bundle.Rootfs, "race");
         Directory.CreateDirectory(race);
         var link = Path.Combine(race, "link");
         var real = Path.Combine(race, "real");
         var symlink = Path.Combine(race, "symlink");
         Directory.CreateDirectory(real);
         File.CreateSymbolicLink(symlink, _hostDir);
-        _bundle.Annotate(HookSettings.MountPathKey, "/race/link/sub");
+        Bundle.Annotate(HookSettings.MountPathKey, "/race/link/sub");
         using var stop = new CancellationTokenSource();
         var flipper = Task.Run(() =>
         {
@@ -109,7 +105,7 @@ public class HostileRootfsTests
         {
             for (var i = 0; i < 12; i++)
             {
-                var result = Runc.Run(_bundle);
+                var result = Runc.Run(Bundle);
                 outcomes.Add(result.ExitCode == 0 ? "traced" : result.Stderr.Contains("symlink") ? "refused" : "other: " + result.Stderr);
                 Assert.That(Directory.GetFileSystemEntries(_hostDir), Is.Empty, $"the host directory is untouched after run {i}");
             }

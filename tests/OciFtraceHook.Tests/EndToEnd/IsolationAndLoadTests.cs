@@ -19,10 +19,9 @@ public partial class IsolationAndLoadTests
     [TearDown]
     public void Cleanup()
     {
-        var left = TestHost.WaitUntilNoHookInstances(TimeSpan.FromSeconds(60));
-        foreach (var bundle in _bundles) bundle.Dispose();
+        var made = _bundles.ToArray();
         _bundles.Clear();
-        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
+        TestHost.DisposeAndAssertNothingLeft(made, TimeSpan.FromSeconds(60));
     }
 
     private BusyboxBundle NewBundle(string name, string script)

@@ -20,10 +20,9 @@ public class SeccompProfileTests
     [TearDown]
     public void Cleanup()
     {
-        var left = TestHost.WaitUntilNoHookInstances();
-        foreach (var bundle in _bundles) bundle.Dispose();
+        var made = _bundles.ToArray();
         _bundles.Clear();
-        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
+        TestHost.DisposeAndAssertNothingLeft(made);
     }
 
     private BusyboxBundle Bundle(string name, string script, bool traced)

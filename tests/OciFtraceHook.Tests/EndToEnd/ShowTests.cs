@@ -5,32 +5,23 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// <summary>`oci-ftrace-hook show` on a real container: its live instance while it runs, its
 /// trace_pipe with --follow until it ends, and its saved trace once it is gone.</summary>
 [Category("EndToEnd")]
-public class ShowTests
+public class ShowTests : OneBundleTests
 {
     private const string Tracing = "/sys/kernel/tracing";
-    private BusyboxBundle _bundle = null!;
 
     [SetUp]
     public void Create()
     {
         HostRequirements.RequireRuncAndTraceFs();
-        _bundle = BusyboxBundle.Create("show").WithHook(HookBinary.Path);
-    }
-
-    [TearDown]
-    public void Cleanup()
-    {
-        var left = TestHost.WaitUntilNoHookInstances();
-        _bundle?.Dispose();
-        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
+        Bundle = BusyboxBundle.Create("show").WithHook(HookBinary.Path);
     }
 
     [Test]
     public void Live_then_followed_then_saved()
     {
-        _bundle.Script($"cat /etc/probe.txt >/dev/null; cat /nonexistent 2>/dev/null; sleep 1; " +
+        Bundle.Script($"cat /etc/probe.txt >/dev/null; cat /nonexistent 2>/dev/null; sleep 1; " +
                        $"for i in 1 2 3; do echo FOLLOW-$i > {Tracing}/trace_marker; sleep 0.3; done");
-        using var container = CreatedContainer.Create(_bundle);
+        using var container = CreatedContainer.Create(Bundle);
         container.Start();
         Thread.Sleep(500);
 
@@ -50,11 +41,11 @@ public class ShowTests
 
         container.WaitUntilStopped(TimeSpan.FromSeconds(10));
         container.Delete(); // poststop saves the trace
-        var saved = HookProcess.Run("", "show", container.Id, "--save-dir", _bundle.SaveDir, "--summary");
+        var saved = HookProcess.Run("", "show", container.Id, "--save-dir", Bundle.SaveDir, "--summary");
         Assert.That(saved.ExitCode, Is.Zero, saved.ToString());
         Assert.That(saved.Stdout, Does.Match(@"\n\s*[\d.]+\s+[\d.]+\s+\d+\s+\d+\s+\d+ openat\n"), "openat with its error count: " + saved.Stdout);
         Assert.That(saved.Stdout, Does.Contain("lost events: 0"));
-        var savedText = HookProcess.Run("", "show", container.Id, "--save-dir", _bundle.SaveDir);
+        var savedText = HookProcess.Run("", "show", container.Id, "--save-dir", Bundle.SaveDir);
         Assert.That(savedText.Stdout, Does.Contain("--- trace_marker: FOLLOW-3 ---"),
             "what --follow consumed from trace_pipe is in the saved trace too");
     }
@@ -63,28 +54,28 @@ public class ShowTests
     public void A_saved_trace_is_found_by_the_name_the_engine_gave_and_by_an_id_prefix()
     {
         // Kubernetes runtimes name containers in these annotations; the trace carries the name.
-        _bundle.Annotate("io.kubernetes.pod.name", "web-7f9c").Annotate("io.kubernetes.container.name", "app")
+        Bundle.Annotate("io.kubernetes.pod.name", "web-7f9c").Annotate("io.kubernetes.container.name", "app")
             .Script("cat /nonexistent 2>/dev/null; true");
         var id = "oft-named-" + Guid.NewGuid().ToString("N")[..12];
-        var run = Runc.Run(_bundle, id);
+        var run = Runc.Run(Bundle, id);
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
-        var saved = _bundle.SavedTraces().Single();
+        var saved = Bundle.SavedTraces().Single();
         Assert.That(Path.GetFileName(saved), Does.Contain("-web-7f9c_app-"));
         Assert.That(File.ReadLines(saved).Take(3), Does.Contain("# oci-ftrace-hook: name web-7f9c/app"));
         foreach (var query in new[] { "web-7f9c/app", id[..16], id })
         {
-            var show = HookProcess.Run("", "show", query, "--save-dir", _bundle.SaveDir, "-Z");
+            var show = HookProcess.Run("", "show", query, "--save-dir", Bundle.SaveDir, "-Z");
             Assert.That(show.ExitCode, Is.Zero, $"{query}: {show}");
             Assert.That(show.Stdout, Does.Contain("= -1 ENOENT (No such file or directory)"), query);
         }
-        var unknownName = HookProcess.Run("", "show", "web-7f9c/other", "--save-dir", _bundle.SaveDir);
+        var unknownName = HookProcess.Run("", "show", "web-7f9c/other", "--save-dir", Bundle.SaveDir);
         Assert.That(unknownName.Stderr, Does.Contain("no container has the id or name 'web-7f9c/other'"));
     }
 
     [Test]
     public void An_unknown_container_is_one_clear_error()
     {
-        var result = HookProcess.Run("", "show", "no-such-container", "--save-dir", _bundle.SaveDir);
+        var result = HookProcess.Run("", "show", "no-such-container", "--save-dir", Bundle.SaveDir);
         Assert.That(result.ExitCode, Is.EqualTo(1));
         Assert.That(result.Stderr.Trim(), Does.StartWith("oci-ftrace-hook: error: no live instance and no saved trace for container no-such-container"));
     }

@@ -41,6 +41,16 @@ internal static class TestHost
         }
     }
 
+    /// <summary>A test's teardown: waits for the hook's detached removals, disposes what the test
+    /// made, then fails the test if any instance or record is left (a leak in a test is a leak in
+    /// the product).</summary>
+    public static void DisposeAndAssertNothingLeft(IEnumerable<IDisposable?> made, TimeSpan? timeout = null)
+    {
+        var left = WaitUntilNoHookInstances(timeout);
+        foreach (var item in made) item?.Dispose();
+        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
+    }
+
     public static string[] HookRecords()
     {
         var dir = OciFtraceHook.Tracing.InstanceRecords.DefaultDir;
