@@ -39,6 +39,11 @@ if [ "$(id -u)" -eq 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ]; th
         "$b/config.json"
     runc run --bundle "$b" "decode-bench-$$" >/dev/null 2>&1
     cp "$b"/saved/*.trace "$work/real.trace"
+    # Let the hook's detached removal of the instance finish before anything is cleaned up.
+    for _ in $(seq 300); do
+        pgrep -f 'oci-ftrace-hook gc' >/dev/null || break
+        sleep 0.1
+    done
     traces+=(real)
 fi
 
