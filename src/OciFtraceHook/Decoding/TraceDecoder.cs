@@ -78,17 +78,12 @@ internal sealed class TraceDecoder
     /// and ftrace's "# entries-in-buffer/entries-written: A/B" (B - A were overwritten).</summary>
     private void Header(ReadOnlySpan<char> line)
     {
-        const string Ours = "# oci-ftrace-hook: ";
-        if (line.StartsWith(Ours))
+        if (line.StartsWith("# oci-ftrace-hook: "))
         {
-            var rest = line[Ours.Length..];
-            if (rest.StartsWith("arch ") && _arch is null) _arch = TraceArchNames.Parse(rest[5..].Trim().ToString());
-            if (rest.StartsWith("lost events: "))
+            _arch ??= Tracing.TraceArchive.ReadArch(line);
+            if (Tracing.TraceArchive.ReadLost(line) is { } lost)
             {
-                var digits = rest["lost events: ".Length..];
-                var end = 0;
-                while (end < digits.Length && char.IsAsciiDigit(digits[end])) end++;
-                if (long.TryParse(digits[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var lost)) LostFromHeader = lost;
+                LostFromHeader = lost;
                 _lostFromOurHeader = true;
             }
             return;

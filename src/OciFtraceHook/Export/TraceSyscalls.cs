@@ -17,10 +17,8 @@ internal sealed class TraceSyscalls
         TraceArch? arch = null;
         while (input.ReadLine() is { } line)
         {
-            if (line.StartsWith("# oci-ftrace-hook: arch ", StringComparison.Ordinal))
-                arch = TraceArchNames.Parse(line["# oci-ftrace-hook: arch ".Length..].Trim());
-            else if (line.StartsWith("# oci-ftrace-hook: lost events: ", StringComparison.Ordinal))
-                Lost += long.Parse(new string(line["# oci-ftrace-hook: lost events: ".Length..].TakeWhile(char.IsAsciiDigit).ToArray()));
+            arch = Tracing.TraceArchive.ReadArch(line) ?? arch;
+            Lost += Tracing.TraceArchive.ReadLost(line) ?? 0;
             if (!parser.TryParse(line, e)) continue;
             if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
             else if (e.Kind == TraceEventKind.LostEvents) Lost += e.Lost;

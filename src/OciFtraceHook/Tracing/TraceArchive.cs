@@ -20,6 +20,22 @@ internal static class TraceArchive
     /// <summary>The header line that names the container's id.</summary>
     public const string ContainerHeader = "# oci-ftrace-hook: container ";
     public const string NameHeader = "# oci-ftrace-hook: name ";
+    public const string ArchHeader = "# oci-ftrace-hook: arch ";
+    public const string LostHeader = "# oci-ftrace-hook: lost events: ";
+
+    /// <summary>The architecture an "arch" header line names, or null for any other line.</summary>
+    public static Decoding.TraceArch? ReadArch(ReadOnlySpan<char> line) =>
+        line.StartsWith(ArchHeader) ? Decoding.TraceArchNames.Parse(line[ArchHeader.Length..].Trim().ToString()) : null;
+
+    /// <summary>The count a "lost events" header line gives, or null for any other line.</summary>
+    public static long? ReadLost(ReadOnlySpan<char> line)
+    {
+        if (!line.StartsWith(LostHeader)) return null;
+        var digits = line[LostHeader.Length..];
+        var end = 0;
+        while (end < digits.Length && char.IsAsciiDigit(digits[end])) end++;
+        return long.TryParse(digits[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var lost) ? lost : 0;
+    }
 
     /// <param name="followed">Events `show --follow` took out of the ring buffer, put back in place
     /// (after ftrace's header, before the events still in the buffer), or null.</param>
@@ -60,8 +76,8 @@ internal static class TraceArchive
                 .Append(CultureInfo.InvariantCulture, $"{ContainerHeader}{containerId}\n")
                 .Append(containerName is null ? "" : $"{NameHeader}{containerName}\n")
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
-                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: arch {Decoding.TraceArchNames.Name(Decoding.TraceArchNames.Host)}\n")
-                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: lost events: {lostEvents}")
+                .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{Decoding.TraceArchNames.Name(Decoding.TraceArchNames.Host)}\n")
+                .Append(CultureInfo.InvariantCulture, $"{LostHeader}{lostEvents}")
                 .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));
             if (followed is not null && File.Exists(followed)) CopyWithFollowed(trace, output, followed);
