@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using OciFtraceHook.Processes;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Stages;
@@ -63,7 +62,7 @@ internal static class DetachedGc
             // Saved by its poststop, whose detached gc removes it once starts are quiet; only if
             // that has not happened for minutes did the removal die on the way.
             if (record.SavedTo is not null && File.GetLastWriteTimeUtc(records.PathFor(name)) > DateTime.UtcNow - TimeSpan.FromMinutes(2)) continue;
-            if (!InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime))) return true;
+            if (!record.InitIsAlive()) return true;
         }
         return false;
     }

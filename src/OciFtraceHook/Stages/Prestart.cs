@@ -108,7 +108,7 @@ internal static class Prestart
         while (instance.Exists)
         {
             if (!Gc.Collect(instance, instance.Name, records, logger, host) && records.Read(instance.Name) is { } record
-                && InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime)))
+                && record.InitIsAlive())
                 throw new HookException($"container id {id} is already traced by a running container (pid {record.Pid}, instance {instance.Name})");
             if (DateTime.UtcNow > deadline)
                 throw new HookException($"ftrace instance {instance.Name} of an earlier container with id {id} could not be removed");

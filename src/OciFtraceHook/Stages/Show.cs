@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Oci;
-using OciFtraceHook.Processes;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Stages;
@@ -223,7 +222,7 @@ internal static class Show
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (n < 0 && errno is not (Interop.EAGAIN or Interop.EINTR)) throw new SyscallException("read", path, errno);
             // Nothing to read: is the container still there? Drain once more after it is gone.
-            if (!instance.Exists || (record is not null && !InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime))))
+            if (!instance.Exists || (record is not null && !record.InitIsAlive()))
             {
                 if (++idle > 1) break;
             }
