@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using OciFtraceHook.Logging;
-using OciFtraceHook.Processes;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Stages;
@@ -47,18 +46,14 @@ internal static class Gc
         using var held = records.TryLock(name);
         if (held is null) return false;
         var record = records.Read(name);
-        if (record is not null && InitProcessLocator.IsSame(new InitProcess(record.Pid, "", record.PidStartTime)))
-            return false;
+        if (record is not null && record.InitIsAlive()) return false;
         if (instance is not null && instance.Exists)
         {
             if (record?.SavedTo is null)
             {
                 instance.Stop();
-                var id = record?.ContainerId ?? "(unknown: no record)";
-                var saved = TraceArchive.Save(instance, id, record?.SaveDir ?? host.SaveDir, DateTimeOffset.UtcNow,
-                    records.FollowedPath(name), out _, record?.Name);
-                Log.Saved(logger, id, saved);
-                KeepWithinBudget(saved, host, logger);
+                SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
+                    records, logger, host);
             }
             instance.Remove();
             Log.Removed(logger, name);
@@ -69,8 +64,22 @@ internal static class Gc
         return true;
     }
 
+    /// <summary>Saves a stopped instance's trace (with what `show --follow` took from it), says so,
+    /// and keeps the host's save directory within its budget. The caller drops the follow spool once
+    /// the save is recorded.</summary>
+    public static string SaveTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
+        InstanceRecords records, ILogger logger, Host.HostDefaults host)
+    {
+        var saved = TraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, records.FollowedPath(instance.Name),
+            out var lost, containerName);
+        Log.Saved(logger, containerId, saved);
+        if (lost > 0) Log.LostEvents(logger, containerId, lost);
+        KeepWithinBudget(saved, host, logger);
+        return saved;
+    }
+
     /// <summary>Traces saved in the host's own directory stay within hook.conf's disk budget.</summary>
-    public static void KeepWithinBudget(string saved, Host.HostDefaults host, ILogger logger)
+    private static void KeepWithinBudget(string saved, Host.HostDefaults host, ILogger logger)
     {
         if (Path.GetDirectoryName(saved) != host.SaveDir) return;
         foreach (var removed in Host.SavedTraceBudget.Enforce(host.SaveDir, host.MaxSavedBytes, keep: saved))

@@ -38,13 +38,10 @@ internal static class Poststop
                          ?? new InstanceRecord { ContainerId = id, Bundle = state.Bundle, SaveDir = SaveDirectory.Check(settings.SaveDir, host.SaveDir) };
             if (record.SavedTo is null)
             {
-                var saved = TraceArchive.Save(instance, id, record.SaveDir, DateTimeOffset.UtcNow, records.FollowedPath(name), out var lost,
-                    record.Name ?? ContainerName.FromAnnotations(state.Annotations));
+                var saved = Gc.SaveTrace(instance, id, record.SaveDir, record.Name ?? ContainerName.FromAnnotations(state.Annotations),
+                    records, logger, host);
                 records.Write(name, record with { SavedTo = saved });
                 records.DeleteFollowed(name);
-                Log.Saved(logger, id, saved);
-                if (lost > 0) Log.LostEvents(logger, id, lost);
-                Gc.KeepWithinBudget(saved, host, logger);
             }
         }
         if (!DetachedGc.TryStart(name, out var why))
