@@ -115,13 +115,7 @@ static int RunShow(string[] args)
     var output = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
     try
     {
-        return Show.Run(args, output, Console.Error, Console.OpenStandardInput());
-    }
-    catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
-    {
-        output.Flush();
-        Console.Error.WriteLine($"oci-ftrace-hook: error: {e.Message}");
-        return e is HookException && e.Message.StartsWith("show:", StringComparison.Ordinal) ? 2 : 1;
+        return RunCommand(() => Show.Run(args, output, Console.Error, Console.OpenStandardInput()), before: output.Flush);
     }
     finally
     {
@@ -136,15 +130,19 @@ static int RunShow(string[] args)
     }
 }
 
-static int RunSeccomp(string[] args)
+static int RunSeccomp(string[] args) => RunCommand(() => Seccomp.Run(args, Console.Error));
+
+/// <summary>A user-facing command: one error line; exit 2 for a wrong command line, 1 for a failure.</summary>
+static int RunCommand(Func<int> run, Action? before = null)
 {
     try
     {
-        return Seccomp.Run(args, Console.Error);
+        return run();
     }
     catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
     {
+        before?.Invoke();
         Console.Error.WriteLine($"oci-ftrace-hook: error: {e.Message}");
-        return e is HookException && e.Message.StartsWith("seccomp:", StringComparison.Ordinal) ? 2 : 1;
+        return e is UsageException ? 2 : 1;
     }
 }

@@ -29,7 +29,7 @@ internal static class SeccompProfile
         if (runtime is not null)
         {
             if (!RuntimeCalls.Value.TryGetValue(runtime, out var extra))
-                throw new HookException($"seccomp: unknown runtime '{runtime}' (known: {string.Join(", ", Runtimes)}, none)");
+                throw new UsageException($"seccomp: unknown runtime '{runtime}' (known: {string.Join(", ", Runtimes)}, none)");
             foreach (var name in extra)
             {
                 if (table.NumberOf(name) is not null) names.Add(name);

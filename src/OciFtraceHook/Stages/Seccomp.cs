@@ -30,7 +30,7 @@ internal static class Seccomp
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new HookException($"seccomp: {arg} needs a value");
+            string Value() => i + 1 < args.Count ? args[++i] : throw new UsageException($"seccomp: {arg} needs a value");
             switch (arg)
             {
                 case "-h" or "--help":
@@ -51,19 +51,19 @@ internal static class Seccomp
                     break;
                 case "--arch":
                     var a = Value();
-                    arch = TraceArchNames.Parse(a) ?? throw new HookException($"seccomp: unknown architecture '{a}' (x86_64 or arm64)");
+                    arch = TraceArchNames.Parse(a) ?? throw new UsageException($"seccomp: unknown architecture '{a}' (x86_64 or arm64)");
                     break;
                 case "--save-dir":
                     saveDir = Value();
                     break;
                 default:
-                    if (arg.StartsWith('-')) throw new HookException($"seccomp: unknown option '{arg}'");
+                    if (arg.StartsWith('-')) throw new UsageException($"seccomp: unknown option '{arg}'");
                     containers.Add(arg);
                     break;
             }
         }
-        if (containers.Count == 0 && files.Count == 0) throw new HookException("seccomp: name at least one container or --file");
-        var errno = Errno.Number(errnoName) ?? throw new HookException($"seccomp: unknown errno '{errnoName}' (e.g. EPERM, ENOSYS)");
+        if (containers.Count == 0 && files.Count == 0) throw new UsageException("seccomp: name at least one container or --file");
+        var errno = Errno.Number(errnoName) ?? throw new UsageException($"seccomp: unknown errno '{errnoName}' (e.g. EPERM, ENOSYS)");
 
         var traces = new TraceSyscalls();
         foreach (var container in containers)
@@ -76,7 +76,7 @@ internal static class Seccomp
             using var reader = Show.OpenFile(file);
             traces.Read(reader);
         }
-        if (traces.Events.Count == 0) throw new HookException("seccomp: the traces hold no syscall events");
+        if (traces.Events.Count == 0) throw new UsageException("seccomp: the traces hold no syscall events");
         if (traces.Lost > 0)
             error.WriteLine($"oci-ftrace-hook: warning: the traces lost {traces.Lost} events: the profile may miss calls (raise buffer-size-kb and trace again)");
         var recordedOn = traces.Arch ?? arch ?? TraceArchNames.Host;

@@ -22,7 +22,7 @@ internal sealed record ShowArguments
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new HookException($"show: {arg} needs a value");
+            string Value() => i + 1 < args.Count ? args[++i] : throw new UsageException($"show: {arg} needs a value");
             switch (arg)
             {
                 case "-h" or "--help":
@@ -49,7 +49,7 @@ internal sealed record ShowArguments
                 case "-p" or "--pid":
                     var pidText = Value();
                     if (!int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0)
-                        throw new HookException($"show: '{pidText}' is not a PID");
+                        throw new UsageException($"show: '{pidText}' is not a PID");
                     pids.Add(pid);
                     break;
                 case "-e" or "--trace":
@@ -64,24 +64,24 @@ internal sealed record ShowArguments
                     break;
                 case "--arch":
                     var archText = Value();
-                    options = options with { Arch = TraceArchNames.Parse(archText) ?? throw new HookException($"show: unknown architecture '{archText}' (x86_64 or arm64)") };
+                    options = options with { Arch = TraceArchNames.Parse(archText) ?? throw new UsageException($"show: unknown architecture '{archText}' (x86_64 or arm64)") };
                     break;
                 case "-":
                     result = result with { File = "-" };
                     break;
                 default:
-                    if (arg.StartsWith('-')) throw new HookException($"show: unknown option '{arg}'");
-                    if (result.Container is not null) throw new HookException("show: one container at a time");
+                    if (arg.StartsWith('-')) throw new UsageException($"show: unknown option '{arg}'");
+                    if (result.Container is not null) throw new UsageException("show: one container at a time");
                     result = result with { Container = arg };
                     break;
             }
         }
         if (result.Follow && (result.File is not null || result.Container is null))
-            throw new HookException("show: --follow needs a running container, not a file");
+            throw new UsageException("show: --follow needs a running container, not a file");
         if (options.Summary && options.Format != OutputFormat.Text)
-            throw new HookException("show: --summary is a table; it has no --format");
+            throw new UsageException("show: --summary is a table; it has no --format");
         if (result.File is not null && result.Container is not null)
-            throw new HookException("show: give a container or --file, not both");
+            throw new UsageException("show: give a container or --file, not both");
         return result with { Options = options with { Pids = pids.Count > 0 ? pids : null } };
     }
 
@@ -90,7 +90,7 @@ internal sealed record ShowArguments
         "text" => OutputFormat.Text,
         "json" => OutputFormat.Json,
         "chrome" => OutputFormat.Chrome,
-        _ => throw new HookException($"show: unknown format '{text}' (text, json or chrome)"),
+        _ => throw new UsageException($"show: unknown format '{text}' (text, json or chrome)"),
     };
 
     /// <summary>"openat,read", "%file,%network" or strace's "trace=..." form.</summary>
@@ -98,11 +98,11 @@ internal sealed record ShowArguments
     {
         if (value.StartsWith("trace=", StringComparison.Ordinal)) value = value["trace=".Length..];
         var items = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (items.Length == 0) throw new HookException("show: -e needs syscall names or %classes");
+        if (items.Length == 0) throw new UsageException("show: -e needs syscall names or %classes");
         foreach (var item in items)
         {
             if (item.StartsWith('%') && !CallFilter.IsKnownClass(item[1..]))
-                throw new HookException($"show: unknown class '{item}' (known: {string.Join(", ", SyscallClasses.Names.Select(n => "%" + n))})");
+                throw new UsageException($"show: unknown class '{item}' (known: {string.Join(", ", SyscallClasses.Names.Select(n => "%" + n))})");
         }
         return items;
     }
