@@ -6,7 +6,9 @@ using OciFtraceHook.Tests.EndToEnd.Infrastructure;
 namespace OciFtraceHook.Tests.ExportTests;
 
 /// <summary>Exports stream: memory stays flat however long the trace (the published binary, on a
-/// generated trace of a million events and on one five times smaller).</summary>
+/// generated trace of a million events and on one five times smaller). Streaming means no growth
+/// with the input; the absolute figure depends on the GC's budget, which the project bounds so that
+/// it does not follow the CPU's cache size.</summary>
 [Category("EndToEnd")]
 public class ExportMemoryTests
 {
@@ -15,6 +17,10 @@ public class ExportMemoryTests
     [SetUp]
     public void Create()
     {
+        // Only the published native binary carries the project's GC settings: measure that one, as
+        // tests/run.sh publishes it, rather than publishing here.
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OCI_FTRACE_HOOK_DIR")))
+            Assert.Ignore("end-to-end test skipped: OCI_FTRACE_HOOK_DIR is not set (tests/run.sh publishes the hook there)");
         _dir = Path.Combine(Path.GetTempPath(), "export-memory-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_dir);
     }
@@ -79,7 +85,7 @@ public class ExportMemoryTests
         var smallKb = PeakKb(small, format);
         var largeKb = PeakKb(large, format);
         TestContext.Out.WriteLine($"{format}: peak {smallKb} KiB for 200k events, {largeKb} KiB for 1M events");
-        Assert.That(largeKb, Is.LessThan(smallKb + 16 * 1024), "five times the events, (almost) the same memory");
-        Assert.That(largeKb, Is.LessThan(new FileInfo(large).Length / 1024 / 2), "far less than the trace itself");
+        Assert.That(largeKb - smallKb, Is.LessThan(4 * 1024), "five times the events, (almost) the same memory");
+        Assert.That(largeKb, Is.LessThan(32 * 1024), "the bounded gen0 budget keeps the tool small on any CPU");
     }
 }
