@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using static Interop.OpenFlags;
 
@@ -14,7 +13,7 @@ namespace OciFtraceHook.Container;
 internal static class MountNamespace
 {
     /// <summary>Inside <paramref name="work"/>, the path of a handle for mount(2) and friends.</summary>
-    public static string HandlePath(SafeHandle handle) => $"thread-self/fd/{handle.DangerousGetHandle()}";
+    public static string HandlePath(SafeFileHandle handle) => Interop.ProcRelativeFdPath(handle);
 
     public static void Run(int pid, Action work)
     {

@@ -1,38 +1,56 @@
 using Microsoft.Win32.SafeHandles;
+using OciFtraceHook.Oci;
+using OciFtraceHook.Tracing;
 using static Interop.OpenFlags;
 
 namespace OciFtraceHook.Container;
 
-/// <summary>Shows single instance files inside the container, at prestart, from within the
-/// container's mount namespace (its rootfs not yet pivoted): a small tmpfs is laid over the mount
-/// path, one empty file is made per instance file and the instance file is bound onto it, then the
-/// tmpfs is made read-only. The container sees those files and nothing else of tracefs.
-/// Every target is a handle opened inside the rootfs (see <see cref="RootfsPath"/>), mounted on
-/// through the host's /proc/thread-self/fd/N, never a path string the container could swap.</summary>
+/// <summary>Shows single instance files inside the container, at prestart (its rootfs not yet
+/// pivoted): a small tmpfs over the mount path, made private before anything goes on it, holding
+/// one file per instance file with that file mounted on it; then the tmpfs is made read-only. The
+/// container sees those files and nothing else of tracefs, and none of it is visible anywhere else.
+/// <list type="bullet">
+/// <item>From Linux 5.2: every piece is a detached mount held by a handle (see
+/// <see cref="DetachedTraceMounts"/>); nothing is ever mounted at a path before it is complete.</item>
+/// <item>Before 5.2 (ENOSYS): mount(2) on /proc/thread-self/fd/N of handles (see
+/// <see cref="LegacyTraceMounts"/>).</item>
+/// </list>
+/// Every target is a handle opened inside the rootfs without following symlinks (see
+/// <see cref="RootfsPath"/>), never a path string the container could swap; every mount call's
+/// result is checked, and what was mounted is detached again when a later step fails.</summary>
 internal static class TraceMounts
 {
-    private const string Staging = ".tracefs";
-    private const MountFlags Secure = MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec;
+    public const MountFlags Secure = MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec;
 
-    /// <summary>Must run inside the container's mount namespace (<see cref="MountNamespace"/>).</summary>
-    public static void Mount(string rootfs, string mountPath, string instanceName, IReadOnlyList<TraceFile> files)
+    /// <summary>The tmpfs's source in mountinfo, so that its mounts can be told from others'.</summary>
+    public const string SourceName = "oci-ftrace-hook";
+
+    /// <summary>Set by tests (or OCI_FTRACE_HOOK_LEGACY_MOUNTS=1) to take the path of kernels
+    /// before 5.2 on a kernel that has the new mount API.</summary>
+    internal static bool ForceLegacy { get; set; } = Environment.GetEnvironmentVariable("OCI_FTRACE_HOOK_LEGACY_MOUNTS") == "1";
+
+    public static void Mount(int initPid, string rootfs, string mountPath, TraceInstance instance, IReadOnlyList<TraceFile> files,
+        IEnumerable<MountConfig>? configMounts)
     {
-        using var root = OpenContainerRoot(rootfs);
-        using (var target = RootfsPath.OpenOrCreateDirectory(root, mountPath))
-        {
-            DoMount("tmpfs", target, "tmpfs", Secure, "mode=0755,size=16k,nr_inodes=32", mountPath);
-        }
-        // From here on, undoing means detaching the tmpfs: everything else hangs below it.
-        using var dir = RootfsPath.Open(root, mountPath, directory: true);
+        MountTarget.RefuseVolumes(mountPath, configMounts);
+        // Clones of the instance's files are taken here, in the host's namespace: a mount can only
+        // be cloned from the namespace it is in, and the container's has no tracefs.
+        var clones = ForceLegacy ? null : DetachedTraceMounts.TryCloneFiles(instance, files);
         try
         {
-            BindFiles(dir, mountPath, instanceName, files);
-            DoMount(null, dir, null, MountFlags.Remount | MountFlags.ReadOnly | Secure, "mode=0755", mountPath);
+            MountNamespace.Run(initPid, () =>
+            {
+                using var root = OpenContainerRoot(rootfs);
+                using var target = RootfsPath.OpenOrCreateDirectory(root, mountPath);
+                MountTarget.Check(root, target, mountPath);
+                if (clones is not null) DetachedTraceMounts.Attach(target, mountPath, clones);
+                else LegacyTraceMounts.Attach(root, target, mountPath, instance.Name, files);
+            });
         }
-        catch
+        finally
         {
-            Interop.Libc.Umount2(ProcFd(dir), MntDetach);
-            throw;
+            if (clones is not null)
+                foreach (var clone in clones) clone.Mount.Dispose();
         }
     }
 
@@ -51,59 +69,42 @@ internal static class TraceMounts
         }
     }
 
-    private static void BindFiles(SafeFileHandle dir, string mountPath, string instanceName, IReadOnlyList<TraceFile> files)
-    {
-        // tracefs is mounted afresh inside this namespace (it is one superblock everywhere): the
-        // host's tracefs mount cannot be the source of a bind here, it belongs to another namespace.
-        Interop.Check(Interop.Libc.MkdirAt(dir, Staging, 0x1C0 /* 0700 */), "mkdir", Join(mountPath, Staging));
-        using (var stagingDir = OpenBelow(dir, Staging, O_DIRECTORY, mountPath))
-        {
-            DoMount("nodev", stagingDir, "tracefs", Secure, null, Join(mountPath, Staging));
-        }
-        using var tracefs = OpenBelow(dir, Staging, O_DIRECTORY, mountPath);
-        try
-        {
-            foreach (var file in files)
-            {
-                var inside = Join(mountPath, file.Name);
-                var source = $"{ProcFd(tracefs)}/instances/{instanceName}/{file.Name}";
-                CreatePlaceholder(dir, file.Name, inside);
-                using (var placeholder = OpenBelow(dir, file.Name, 0, mountPath))
-                {
-                    DoMount(source, placeholder, null, MountFlags.Bind, null, inside);
-                }
-                using var bound = OpenBelow(dir, file.Name, 0, mountPath);
-                var flags = MountFlags.Bind | MountFlags.Remount | Secure | (file.Writable ? MountFlags.None : MountFlags.ReadOnly);
-                DoMount(null, bound, null, flags, null, inside);
-            }
-        }
-        finally
-        {
-            Interop.Libc.Umount2(ProcFd(tracefs), MntDetach);
-            Interop.Libc.UnlinkAt(dir, Staging, Interop.Libc.AT_REMOVEDIR);
-        }
-    }
-
-    private static void CreatePlaceholder(SafeFileHandle dir, string name, string inside)
+    /// <summary>An empty file, mode 0444, that an instance file is then mounted on.</summary>
+    internal static void CreatePlaceholder(SafeFileHandle dir, string name, string shownAs)
     {
         var fd = Interop.Check(Interop.Libc.OpenAt(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0x124 /* 0444 */),
-            "create", inside);
+            "create", shownAs);
         new SafeFileHandle((IntPtr)fd, ownsHandle: true).Dispose();
     }
 
-    private static SafeFileHandle OpenBelow(SafeFileHandle dir, string name, int flags, string mountPath) =>
-        new((IntPtr)Interop.Check(Interop.Libc.OpenAt(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | flags, 0),
-            "open", Join(mountPath, name)), ownsHandle: true);
+    internal static SafeFileHandle OpenBelow(SafeFileHandle dir, string name, int flags, string shownAs) =>
+        new((IntPtr)Interop.Check(Interop.Libc.OpenAt(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | flags, 0), "open", shownAs),
+            ownsHandle: true);
 
-    private static void DoMount(string? source, SafeFileHandle target, string? type, MountFlags flags, string? data, string shownAs)
+    /// <summary>A mounted instance file: private (so nothing it receives or sends crosses
+    /// namespaces), then read-only unless the container may write it.</summary>
+    internal static void Seal(SafeFileHandle mounted, TraceFile file, string shownAs)
     {
-        if (Interop.Libc.Mount(source, ProcFd(target), type, flags, data) < 0)
-            throw Interop.Error($"mount {source ?? type ?? "(remount)"} flags={MountFlagNames.Format(flags)} on", shownAs + " (in the container)");
+        var path = MountNamespace.HandlePath(mounted);
+        Interop.Mount(null, path, null, MountFlags.Private, null, shownAs);
+        var flags = MountFlags.Bind | MountFlags.Remount | Secure | (file.Writable ? MountFlags.None : MountFlags.ReadOnly);
+        Interop.Mount(null, path, null, flags, null, shownAs);
     }
 
-    private static string ProcFd(SafeFileHandle handle) => MountNamespace.HandlePath(handle);
+    /// <summary>Undoes the tmpfs (and all below it) after a failure; a failure here is added to the
+    /// first one rather than hiding it.</summary>
+    internal static HookException Undo(SafeFileHandle tmpfs, string mountPath, Exception failure)
+    {
+        try
+        {
+            Interop.Umount(MountNamespace.HandlePath(tmpfs), Interop.Libc.MNT_DETACH, mountPath + " (in the container)");
+            return failure as HookException ?? new HookException(failure.Message, failure);
+        }
+        catch (SyscallException e)
+        {
+            return new HookException($"{failure.Message}; and undoing failed: {e.Message}", failure);
+        }
+    }
 
-    private static string Join(string dir, string name) => dir.TrimEnd('/') + "/" + name;
-
-    private const int MntDetach = 2;
+    internal static string Join(string dir, string name) => dir.TrimEnd('/') + "/" + name;
 }

@@ -10,4 +10,18 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Umount2(string target, int flags);
     }
+
+    /// <summary>mount(2); a failure names the operation with its flags spelled out, as runc's
+    /// mountError does: <c>mount tmpfs flags=MS_NOSUID|MS_NODEV on /x: EPERM (...)</c>.</summary>
+    internal static void Mount(string? source, string target, string? fileSystemType, OciFtraceHook.MountFlags flags, string? data,
+        string shownAs)
+    {
+        if (Libc.Mount(source, target, fileSystemType, flags, data) < 0)
+            throw Error($"mount {source ?? fileSystemType ?? "(change)"} flags={OciFtraceHook.MountFlagNames.Format(flags)} on", shownAs);
+    }
+
+    internal static void Umount(string target, int flags, string shownAs)
+    {
+        if (Libc.Umount2(target, flags) < 0) throw Error("umount", shownAs);
+    }
 }

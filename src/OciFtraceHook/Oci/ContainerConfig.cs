@@ -9,6 +9,16 @@ internal sealed record ContainerConfig
     [JsonPropertyName("process")] public ProcessConfig? Process { get; init; }
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; init; }
     [JsonPropertyName("linux")] public LinuxConfig? Linux { get; init; }
+    [JsonPropertyName("mounts")] public List<MountConfig>? Mounts { get; init; }
+}
+
+/// <summary>One entry of config.json mounts: what the runtime mounts where in the container.</summary>
+internal sealed record MountConfig
+{
+    [JsonPropertyName("destination")] public string? Destination { get; init; }
+    [JsonPropertyName("type")] public string? Type { get; init; }
+    [JsonPropertyName("source")] public string? Source { get; init; }
+    [JsonPropertyName("options")] public List<string>? Options { get; init; }
 }
 
 internal sealed record RootConfig

@@ -57,7 +57,7 @@ internal sealed record HookSettings
                 BufferSizeKey => settings with { BufferSizeKb = ParseBufferSize(value, host.MaxBufferSizeKb) },
                 OverwriteKey => settings with { Overwrite = ParseBool(key, value) },
                 IncludeRuntimeSetupKey => settings with { IncludeRuntimeSetup = ParseBool(key, value) },
-                MountPathKey => settings with { MountPath = ParseAbsolutePath(key, value, allowRoot: false) },
+                MountPathKey => settings with { MountPath = ParseMountPath(value) },
                 SaveDirKey => settings with { SaveDir = ParseAbsolutePath(key, value, allowRoot: false) },
                 OnFailureKey => settings with { OnFailure = ParseFailurePolicy(value) },
                 _ => throw Bad(key, value, $"unknown setting; known: {string.Join(", ", Keys)}"),
@@ -98,6 +98,26 @@ internal sealed record HookSettings
         if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var kb) || kb < 1 || kb > max)
             throw Bad(BufferSizeKey, value, $"expected a whole number of KiB per CPU from 1 to {max}");
         return kb;
+    }
+
+    /// <summary>The tracefs places a program looks in, kept as they are.</summary>
+    public static readonly string[] TraceFsMountPaths = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+    /// <summary>Where the trace files may be shown: the places programs look for tracefs, or a
+    /// directory on the container's root file system. Never under /proc, /dev or /sys, where the
+    /// mounts are the kernel's (and a tmpfs over /proc/... hides what runtimes rely on). Volumes are
+    /// refused later, against config.json's mounts and the mount found at the path.</summary>
+    private static string ParseMountPath(string value)
+    {
+        var path = ParseAbsolutePath(MountPathKey, value, allowRoot: false);
+        if (TraceFsMountPaths.Contains(path)) return path;
+        foreach (var kernelTree in new[] { "/proc", "/dev", "/sys" })
+        {
+            if (path == kernelTree || path.StartsWith(kernelTree + "/", StringComparison.Ordinal))
+                throw Bad(MountPathKey, value, $"not a safe place for the trace files; allowed: {string.Join(", ", TraceFsMountPaths)}, " +
+                    "or a directory on the container's root file system (never under /proc, /dev or /sys, nor in a volume)");
+        }
+        return path;
     }
 
     /// <summary>An absolute, already normal path: no "..", ".", empty components or control characters.</summary>

@@ -72,8 +72,9 @@ internal static class Prestart
             foreach (var file in TraceFile.Defaults)
                 TraceFileOwnership.Give(instance.FilePath(file.Name), uid, gid);
 
-            // Mounts happen in the container's namespace and vanish with it: nothing to undo on the host.
-            MountNamespace.Run(init.Pid, () => TraceMounts.Mount(rootfs, settings.MountPath, instance.Name, TraceFile.Defaults));
+            // Mounts happen in the container's namespace, never propagate out, and vanish with it:
+            // nothing to undo on the host.
+            TraceMounts.Mount(init.Pid, rootfs, settings.MountPath, instance, TraceFile.Defaults, config.Mounts);
             Log.Mounted(logger, uid, gid, settings.MountPath);
 
             if (!InitProcessLocator.IsSame(init))

@@ -58,6 +58,13 @@ public class HookSettingsTests
     [TestCase(HookSettings.MountPathKey, "relative/path", "expected an absolute path")]
     [TestCase(HookSettings.MountPathKey, "/sys/../etc", "'..' path components are not allowed")]
     [TestCase(HookSettings.MountPathKey, "/", "root directory is not allowed")]
+    [TestCase(HookSettings.MountPathKey, "/proc", "not a safe place for the trace files")]
+    [TestCase(HookSettings.MountPathKey, "/proc/self/trace", "not a safe place for the trace files")]
+    [TestCase(HookSettings.MountPathKey, "/dev", "not a safe place for the trace files")]
+    [TestCase(HookSettings.MountPathKey, "/dev/shm", "not a safe place for the trace files")]
+    [TestCase(HookSettings.MountPathKey, "/sys", "not a safe place for the trace files")]
+    [TestCase(HookSettings.MountPathKey, "/sys/kernel", "not a safe place for the trace files")]
+    [TestCase(HookSettings.MountPathKey, "/sys/kernel/tracing/instances", "not a safe place for the trace files")]
     [TestCase(HookSettings.SaveDirKey, "/var//lib", "empty, '.' and '..'")]
     [TestCase(HookSettings.SaveDirKey, "/var/\nlib", "control characters")]
     [TestCase(HookSettings.Prefix + "bufer-size-kb", "64", "unknown setting")]
@@ -73,4 +80,12 @@ public class HookSettingsTests
         var error = Assert.Throws<HookException>(() => Parse((HookSettings.MountPathKey, "/" + new string('a', 300))));
         Assert.That(error!.Message, Does.Contain("at most 256 characters").And.Length.LessThan(200));
     }
+
+    [TestCase("/sys/kernel/tracing")]
+    [TestCase("/sys/kernel/debug/tracing")]
+    [TestCase("/debug/ftrace")]
+    [TestCase("/procfs/trace")]
+    [TestCase("/devices/trace")]
+    public void Tracefs_places_and_rootfs_directories_are_allowed_mount_paths(string path) =>
+        Assert.That(Parse((HookSettings.MountPathKey, path)).MountPath, Is.EqualTo(path));
 }

@@ -63,12 +63,19 @@ internal sealed class BusyboxBundle : IDisposable
     }
 
     /// <summary>Names the hook as prestart and poststop, as the README's config.json snippet does.</summary>
-    public BusyboxBundle WithHook(string hookPath)
+    public BusyboxBundle WithHook(string hookPath, IReadOnlyDictionary<string, string>? environment = null)
     {
+        JsonObject Hook(string stage)
+        {
+            var hook = new JsonObject { ["path"] = hookPath, ["args"] = new JsonArray("oci-ftrace-hook", stage) };
+            if (environment is not null)
+                hook["env"] = new JsonArray(environment.Select(e => (JsonNode)JsonValue.Create($"{e.Key}={e.Value}")).ToArray());
+            return hook;
+        }
         Config["hooks"] = new JsonObject
         {
-            ["prestart"] = new JsonArray(new JsonObject { ["path"] = hookPath, ["args"] = new JsonArray("oci-ftrace-hook", "prestart") }),
-            ["poststop"] = new JsonArray(new JsonObject { ["path"] = hookPath, ["args"] = new JsonArray("oci-ftrace-hook", "poststop") }),
+            ["prestart"] = new JsonArray(Hook("prestart")),
+            ["poststop"] = new JsonArray(Hook("poststop")),
         };
         return this;
     }
