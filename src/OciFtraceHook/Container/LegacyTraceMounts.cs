@@ -38,7 +38,7 @@ internal static class LegacyTraceMounts
     private static void BindFiles(SafeFileHandle dir, string mountPath, string instanceName, IReadOnlyList<TraceFile> files)
     {
         var staging = TraceMounts.Join(mountPath, Staging);
-        Interop.Check(Interop.Libc.MkdirAt(dir, Staging, 0x1C0 /* 0700 */), "mkdir", staging);
+        Interop.MkdirAt(dir, Staging, 0x1C0 /* 0700 */, staging, existingIsFine: false);
         using (var stagingDir = TraceMounts.OpenBelow(dir, Staging, O_DIRECTORY, staging))
         {
             Interop.Mount("nodev", MountNamespace.HandlePath(stagingDir), "tracefs", TraceMounts.Secure, null, staging);

@@ -12,8 +12,12 @@ namespace OciFtraceHook.Container;
 /// pivot_root, the container's own procfs does not know the hook's thread).</summary>
 internal static class MountNamespace
 {
-    /// <summary>Inside <paramref name="work"/>, the path of a handle for mount(2) and friends.</summary>
-    public static string HandlePath(SafeFileHandle handle) => Interop.ProcRelativeFdPath(handle);
+    /// <summary>Inside <paramref name="work"/>, the path of a handle for mount(2) and friends:
+    /// relative to the host's /proc, the thread's working directory.</summary>
+    public static string HandlePath(SafeFileHandle handle) => Interop.ThreadSelfFdPath(handle, procRoot: ".");
+
+    /// <summary>Inside <paramref name="work"/>, a file of the host's /proc (e.g. "thread-self/mountinfo").</summary>
+    public static string ProcPath(string relative) => "./" + relative;
 
     public static void Run(int pid, Action work)
     {

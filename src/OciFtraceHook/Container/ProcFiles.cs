@@ -12,12 +12,12 @@ internal static class ProcFiles
     /// <summary>The id of the mount a handle is on ("mnt_id:" in fdinfo, since Linux 3.15).</summary>
     public static long MountIdOf(SafeFileHandle handle)
     {
-        var path = Interop.ProcRelativeFdInfoPath(handle);
+        var path = Interop.ThreadSelfFdInfoPath(handle, procRoot: ".");
         foreach (var line in ReadLines(path))
         {
             if (line.StartsWith("mnt_id:", StringComparison.Ordinal) && long.TryParse(line.AsSpan(7).Trim(), out var id)) return id;
         }
-        throw new HookException($"no mnt_id in /proc/{path}");
+        throw new HookException($"no mnt_id in {path}");
     }
 
     /// <summary>The optional fields ("shared:N master:M", or empty) of a mount in this thread's
@@ -25,7 +25,7 @@ internal static class ProcFiles
     public static string PropagationOf(long mountId)
     {
         var prefix = mountId.ToString(System.Globalization.CultureInfo.InvariantCulture) + " ";
-        foreach (var line in ReadLines("thread-self/mountinfo"))
+        foreach (var line in ReadLines(MountNamespace.ProcPath("thread-self/mountinfo")))
         {
             // "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw"
             if (!line.StartsWith(prefix, StringComparison.Ordinal)) continue;
@@ -38,8 +38,7 @@ internal static class ProcFiles
 
     private static IEnumerable<string> ReadLines(string relativePath)
     {
-        var fd = Interop.Check(Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, relativePath, O_RDONLY | O_CLOEXEC, 0), "open", "/proc/" + relativePath);
-        using var stream = new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+        using var stream = new FileStream(Interop.Open(relativePath, O_RDONLY | O_CLOEXEC, "open"), FileAccess.Read, bufferSize: 0);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }

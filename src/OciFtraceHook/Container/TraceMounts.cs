@@ -72,14 +72,11 @@ internal static class TraceMounts
     /// <summary>An empty file, mode 0444, that an instance file is then mounted on.</summary>
     internal static void CreatePlaceholder(SafeFileHandle dir, string name, string shownAs)
     {
-        var fd = Interop.Check(Interop.Libc.OpenAt(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0x124 /* 0444 */),
-            "create", shownAs);
-        new SafeFileHandle((IntPtr)fd, ownsHandle: true).Dispose();
+        Interop.OpenAt(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, "create", shownAs, mode: 0x124 /* 0444 */).Dispose();
     }
 
     internal static SafeFileHandle OpenBelow(SafeFileHandle dir, string name, int flags, string shownAs) =>
-        new((IntPtr)Interop.Check(Interop.Libc.OpenAt(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | flags, 0), "open", shownAs),
-            ownsHandle: true);
+        Interop.OpenAt(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | flags, "open", shownAs);
 
     /// <summary>A mounted instance file: private (so nothing it receives or sends crosses
     /// namespaces), then read-only unless the container may write it.</summary>

@@ -83,13 +83,10 @@ internal static partial class Interop
         return Handle(Libc.SyscallFsMount(Libc.SYS_fsmount, context, Libc.FSMOUNT_CLOEXEC, attributes), "fsmount", fileSystem);
     }
 
-    /// <summary>The handle as a path for calls that take one (mount(2), umount2(2)), relative to the
-    /// host's /proc: the mount-namespace thread works from there, so "thread-self/fd/N" names its own
-    /// handles whatever /proc the container has mounted. The handle must stay open while the path is used.</summary>
-    internal static string ProcRelativeFdPath(SafeHandle handle) => $"thread-self/fd/{handle.DangerousGetHandle()}";
-
-    /// <summary>Where the kernel tells which mount a handle is on ("mnt_id:" in fdinfo, since 3.15).</summary>
-    internal static string ProcRelativeFdInfoPath(SafeHandle handle) => $"thread-self/fdinfo/{handle.DangerousGetHandle()}";
+    /// <summary>Where the kernel tells which mount a handle is on ("mnt_id:" in fdinfo, since 3.15);
+    /// <paramref name="procRoot"/> as in <see cref="ThreadSelfFdPath"/>.</summary>
+    internal static string ThreadSelfFdInfoPath(SafeHandle handle, string procRoot = "/proc") =>
+        $"{procRoot}/thread-self/fdinfo/{handle.DangerousGetHandle()}";
 
     private static SafeFileHandle Handle(long fd, string operation, string path) =>
         fd < 0 ? throw Error(operation, path) : new SafeFileHandle((IntPtr)fd, ownsHandle: true);
