@@ -35,7 +35,7 @@ var quiet = verb == "gc" && args.Contains("--quiet");
 if (verb == "gc") return RunGc(args[1..].Where(a => a is not ("--quiet" or "--when-quiet")).ToArray(), quiet, args.Contains("--when-quiet"));
 if (verb is not (null or "prestart" or "createRuntime" or "poststop") || args.Length > 1)
 {
-    Console.Error.WriteLine($"oci-ftrace-hook: error: unknown arguments '{string.Join(' ', args)}'");
+    Console.Error.WriteLine($"oci-ftrace-hook: error: unknown arguments '{Printable.Line(string.Join(' ', args))}'");
     Console.Error.WriteLine(Usage);
     return 2;
 }
@@ -85,7 +85,7 @@ static int RunGc(string[] args, bool quiet, bool whenQuiet)
     if (args is ["--instance", var name]) only = name;
     else if (args.Length > 0)
     {
-        Console.Error.WriteLine($"oci-ftrace-hook: error: unknown gc arguments '{string.Join(' ', args)}'");
+        Console.Error.WriteLine($"oci-ftrace-hook: error: unknown gc arguments '{Printable.Line(string.Join(' ', args))}'");
         return 2;
     }
     if (!Environment.IsPrivilegedProcess)
@@ -105,7 +105,7 @@ static int RunGc(string[] args, bool quiet, bool whenQuiet)
     }
     catch (HookException e)
     {
-        Console.Error.WriteLine($"oci-ftrace-hook: error: gc: {e.Message}");
+        Console.Error.WriteLine($"oci-ftrace-hook: error: gc: {Printable.Line(e.Message, Printable.LineCap)}");
         return 1;
     }
     Log.GcDone(logger, count);
@@ -144,7 +144,7 @@ static int RunCommand(Func<int> run, Action? before = null)
     catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
     {
         before?.Invoke();
-        Console.Error.WriteLine($"oci-ftrace-hook: error: {e.Message}");
+        Console.Error.WriteLine($"oci-ftrace-hook: error: {Printable.Line(e.Message, Printable.LineCap)}");
         return e is UsageException ? 2 : 1;
     }
 }

@@ -1,3 +1,4 @@
+using OciFtraceHook.Logging;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Export;
 using OciFtraceHook.Tables;
@@ -91,7 +92,7 @@ internal static class Seccomp
             using var file = new FileStream(output, FileMode.Create, FileAccess.Write);
             SeccompProfile.Write(file, allowed, recordedOn, errno);
         }
-        error.WriteLine($"oci-ftrace-hook: {allowed.Count} syscalls allowed ({TraceArchNames.Name(recordedOn)}), everything else fails with {errnoName}");
+        error.WriteLine($"oci-ftrace-hook: {allowed.Count} syscalls allowed ({TraceArchNames.Name(recordedOn)}), everything else fails with {Printable.Line(errnoName, Printable.NameCap)}");
         return 0;
     }
 }

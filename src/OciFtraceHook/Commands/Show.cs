@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Logging;
 using OciFtraceHook.Export;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tracing;
@@ -43,7 +44,7 @@ internal static class Show
         var decoder = new TraceDecoder(ExportSinks.WithSink(parsed.Options), output);
         if (parsed.File is "-" || (parsed.File is null && parsed.Container is null))
         {
-            using var reader = new StreamReader(stdin, Encoding.UTF8, false, 1 << 16);
+            using var reader = new StreamReader(stdin, Printable.Utf8KeepingBadBytes, false, 1 << 16);
             decoder.Run(reader);
             return 0;
         }
@@ -167,7 +168,7 @@ internal static class Show
         try
         {
             return new StreamReader(new FileStream(instance.FilePath("trace"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16),
-                Encoding.UTF8, false, 1 << 16);
+                Printable.Utf8KeepingBadBytes, false, 1 << 16);
         }
         catch (IOException)
         {
@@ -180,7 +181,7 @@ internal static class Show
         try
         {
             return new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16),
-                Encoding.UTF8, false, 1 << 16);
+                Printable.Utf8KeepingBadBytes, false, 1 << 16);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OciFtraceHook.Logging;
 using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Decoding;
@@ -13,7 +14,8 @@ internal sealed class CallFormatter(TraceArch arch, bool showDurations)
     private readonly SyscallTable _syscalls = SyscallTable.For(arch);
     private readonly StringBuilder _sb = new(256);
 
-    public string NameOf(string ev) => _syscalls.NameOf(ev);
+    /// <summary>The syscall's name, printable: a trace given to show may be anyone's file.</summary>
+    public string NameOf(string ev) => Printable.Line(_syscalls.NameOf(ev), Printable.NameCap);
 
     public ArgumentFormatter Arguments => _args;
 
@@ -31,11 +33,14 @@ internal sealed class CallFormatter(TraceArch arch, bool showDurations)
         sb.Append(' ');
         AppendTask(sb, r);
         sb.Append(' ');
-        var name = _syscalls.NameOf(r.Event);
+        var name = NameOf(r.Event);
         switch (r.Kind)
         {
             case RecordKind.Marker:
-                sb.Append("--- trace_marker: ").Append(r.Text).Append(" ---");
+                // The container wrote this text: escaped, so it cannot drive the reader's terminal.
+                sb.Append("--- trace_marker: ");
+                Printable.Append(sb, r.Text, Printable.MarkerCap);
+                sb.Append(" ---");
                 break;
             case RecordKind.Call:
                 sb.Append(name).Append('(');

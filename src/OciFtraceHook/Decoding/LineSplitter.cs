@@ -1,8 +1,9 @@
-using System.Text;
+using OciFtraceHook.Logging;
 
 namespace OciFtraceHook.Decoding;
 
-/// <summary>Cuts a byte stream (trace_pipe reads end anywhere) into text lines.</summary>
+/// <summary>Cuts a byte stream (trace_pipe reads end anywhere) into text lines. Bytes that are not
+/// UTF-8 are kept (see <see cref="Printable"/>) so that output shows them as \xNN.</summary>
 internal sealed class LineSplitter(LineSplitter.LineHandler onLine)
 {
     public delegate void LineHandler(ReadOnlySpan<char> line);
@@ -43,9 +44,9 @@ internal sealed class LineSplitter(LineSplitter.LineHandler onLine)
 
     private void Emit(ReadOnlySpan<byte> line)
     {
-        var count = Encoding.UTF8.GetMaxCharCount(line.Length);
+        var count = Printable.Utf8KeepingBadBytes.GetMaxCharCount(line.Length);
         if (_chars.Length < count) _chars = new char[count];
-        var n = Encoding.UTF8.GetChars(line, _chars);
+        var n = Printable.Utf8KeepingBadBytes.GetChars(line, _chars);
         onLine(_chars.AsSpan(0, n));
     }
 }

@@ -51,7 +51,7 @@ internal sealed class TraceDecoder
 
     public void Run(TextReader input)
     {
-        while (input.ReadLine() is { } line) Line(line);
+        TraceTextLines.ForEach(input, Line);
         Finish();
     }
 

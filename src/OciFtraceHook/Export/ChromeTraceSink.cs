@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Logging;
 
 namespace OciFtraceHook.Export;
 
@@ -42,7 +43,7 @@ internal sealed class ChromeTraceSink : IRecordSink
         {
             Event(json =>
             {
-                json.WriteString("name", r.Text);
+                json.WriteString("name", Printable.Line(r.Text, Printable.MarkerCap));
                 json.WriteString("cat", "trace_marker");
                 json.WriteString("ph", "i");
                 json.WriteString("s", "t");
@@ -112,8 +113,9 @@ internal sealed class ChromeTraceSink : IRecordSink
     {
         if (r.Comm.Length == 0 || (_threadNames.TryGetValue(r.Tid, out var known) && known == r.Comm)) return;
         _threadNames[r.Tid] = r.Comm;
-        Metadata("thread_name", r.Tgid, r.Tid, $"{r.Comm} ({r.Tid})");
-        if (r.Tid == r.Tgid || _processes.Add(r.Tgid)) Metadata("process_name", r.Tgid, r.Tid, $"{r.Comm} ({r.Tgid})");
+        var comm = Printable.Line(r.Comm, Printable.NameCap);
+        Metadata("thread_name", r.Tgid, r.Tid, $"{comm} ({r.Tid})");
+        if (r.Tid == r.Tgid || _processes.Add(r.Tgid)) Metadata("process_name", r.Tgid, r.Tid, $"{comm} ({r.Tgid})");
         _processes.Add(r.Tgid);
     }
 

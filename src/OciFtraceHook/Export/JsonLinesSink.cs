@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Logging;
 using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Export;
@@ -35,11 +36,13 @@ internal sealed class JsonLinesSink(CallFormatter formatter, TextWriter output) 
                 json.WriteNumber("ts", Math.Round(r.StartNs / 1e9, 6));
                 json.WriteNumber("pid", r.Tgid);
                 json.WriteNumber("tid", r.Tid);
-                json.WriteString("comm", r.Comm);
+                // Written by the container: strace's escapes first, so that even `jq -r` prints no
+                // control byte; the JSON writer then escapes the backslashes.
+                json.WriteString("comm", Printable.Line(r.Comm, Printable.NameCap));
                 if (r.Kind == RecordKind.Marker)
                 {
                     json.WriteString("kind", "marker");
-                    json.WriteString("text", r.Text);
+                    json.WriteString("text", Printable.Line(r.Text, Printable.MarkerCap));
                 }
                 else
                 {

@@ -17,14 +17,16 @@ internal sealed class TraceSyscalls
         var parser = new TraceLineParser();
         var e = new TraceEvent();
         TraceArch? arch = null;
-        while (input.ReadLine() is { } line)
+        long lost = 0;
+        TraceTextLines.ForEach(input, line =>
         {
             arch = TraceArchive.ReadArch(line) ?? arch;
-            Lost += TraceArchive.ReadLost(line) ?? 0;
-            if (!parser.TryParse(line, e)) continue;
+            lost += TraceArchive.ReadLost(line) ?? 0;
+            if (!parser.TryParse(line, e)) return;
             if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
-            else if (e.Kind == TraceEventKind.LostEvents) Lost += e.Lost;
-        }
+            else if (e.Kind == TraceEventKind.LostEvents) lost += e.Lost;
+        });
+        Lost += lost;
         if (arch is { } a)
         {
             if (Arch is { } known && known != a)

@@ -24,9 +24,11 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter? output 
             _output.Write("oci-ftrace-hook: ");
             _output.Write(LevelName(level));
             _output.Write(": ");
-            _output.WriteLine(message);
+            // Messages repeat ids, names and annotation values, which the container's owner chose:
+            // escaped and capped, one message is one line that cannot drive a terminal.
+            _output.WriteLine(Printable.Line(message, Printable.LineCap));
             if (exception is not null && level >= LogLevel.Error && minimum <= LogLevel.Debug)
-                _output.WriteLine(exception.ToString());
+                _output.WriteLine(Printable.Line(exception.ToString(), 4 * Printable.LineCap));
             if (level >= LogLevel.Warning) _output.Flush();
         }
     }
