@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace OciFtraceHook.Logging;
@@ -24,9 +26,7 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter? output 
             _output.Write("oci-ftrace-hook: ");
             _output.Write(LevelName(level));
             _output.Write(": ");
-            // Messages repeat ids, names and annotation values, which the container's owner chose:
-            // escaped and capped, one message is one line that cannot drive a terminal.
-            _output.WriteLine(Printable.Line(message, Printable.LineCap));
+            _output.WriteLine(message);
             if (exception is not null && level >= LogLevel.Error && minimum <= LogLevel.Debug)
                 _output.WriteLine(Printable.Line(exception.ToString(), 4 * Printable.LineCap));
             if (level >= LogLevel.Warning) _output.Flush();
@@ -52,9 +52,48 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter? output 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
             Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel)) provider.Write(logLevel, formatter(state, exception), exception);
+            if (IsEnabled(logLevel)) provider.Write(logLevel, Render(state, exception, formatter), exception);
         }
     }
 
     private LogLevel Minimum => minimum;
+
+    /// <summary>Messages repeat ids, names and annotation values, which the container's owner chose:
+    /// each value is escaped and capped (<see cref="Printable"/>), so one message is one line that
+    /// cannot drive a terminal, and a 4 KiB id does not push the reason out of sight. [LoggerMessage]
+    /// states carry their template and values; anything else is escaped whole.</summary>
+    internal static string Render<TState>(TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (state is not IReadOnlyList<KeyValuePair<string, object?>> values)
+            return Printable.Line(formatter(state, exception), Printable.LineCap);
+        string? template = null;
+        foreach (var (key, value) in values)
+            if (key == "{OriginalFormat}") template = value as string;
+        if (template is null) return Printable.Line(formatter(state, exception), Printable.LineCap);
+
+        var sb = new StringBuilder(template.Length + 64);
+        var at = 0;
+        while (at < template.Length)
+        {
+            var open = template.IndexOf('{', at);
+            var close = open < 0 ? -1 : template.IndexOf('}', open);
+            if (close < 0)
+            {
+                Printable.Append(sb, template.AsSpan(at), Printable.LineCap);
+                break;
+            }
+            Printable.Append(sb, template.AsSpan(at, open - at), Printable.LineCap);
+            var name = template.AsSpan(open + 1, close - open - 1);
+            object? found = null;
+            foreach (var (key, value) in values)
+            {
+                if (!name.Equals(key, StringComparison.OrdinalIgnoreCase)) continue;
+                found = value;
+                break;
+            }
+            Printable.Append(sb, Convert.ToString(found, CultureInfo.InvariantCulture) ?? "(null)");
+            at = close + 1;
+        }
+        return sb.ToString();
+    }
 }

@@ -20,7 +20,7 @@ public class PrintableTests
 
     [TestCase("\u001b7", @"\0337")]
     [TestCase("\u00011", @"\0011")]
-    [TestCase("\u001b8x", @"\0338x")]
+    [TestCase("\u001b8x", @"\338x")]
     [TestCase("\u001b9", @"\339")]
     public void An_octal_escape_before_an_octal_digit_takes_three_digits(string input, string expected) =>
         Assert.That(Printable.Line(input), Is.EqualTo(expected));
