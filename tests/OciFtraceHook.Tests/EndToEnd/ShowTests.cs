@@ -82,7 +82,7 @@ public class ShowTests : OneBundleTests
 
     [TestCase("--nope", "show: unknown option '--nope'")]
     [TestCase("-e", "show: -e needs a value")]
-    [TestCase("-e%nosuchclass", "show: unknown option")]
+    [TestCase("-e%nosuchclass", "show: unknown class '%nosuchclass'")]
     public void Bad_options_are_usage_errors(string option, string message)
     {
         var result = HookProcess.Run("", "show", option);
