@@ -6,13 +6,15 @@ using OciFtraceHook.Stages;
 
 // Verbs only; each stage lives in Stages/.
 const string Usage = """
-    usage: oci-ftrace-hook [prestart|createRuntime|poststop]   (an OCI hook: the state JSON on stdin)
-           oci-ftrace-hook gc [--instance NAME] [--when-quiet] [--quiet]
+    usage: oci-ftrace-hook [prestart|createRuntime|poststop] [--config FILE]
+                                  (an OCI hook: the state JSON on stdin)
+           oci-ftrace-hook gc [--instance NAME] [--when-quiet] [--quiet] [--config FILE]
                                   (save and remove instances whose container is gone; --when-quiet
                                   first waits until no container has started for a second)
            oci-ftrace-hook show [CONTAINER | --file PATH | -] [options]   (see show --help)
            oci-ftrace-hook seccomp [CONTAINER ...] [--file PATH ...] -o FILE    (see seccomp --help)
            oci-ftrace-hook --version
+    --config FILE: the host settings (default /etc/oci-ftrace-hook/hook.conf; root's file only).
     With no stage word the stage is taken from the state's status (created: prestart, stopped: poststop).
     """;
 
@@ -29,8 +31,22 @@ if (verb is "--version")
 }
 if (verb == "show") return RunShow(args[1..]);
 if (verb == "seccomp") return RunSeccomp(args[1..]);
+// The hook stages and gc take the administrator's settings file; the runtime's hook entry (or
+// hooks.d) names it, like the hook's own path.
+string? configPath = null;
+if (Array.IndexOf(args, "--config") is var at and >= 0)
+{
+    if (at + 1 >= args.Length)
+    {
+        Console.Error.WriteLine("oci-ftrace-hook: error: --config needs a file");
+        return 2;
+    }
+    configPath = args[at + 1];
+    args = [.. args[..at], .. args[(at + 2)..]];
+    if (at == 0) verb = args.Length > 0 ? args[0] : null;
+}
 var quiet = verb == "gc" && args.Contains("--quiet");
-if (verb == "gc") return RunGc(args[1..].Where(a => a is not ("--quiet" or "--when-quiet")).ToArray(), quiet, args.Contains("--when-quiet"));
+if (verb == "gc") return RunGc(args[1..].Where(a => a is not ("--quiet" or "--when-quiet")).ToArray(), quiet, args.Contains("--when-quiet"), configPath);
 if (verb is not (null or "prestart" or "createRuntime" or "poststop") || args.Length > 1)
 {
     Console.Error.WriteLine($"oci-ftrace-hook: error: unknown arguments '{string.Join(' ', args)}'");
@@ -52,7 +68,7 @@ try
         "stopped" => "poststop",
         _ => throw new HookException($"cannot tell the stage from status '{state.Status}': name it (prestart or poststop)"),
     };
-    var host = OciFtraceHook.Host.HostDefaults.Load();
+    var host = OciFtraceHook.Host.HostDefaults.Load(configPath);
     if (stage == "poststop") Poststop.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords(), host);
     else Prestart.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords(), host);
     return 0;
@@ -75,7 +91,7 @@ static LoggerFactory CreateLoggerFactory(bool quiet)
     return new LoggerFactory([new StderrLoggerProvider(level)]);
 }
 
-static int RunGc(string[] args, bool quiet, bool whenQuiet)
+static int RunGc(string[] args, bool quiet, bool whenQuiet, string? configPath)
 {
     using var loggerFactory = CreateLoggerFactory(quiet);
     var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
@@ -99,7 +115,7 @@ static int RunGc(string[] args, bool quiet, bool whenQuiet)
     try
     {
         count = Gc.Run(mountPoint is null ? null : new OciFtraceHook.Tracing.TraceFs(mountPoint),
-            new OciFtraceHook.Tracing.InstanceRecords(), only, logger, OciFtraceHook.Host.HostDefaults.Load());
+            new OciFtraceHook.Tracing.InstanceRecords(), only, logger, OciFtraceHook.Host.HostDefaults.Load(configPath));
     }
     catch (HookException e)
     {

@@ -16,8 +16,12 @@ internal sealed record HostDefaults
     public long MaxSavedBytes { get; init; } = 1L << 30;
     public int MaxBufferSizeKb { get; init; } = HookSettings.MaxBufferSizeKb;
 
-    public static HostDefaults Load(string path = DefaultPath)
+    /// <summary>The file this was read from, passed on to the detached gc.</summary>
+    public string? ConfigPath { get; init; }
+
+    public static HostDefaults Load(string? path = DefaultPath)
     {
+        path ??= DefaultPath;
         string[] lines;
         try
         {
@@ -25,9 +29,9 @@ internal sealed record HostDefaults
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return new HostDefaults();
+            return new HostDefaults { ConfigPath = path == DefaultPath ? null : path };
         }
-        var defaults = new HostDefaults();
+        var defaults = new HostDefaults { ConfigPath = path == DefaultPath ? null : path };
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].Trim();

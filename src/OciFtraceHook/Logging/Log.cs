@@ -41,9 +41,6 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "gc: {Count} instance(s) collected")]
     public static partial void GcDone(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "instance {Instance} is left from an earlier container with id {ContainerId}; collecting it first")]
-    public static partial void ReusedId(ILogger logger, string instance, string containerId);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "cannot hand the removal of {Instance} to a background process ({Reason}); removing it now")]
     public static partial void RemovingInForeground(ILogger logger, string instance, string reason);
 

@@ -8,7 +8,8 @@ namespace OciFtraceHook.Stages;
 /// the runtime's stdout/stderr would make the runtime wait for it to end.</summary>
 internal static class DetachedGc
 {
-    public static bool TryStart(string? instanceName, out string why)
+    /// <param name="configPath">hook.conf when not the default one, passed on.</param>
+    public static bool TryStart(string? instanceName, string? configPath, out string why)
     {
         why = "";
         var self = Environment.ProcessPath;
@@ -31,6 +32,11 @@ internal static class DetachedGc
             {
                 info.ArgumentList.Add("--instance");
                 info.ArgumentList.Add(instanceName);
+            }
+            if (configPath is not null)
+            {
+                info.ArgumentList.Add("--config");
+                info.ArgumentList.Add(configPath);
             }
             info.ArgumentList.Add("--when-quiet");
             info.ArgumentList.Add("--quiet");

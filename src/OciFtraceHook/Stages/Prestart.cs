@@ -45,17 +45,18 @@ internal static class Prestart
         var (uid, gid) = HostIds.ForProcess(config);
         var init = InitProcessLocator.Locate(state.Pid);
         var traceFs = TraceFs.FindOrMount(path => Log.MountedTraceFs(logger, path));
-        var instance = traceFs.Instance(InstanceName.For(id));
+        // A name of its own for this start: an earlier start with the same id (still being
+        // removed in the background, or running under another runtime root) is never waited for.
+        var instance = traceFs.Instance(InstanceName.ForStart(id));
         Log.PrestartBegin(logger, id, init.Pid, init.Command, instance.Name);
-
-        if (instance.Exists) CollectLeftover(instance, id, records, logger, host);
 
         var undo = new UndoStack((step, e) => Log.UndoFailed(logger, step, e.Message));
         try
         {
             // The record comes first: an instance of ours never exists without one, so gc can
             // always tell whose it is, even when this process is killed right after the mkdir.
-            records.Write(instance.Name, new InstanceRecord
+            // It binds the instance to this start: id, bundle, and the init by PID and start time.
+            Admission.Admit(records, instance.Name, new InstanceRecord
             {
                 ContainerId = id, Bundle = state.Bundle, Pid = init.Pid, PidStartTime = init.StartTime,
                 SaveDir = saveDir, Created = DateTimeOffset.UtcNow, Name = ContainerName.FromAnnotations(state.Annotations ?? config.Annotations),
@@ -90,29 +91,11 @@ internal static class Prestart
         // has them collected in the background.
         try
         {
-            if (DetachedGc.AnyLeftBehind(records, except: instance.Name)) DetachedGc.TryStart(null, out _);
+            if (DetachedGc.AnyLeftBehind(records, except: instance.Name)) DetachedGc.TryStart(null, host.ConfigPath, out _);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Only housekeeping for other containers: never a reason to fail this one.
-        }
-    }
-
-    /// <summary>An instance already carries this id's name: a container with the same id that
-    /// crashed, or whose background removal is still running. Its trace is saved and it is removed
-    /// first; a live container with the same id is refused, never shared.</summary>
-    private static void CollectLeftover(TraceInstance instance, string id, InstanceRecords records, ILogger logger, Host.HostDefaults host)
-    {
-        Log.ReusedId(logger, instance.Name, id);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (instance.Exists)
-        {
-            if (!Gc.Collect(instance, instance.Name, records, logger, host) && records.Read(instance.Name) is { } record
-                && record.InitIsAlive())
-                throw new HookException($"container id {id} is already traced by a running container (pid {record.Pid}, instance {instance.Name})");
-            if (DateTime.UtcNow > deadline)
-                throw new HookException($"ftrace instance {instance.Name} of an earlier container with id {id} could not be removed");
-            if (instance.Exists) Thread.Sleep(20); // another process is collecting it
         }
     }
 }

@@ -65,25 +65,23 @@ internal static class Show
     internal static StreamReader OpenContainer(string query, string? saveDir)
     {
         var id = ResolveContainerId(query, saveDir);
-        var name = InstanceName.For(id);
         if (LiveInstance(id) is { } instance && TryOpenLive(instance) is { } live) return live;
-        var savedByPoststop = new InstanceRecords().Read(name)?.SavedTo;
-        var saved = (savedByPoststop is not null && File.Exists(savedByPoststop) ? savedByPoststop : null)
-                    ?? FindSaved(name, saveDir)
+        var saved = FindSaved(id, saveDir)
                     ?? throw new HookException($"no live instance and no saved trace for container {id} " +
-                                               $"(looked for {name}-*.trace in {string.Join(", ", SaveDirs(saveDir))})");
+                                               $"(looked for {InstanceName.For(id)}-*.trace in {string.Join(", ", SaveDirs(saveDir))})");
         return OpenFile(saved);
     }
 
-    /// <summary>The instance of a running container; null once poststop has saved its trace (the
-    /// instance is then only waiting to be removed).</summary>
+    /// <summary>The instance of the id's running start (the newest, should there be several); null
+    /// once poststop has saved its trace (the instance then only waits to be removed), and for a
+    /// start whose init has ended.</summary>
     private static TraceInstance? LiveInstance(string id)
     {
-        var name = InstanceName.For(id);
-        var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-        var instance = mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
-        if (instance is null || !instance.Exists || new InstanceRecords().Read(name)?.SavedTo is not null) return null;
-        return instance;
+        var own = new InstanceRecords().OfContainer(id)
+            .Where(r => r.Record.SavedTo is null && r.Record.InitIsAlive()).Select(r => r.Name).FirstOrDefault();
+        var mountPoint = own is null ? null : TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        var instance = own is null || mountPoint is null ? null : new TraceFs(mountPoint).Instance(own);
+        return instance is not null && instance.Exists ? instance : null;
     }
 
     /// <summary>A full id as it is; otherwise the one container whose id starts with the query or
@@ -91,7 +89,7 @@ internal static class Show
     internal static string ResolveContainerId(string query, string? saveDir)
     {
         var records = new InstanceRecords();
-        if (IsPlainId(query) && (records.Read(InstanceName.For(query)) is not null || FindSaved(InstanceName.For(query), saveDir) is not null))
+        if (IsPlainId(query) && (records.OfContainer(query).Any() || FindSaved(query, saveDir) is not null))
             return query;
         var matches = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var recordName in records.Names())
@@ -152,12 +150,19 @@ internal static class Show
         return (extra is null ? new[] { host, HookSettings.DefaultSaveDir } : [extra, host, HookSettings.DefaultSaveDir]).Distinct();
     }
 
-    /// <summary>The newest saved trace of an instance name (names end in a sortable UTC time).</summary>
-    internal static string? FindSaved(string instanceName, string? extraDir) =>
-        SaveDirs(extraDir).Where(Directory.Exists)
-            .SelectMany(dir => Directory.EnumerateFiles(dir, instanceName + "-*" + TraceArchive.Extension))
+    /// <summary>The newest saved trace of a container id: the one its last poststop recorded while
+    /// the record is there, else the newest file named after the id whose header names the id
+    /// (names end in a sortable UTC time; the header check keeps another id with a similar name out).</summary>
+    internal static string? FindSaved(string id, string? extraDir)
+    {
+        var recorded = new InstanceRecords().OfContainer(id).Select(r => r.Record.SavedTo).FirstOrDefault(p => p is not null && File.Exists(p));
+        if (recorded is not null) return recorded;
+        return SaveDirs(extraDir).Where(Directory.Exists)
+            .SelectMany(dir => Directory.EnumerateFiles(dir, InstanceName.For(id) + "-*" + TraceArchive.Extension))
+            .Where(file => ReadOwner(file).Id == id)
             .OrderBy(File.GetLastWriteTimeUtc).ThenBy(Path.GetFileName, StringComparer.Ordinal)
             .LastOrDefault();
+    }
 
     /// <summary>The live trace, or null when the instance went away meanwhile (the container ended).</summary>
     private static StreamReader? TryOpenLive(TraceInstance instance)

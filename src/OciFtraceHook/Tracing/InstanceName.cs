@@ -2,14 +2,18 @@ using System.Text;
 
 namespace OciFtraceHook.Tracing;
 
-/// <summary>Names the ftrace instance of a container. The id comes from the container's owner:
-/// only [A-Za-z0-9_-] survive (anything else becomes '_'), the readable part is capped, and a hash of the whole id keeps two
-/// ids that clean up to the same text apart (prestart's mkdir refuses an existing name anyway).</summary>
+/// <summary>Names the ftrace instance of one container start. The id comes from the container's
+/// owner: only [A-Za-z0-9_-] survive (anything else becomes '_'), the readable part is capped, and a
+/// hash of the whole id keeps two ids that clean up to the same text apart. A random tag per start
+/// follows, so two starts with one id (a reused id, or the same id under two runtime roots) never
+/// share or wait for each other's instance.</summary>
 internal static class InstanceName
 {
     public const string Prefix = "oci-ftrace-";
     private const int MaxReadable = 40;
 
+    /// <summary>The part every start of <paramref name="containerId"/> shares: saved traces of the id
+    /// are found by it.</summary>
     public static string For(string containerId)
     {
         ValidateId(containerId);
@@ -21,6 +25,10 @@ internal static class InstanceName
         }
         return $"{Prefix}{readable}-{Fnv1a64(containerId):x16}";
     }
+
+    /// <summary>The instance of one start: the id's stem, then 12 random hex digits.</summary>
+    public static string ForStart(string containerId) =>
+        $"{For(containerId)}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}";
 
     public static bool IsOurs(string instanceName) => instanceName.StartsWith(Prefix, StringComparison.Ordinal);
 

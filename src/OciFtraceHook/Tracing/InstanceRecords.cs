@@ -37,6 +37,45 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
 
     public void Delete(string instanceName) => File.Delete(PathFor(instanceName));
 
+    /// <summary>Every readable record, with its instance name.</summary>
+    public IEnumerable<(string Name, InstanceRecord Record)> All()
+    {
+        foreach (var name in Names())
+        {
+            if (Read(name) is { } record) yield return (name, record);
+        }
+    }
+
+    /// <summary>The records of one container id, newest start first.</summary>
+    public IEnumerable<(string Name, InstanceRecord Record)> OfContainer(string containerId) =>
+        All().Where(r => r.Record.ContainerId == containerId).OrderByDescending(r => r.Record.Created);
+
+    /// <summary>Serialises prestarts' admission (host-wide limits, one live instance per id): held
+    /// while one prestart counts the records and writes its own, so two prestarts at once cannot
+    /// both see room for one more. Waits for it (admission is a few file reads), at most
+    /// <paramref name="timeout"/>.</summary>
+    public IDisposable LockAdmission(TimeSpan timeout)
+    {
+        Directory.CreateDirectory(Dir);
+        var path = Path.Combine(Dir, "admission.lock");
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(2);
+            }
+            catch (IOException e)
+            {
+                throw new HookException($"cannot take the admission lock {path}: {e.Message}", e);
+            }
+        }
+    }
+
     public IEnumerable<string> Names() =>
         Directory.Exists(Dir)
             ? Directory.EnumerateFiles(Dir, "*.json").Select(p => Path.GetFileNameWithoutExtension(p))

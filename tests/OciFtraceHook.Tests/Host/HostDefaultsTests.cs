@@ -26,13 +26,13 @@ public class HostDefaultsTests
 
     [Test]
     public void A_missing_file_means_the_built_in_defaults() =>
-        Assert.That(HostDefaults.Load(Path.Combine(_dir, "missing.conf")), Is.EqualTo(new HostDefaults()));
+        Assert.That(HostDefaults.Load(Path.Combine(_dir, "missing.conf")), Is.EqualTo(new HostDefaults { ConfigPath = Path.Combine(_dir, "missing.conf") }));
 
     [Test]
     public void Every_key_is_read()
     {
         var defaults = Load("# comment\n\nsave-dir = /srv/traces/\nmax-saved-mb = 20\nmax-buffer-size-kb=1024\n");
-        Assert.That(defaults, Is.EqualTo(new HostDefaults { SaveDir = "/srv/traces", MaxSavedBytes = 20L << 20, MaxBufferSizeKb = 1024 }));
+        Assert.That(defaults, Is.EqualTo(new HostDefaults { SaveDir = "/srv/traces", MaxSavedBytes = 20L << 20, MaxBufferSizeKb = 1024, ConfigPath = Path.Combine(_dir, "hook.conf") }));
     }
 
     [TestCase("save-dir = relative", "line 1: annotation save-dir=relative: expected an absolute path")]

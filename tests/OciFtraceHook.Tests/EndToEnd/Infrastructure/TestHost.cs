@@ -28,6 +28,10 @@ internal static class TestHost
             .ToArray()!;
     }
 
+    /// <summary>The instances of the starts of one container id (one name per start).</summary>
+    public static string[] InstancesOf(string containerId) =>
+        HookInstances().Where(n => n.StartsWith(OciFtraceHook.Tracing.InstanceName.For(containerId) + "-", StringComparison.Ordinal)).ToArray();
+
     /// <summary>Poststop hands the slow instance removal to a detached process: wait for it.
     /// Returns what is still there (instances and records) after the wait.</summary>
     public static string[] WaitUntilNoHookInstances(TimeSpan? timeout = null)
@@ -54,7 +58,7 @@ internal static class TestHost
     public static string[] HookRecords()
     {
         var dir = OciFtraceHook.Tracing.InstanceRecords.DefaultDir;
-        return Directory.Exists(dir) ? Directory.GetFiles(dir) : [];
+        return Directory.Exists(dir) ? Directory.GetFiles(dir).Where(f => Path.GetFileName(f) != "admission.lock").ToArray() : [];
     }
 
     public static void Restore()
@@ -62,6 +66,7 @@ internal static class TestHost
         if (!_runDirAtStart)
         {
             File.Delete(OciFtraceHook.Stages.ContainerStarts.DefaultMarker);
+            File.Delete(Path.Combine(OciFtraceHook.Tracing.InstanceRecords.DefaultDir, "admission.lock"));
             // The hook's records directory, made by the tests' containers: gone if it holds nothing.
             foreach (var dir in new[] { OciFtraceHook.Tracing.InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
             {
