@@ -133,7 +133,7 @@ static int RunShow(string[] args)
     var output = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = false };
     try
     {
-        return RunCommand(() => Show.Run(args, output, Console.Error, Console.OpenStandardInput()), before: output.Flush);
+        return RunCommand(() => Show.Run(args, output, Console.Error, Console.OpenStandardInput(), HostDefaults.Load(), new InstanceRecords()), before: output.Flush);
     }
     finally
     {
@@ -148,7 +148,7 @@ static int RunShow(string[] args)
     }
 }
 
-static int RunSeccomp(string[] args) => RunCommand(() => Seccomp.Run(args, Console.Error));
+static int RunSeccomp(string[] args) => RunCommand(() => Seccomp.Run(args, Console.Error, HostDefaults.Load(), new InstanceRecords()));
 
 /// <summary>A user-facing command: one error line; exit 2 for a wrong command line, 1 for a failure.</summary>
 static int RunCommand(Func<int> run, Action? before = null)

@@ -1,6 +1,8 @@
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Export;
+using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Commands;
 
@@ -19,7 +21,7 @@ internal static class Seccomp
         The profile is linux.seccomp of config.json, also read by podman --security-opt seccomp=FILE.
         """;
 
-    public static int Run(IReadOnlyList<string> args, TextWriter error)
+    public static int Run(IReadOnlyList<string> args, TextWriter error, HostDefaults host, InstanceRecords records)
     {
         var containers = new List<string>();
         var files = new List<string>();
@@ -68,7 +70,7 @@ internal static class Seccomp
         var traces = new TraceSyscalls();
         foreach (var container in containers)
         {
-            using var reader = Show.OpenContainer(container, saveDir);
+            using var reader = Show.OpenContainer(container, Show.Search(host, records, saveDir), records);
             traces.Read(reader);
         }
         foreach (var file in files)

@@ -42,7 +42,7 @@ internal static class Prestart
             throw new HookException("cannot trace: the hook runs without root (a rootless engine?) and only root can create ftrace instances and mounts");
         new ContainerStarts().Mark();
         var rootfs = HookInput.RootfsOf(state.Bundle!, config);
-        var saveDir = SaveDirectory.Check(settings.SaveDir, host.SaveDir);
+        var saveDir = SaveDirectory.Choose(settings.SaveDir, host);
         var (uid, gid) = HostIds.ForProcess(config);
         var init = InitProcessLocator.Locate(state.Pid);
         var traceFs = TraceFs.FindOrMount(path => Log.MountedTraceFs(logger, path));

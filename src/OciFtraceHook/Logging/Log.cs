@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "the trace of {ContainerId} is partial: {Lost} events were lost when the buffer was full (raise org.ociftracehook.buffer-size-kb)")]
     public static partial void LostEvents(ILogger logger, string containerId, long lost);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "removed the old saved trace {Path}: saved traces may use {BudgetMb} MiB (max-saved-mb in hook.conf)")]
-    public static partial void BudgetRemoved(ILogger logger, string path, long budgetMb);
+    [LoggerMessage(Level = LogLevel.Information, Message = "removed the old saved trace {Path} to keep within the disk budget (max-saved-mb, max-saved-mb-per-container in hook.conf)")]
+    public static partial void BudgetRemoved(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the trace of {ContainerId} goes to {HostSaveDir}: {Reason}")]
+    public static partial void SaveDirRefused(ILogger logger, string containerId, string reason, string hostSaveDir);
 }
