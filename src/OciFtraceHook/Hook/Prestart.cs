@@ -57,11 +57,13 @@ internal static class Prestart
             // The record comes first: an instance of ours never exists without one, so gc can
             // always tell whose it is, even when this process is killed right after the mkdir.
             // It binds the instance to this start: id, bundle, and the init by PID and start time.
+            // Host-wide limits are checked under the same lock: the buffers are the host's memory.
             Admission.Admit(records, instance.Name, new InstanceRecord
             {
                 ContainerId = id, Bundle = state.Bundle, Pid = init.Pid, PidStartTime = init.StartTime,
                 SaveDir = saveDir, Created = DateTimeOffset.UtcNow, Name = ContainerName.FromAnnotations(state.Annotations ?? config.Annotations),
-            });
+                RingBufferBytes = RingBufferMemory.BytesFor(settings.BufferSizeKb, RingBufferMemory.OnlineCpus()),
+            }, new Admission.Limits(host.MaxTracedContainers, host.MaxRingBufferBytes ?? RingBufferMemory.DefaultCap()));
             undo.Push($"delete record of {instance.Name}", () => records.Delete(instance.Name));
 
             instance.Create();
