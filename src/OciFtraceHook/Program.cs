@@ -61,7 +61,7 @@ var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
 
 ContainerState? state = null;
 var stage = verb ?? "hook";
-try
+return VerbGuard.Run(() =>
 {
     state = HookInput.ReadState(Console.OpenStandardInput());
     stage = verb ?? state.Status switch
@@ -74,12 +74,7 @@ try
     if (stage == "poststop") Poststop.Run(state, logger, new InstanceRecords(), host);
     else Prestart.Run(state, logger, new InstanceRecords(), host);
     return 0;
-}
-catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
-{
-    Log.StageFailed(logger, stage, state?.Id ?? "(unknown)", e.Message, e);
-    return 1;
-}
+}, (message, e) => Log.StageFailed(logger, stage, state?.Id ?? "(unknown)", message, e));
 
 static LoggerFactory CreateLoggerFactory(bool quiet)
 {
@@ -112,20 +107,13 @@ static int RunGc(string[] args, bool quiet, bool whenQuiet, string? configPath)
     // Detached after poststop: let the containers starting now go first (their prestart would wait
     // for ftrace's event lock while a removal holds it).
     if (whenQuiet) new ContainerStarts().WaitForQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-    var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-    int count;
-    try
+    return VerbGuard.Run(() =>
     {
-        count = Gc.Run(mountPoint is null ? null : new TraceFs(mountPoint),
-            new InstanceRecords(), only, logger, HostDefaults.Load(configPath));
-    }
-    catch (HookException e)
-    {
-        Console.Error.WriteLine($"oci-ftrace-hook: error: gc: {e.Message}");
-        return 1;
-    }
-    Log.GcDone(logger, count);
-    return 0;
+        var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        var count = Gc.Run(mountPoint is null ? null : new TraceFs(mountPoint), new InstanceRecords(), only, logger, HostDefaults.Load(configPath));
+        Log.GcDone(logger, count);
+        return 0;
+    }, (message, _) => Console.Error.WriteLine($"oci-ftrace-hook: error: gc: {message}"));
 }
 
 static int RunShow(string[] args)
@@ -151,16 +139,16 @@ static int RunShow(string[] args)
 static int RunSeccomp(string[] args) => RunCommand(() => Seccomp.Run(args, Console.Error, HostDefaults.Load(), new InstanceRecords()));
 
 /// <summary>A user-facing command: one error line; exit 2 for a wrong command line, 1 for a failure.</summary>
-static int RunCommand(Func<int> run, Action? before = null)
-{
-    try
+static int RunCommand(Func<int> run, Action? before = null) =>
+    VerbGuard.Run(run, (message, _) =>
     {
-        return run();
-    }
-    catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
-    {
-        before?.Invoke();
-        Console.Error.WriteLine($"oci-ftrace-hook: error: {e.Message}");
-        return e is UsageException ? 2 : 1;
-    }
-}
+        try
+        {
+            before?.Invoke();
+        }
+        catch (IOException)
+        {
+            // The reader went away: the error line still goes to stderr.
+        }
+        Console.Error.WriteLine($"oci-ftrace-hook: error: {message}");
+    });

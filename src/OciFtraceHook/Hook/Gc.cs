@@ -34,9 +34,10 @@ internal static class Gc
             {
                 if (Collect(traceFs?.Instance(name), name, records, logger, host)) collected++;
             }
-            catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
-                Log.GcFailed(logger, name, e.Message);
+                // One instance that cannot be collected never keeps gc from the others.
+                Log.GcFailed(logger, name, VerbGuard.OneLine(e));
             }
         }
         return collected;

@@ -16,6 +16,8 @@ internal static class Prestart
     public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host)
     {
         InstanceName.ValidateId(state.Id);
+        // Before anything is read or made: from inside the container the hook would act on its view.
+        InitProcessLocator.RefuseInsideContainer(state.Pid);
         var id = state.Id!;
         var config = HookInput.ReadConfig(state.Bundle);
         var settings = HookSettings.FromAnnotations(state.Annotations ?? config.Annotations, host);
@@ -28,9 +30,10 @@ internal static class Prestart
         {
             Trace(state, config, settings, logger, records, host);
         }
-        catch (Exception e) when (settings.OnFailure == FailurePolicy.Warn && e is HookException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (settings.OnFailure == FailurePolicy.Warn)
         {
-            Log.StartingUntraced(logger, id, HookSettings.OnFailureKey, e.Message);
+            // Whatever failed, foreseen or not: the owner asked to start untraced rather than not at all.
+            Log.StartingUntraced(logger, id, HookSettings.OnFailureKey, VerbGuard.OneLine(e));
         }
     }
 
