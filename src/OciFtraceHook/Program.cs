@@ -48,7 +48,9 @@ if (Array.IndexOf(args, "--config") is var at and >= 0)
     if (at == 0) verb = args.Length > 0 ? args[0] : null;
 }
 var quiet = verb == "gc" && args.Contains("--quiet");
-if (verb == "gc") return RunGc(args[1..].Where(a => a is not ("--quiet" or "--when-quiet")).ToArray(), quiet, args.Contains("--when-quiet"), configPath);
+if (verb == "gc" && args.Contains(DetachedGc.DetachedFlag)) DetachedGc.CleanStart();
+if (verb == "gc")
+    return RunGc(args[1..].Where(a => a is not ("--quiet" or "--when-quiet" or DetachedGc.DetachedFlag)).ToArray(), quiet, args.Contains("--when-quiet"), configPath);
 if (verb is not (null or "prestart" or "createRuntime" or "poststop") || args.Length > 1)
 {
     Console.Error.WriteLine($"oci-ftrace-hook: error: unknown arguments '{string.Join(' ', args)}'");

@@ -134,7 +134,7 @@ internal static class Show
         var path = instance.FilePath("trace_pipe");
         using var pipe = Interop.Open(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, "open");
         // What trace_pipe hands out leaves the ring buffer: it is kept for poststop's saved trace.
-        Directory.CreateDirectory(records.Dir);
+        records.EnsureDir();
         using var followed = new FileStream(records.FollowedPath(instance.Name), FileMode.Append, FileAccess.Write, FileShare.Read);
         var lines = new LineSplitter(decoder.Line);
         var buffer = new byte[1 << 16];

@@ -25,6 +25,7 @@ internal static class Gc
             }
         }
         names.UnionWith(records.Names().Where(InstanceName.IsOurs));
+        records.DeleteAbandonedTemporaries();
         if (onlyInstance is not null) names.IntersectWith([onlyInstance]);
 
         var collected = 0;

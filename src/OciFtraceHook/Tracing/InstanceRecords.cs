@@ -10,14 +10,23 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
 
     public string Dir { get; } = dir;
 
+    /// <summary>Makes the records' directory (and /run/oci-ftrace-hook above it) 0700 and checks both
+    /// (the hook's own, real directories) before anything is written or trusted there.</summary>
+    public void EnsureDir()
+    {
+        RunDirectory.Ensure(Path.GetDirectoryName(Dir)!);
+        RunDirectory.Ensure(Dir);
+    }
+
     public string PathFor(string instanceName) => Path.Combine(Dir, instanceName + ".json");
 
     /// <summary>Written to a temporary file and renamed, so a reader never sees half a record.</summary>
     public void Write(string instanceName, InstanceRecord record)
     {
-        Directory.CreateDirectory(Dir);
+        EnsureDir();
         var path = PathFor(instanceName);
-        var temporary = path + ".tmp";
+        // Named after the writer, so gc can tell one abandoned by a killed hook from one being written.
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
         File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(record, RecordJsonContext.Default.InstanceRecord));
         File.Move(temporary, path, overwrite: true);
     }
@@ -31,6 +40,19 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Removes temporary records whose writer is gone (a hook killed between write and rename).</summary>
+    public void DeleteAbandonedTemporaries()
+    {
+        if (!Directory.Exists(Dir)) return;
+        foreach (var file in Directory.EnumerateFiles(Dir, "*.tmp"))
+        {
+            // NAME.json.PID.tmp
+            var parts = Path.GetFileName(file).Split('.');
+            if (parts.Length >= 3 && int.TryParse(parts[^2], out var writer) && Directory.Exists($"/proc/{writer}")) continue;
+            File.Delete(file);
         }
     }
 
@@ -55,7 +77,7 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     /// <paramref name="timeout"/>.</summary>
     public IDisposable LockAdmission(TimeSpan timeout)
     {
-        Directory.CreateDirectory(Dir);
+        EnsureDir();
         var path = Path.Combine(Dir, "admission.lock");
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -85,7 +107,7 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     /// another process holds it.</summary>
     public IDisposable? TryLock(string instanceName)
     {
-        Directory.CreateDirectory(Dir);
+        EnsureDir();
         try
         {
             return new FileStream(Path.Combine(Dir, instanceName + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
