@@ -135,7 +135,9 @@ internal static class Show
         using var pipe = Interop.Open(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, "open");
         // What trace_pipe hands out leaves the ring buffer: it is kept for poststop's saved trace.
         records.EnsureDir();
-        using var followed = new FileStream(records.FollowedPath(instance.Name), FileMode.Append, FileAccess.Write, FileShare.Read);
+        // Bounded by the instance's own ring buffer: /run is memory.
+        var spoolCap = record is { RingBufferBytes: > 0 } r ? Math.Max(r.RingBufferBytes, 1L << 20) : 16L << 20;
+        using var followed = new FollowSpool(records.FollowedPath(instance.Name), spoolCap);
         var lines = new LineSplitter(decoder.Line);
         var buffer = new byte[1 << 16];
         var idle = 0;
@@ -144,7 +146,7 @@ internal static class Show
             var n = Interop.Read(pipe, buffer, out var errno);
             if (n > 0)
             {
-                followed.Write(buffer, 0, (int)n);
+                followed.Write(buffer.AsSpan(0, (int)n));
                 lines.Add(buffer.AsSpan(0, (int)n));
                 idle = 0;
                 continue;
