@@ -51,7 +51,7 @@ internal static class Prestart
         var traceFs = TraceFs.FindOrMount(path => Log.MountedTraceFs(logger, path));
         // A name of its own for this start: an earlier start with the same id (still being
         // removed in the background, or running under another runtime root) is never waited for.
-        var instance = traceFs.Instance(InstanceName.ForStart(id));
+        var instance = traceFs.Instance(InstanceName.ForStart(id, init.Pid, init.StartTime));
         Log.PrestartBegin(logger, id, init.Pid, init.Command, instance.Name);
 
         var undo = new UndoStack((step, e) => Log.UndoFailed(logger, step, e.Message));

@@ -1,5 +1,5 @@
 using Microsoft.Win32.SafeHandles;
-using static Interop.OpenFlags;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.SavedTraces;
 
@@ -12,6 +12,7 @@ namespace OciFtraceHook.SavedTraces;
 /// budget into root deleting files elsewhere.</summary>
 internal static class SavedTraceBudget
 {
+    /// <param name="Owner">The container id's stem of the name (every start of one id shares it).</param>
     private sealed record SavedFile(SafeFileHandle Dir, string DirPath, string Name, long Length, DateTime Written, string Owner)
     {
         public string Path => System.IO.Path.Combine(DirPath, Name);
@@ -76,23 +77,14 @@ internal static class SavedTraceBudget
         }
     }
 
-    /// <summary>The saved traces in one open directory, each with the container id of its header.</summary>
+    /// <summary>The saved traces in one open directory, each with its container id's stem (from
+    /// the name the hook gave it: no file needs to be opened).</summary>
     private static IEnumerable<SavedFile> List(SafeFileHandle dir, string dirPath)
     {
-        var byHandle = Interop.ThreadSelfFdPath(dir);
-        foreach (var info in new DirectoryInfo(byHandle).EnumerateFiles("*" + TraceArchive.Extension))
+        foreach (var info in new DirectoryInfo(Interop.ThreadSelfFdPath(dir)).EnumerateFiles("*" + TraceArchive.Extension))
         {
             if (info.LinkTarget is not null) continue;
-            if (!Interop.TryOpenAt(dir, info.Name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0, out var handle, out _))
-            {
-                handle.Dispose();
-                continue;
-            }
-            string owner;
-            using (var stream = new FileStream(handle, FileAccess.Read, 4096))
-            using (var reader = new StreamReader(stream))
-                owner = TraceArchive.ReadOwner(reader).Id ?? "";
-            yield return new SavedFile(dir, dirPath, info.Name, info.Length, info.LastWriteTimeUtc, owner);
+            yield return new SavedFile(dir, dirPath, info.Name, info.Length, info.LastWriteTimeUtc, InstanceName.StemOf(info.Name) ?? info.Name);
         }
     }
 }

@@ -17,7 +17,7 @@ internal static class Admission
     /// <summary>Admits the start and writes its record, or throws saying why not.</summary>
     public static void Admit(InstanceRecords records, string instanceName, InstanceRecord record, Limits limits)
     {
-        using var _ = records.LockAdmission(TimeSpan.FromSeconds(10));
+        using var _ = records.LockAdmission();
         var all = records.All().ToList();
         var live = all.Where(r => r.Record.SavedTo is null && r.Record.InitIsAlive()).ToList();
         if (live.FirstOrDefault(r => r.Record.ContainerId == record.ContainerId) is { Name: not null } same)

@@ -73,27 +73,21 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
 
     /// <summary>Serialises prestarts' admission (host-wide limits, one live instance per id): held
     /// while one prestart counts the records and writes its own, so two prestarts at once cannot
-    /// both see room for one more. Waits for it (admission is a few file reads), at most
-    /// <paramref name="timeout"/>.</summary>
-    public IDisposable LockAdmission(TimeSpan timeout)
+    /// both see room for one more. A flock on the records' directory itself (no lock file to leave
+    /// behind); admission is a few file reads, so waiting for it is short.</summary>
+    public IDisposable LockAdmission()
     {
         EnsureDir();
-        var path = Path.Combine(Dir, "admission.lock");
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        var handle = Interop.Open(Dir, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_CLOEXEC, "open");
+        try
         {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(2);
-            }
-            catch (IOException e)
-            {
-                throw new HookException($"cannot take the admission lock {path}: {e.Message}", e);
-            }
+            Interop.LockExclusive(handle, Dir);
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
         }
     }
 

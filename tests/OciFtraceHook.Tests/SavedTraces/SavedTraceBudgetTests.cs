@@ -24,7 +24,7 @@ public class SavedTraceBudgetTests
     /// <summary>A saved trace of <paramref name="id"/>, 1000 bytes, each newer than the one before.</summary>
     private string Saved(string dir, string id)
     {
-        var path = Path.Combine(dir, $"t{_second}.trace");
+        var path = Path.Combine(dir, $"{OciFtraceHook.Tracing.InstanceName.For(id)}-{_second:x}-1-20260101T000000Z.trace");
         var header = $"{TraceArchive.ContainerHeader}{id}\n";
         File.WriteAllText(path, header + new string('x', 1000 - header.Length));
         File.SetLastWriteTimeUtc(path, new DateTime(2026, 1, 1, 0, 0, _second++, DateTimeKind.Utc));

@@ -30,8 +30,10 @@ public class AdmissionTests
         };
     }
 
+    private static int _starts;
+
     private void Admit(string id, bool alive = true, long bytes = 0, Admission.Limits? limits = null) =>
-        Admission.Admit(_records, InstanceName.ForStart(id), Record(id, alive, bytes), limits ?? NoLimits);
+        Admission.Admit(_records, InstanceName.ForStart(id, 1000 + Interlocked.Increment(ref _starts), 42), Record(id, alive, bytes), limits ?? NoLimits);
 
     [Test]
     public void A_running_containers_id_is_refused_an_ended_ones_is_not()

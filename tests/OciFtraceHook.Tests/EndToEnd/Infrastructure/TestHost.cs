@@ -61,7 +61,7 @@ internal static class TestHost
     public static string[] HookRecords()
     {
         var dir = InstanceRecords.DefaultDir;
-        return Directory.Exists(dir) ? Directory.GetFiles(dir).Where(f => Path.GetFileName(f) != "admission.lock").ToArray() : [];
+        return Directory.Exists(dir) ? Directory.GetFiles(dir) : [];
     }
 
     public static void Restore()
@@ -69,7 +69,6 @@ internal static class TestHost
         if (!_runDirAtStart)
         {
             File.Delete(ContainerStarts.DefaultMarker);
-            File.Delete(Path.Combine(InstanceRecords.DefaultDir, "admission.lock"));
             // The hook's records directory, made by the tests' containers: gone if it holds nothing.
             foreach (var dir in new[] { InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
             {
