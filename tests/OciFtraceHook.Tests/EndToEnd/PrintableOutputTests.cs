@@ -53,8 +53,10 @@ public class PrintableOutputTests : OneBundleTests
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
-            Assert.That(result.Stderr, Does.Contain(@"annotation org.ociftracehook.x\\33]0;owned\\7=\\33[2J\\r: unknown setting"),
-                "runc quotes the hook's stderr, doubling its backslashes: " + result.Stderr);
+            // runc quotes the hook's stderr, doubling its backslashes; the verb's one-line rule has
+            // already made the carriage return a space.
+            Assert.That(result.Stderr, Does.Contain(@"annotation org.ociftracehook.x\\33]0;owned\\7=\\33[2J"), result.Stderr);
+            Assert.That(result.Stderr, Does.Contain(": unknown setting"), result.Stderr);
             Assert.That(RawControlCharacters(result.Stderr), Is.Empty);
         });
     }
