@@ -63,7 +63,7 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
         var call = new SyscallRecord
         {
             Kind = RecordKind.Call, Comm = e.Comm, Tid = e.Tid, Tgid = e.Tgid, Cpu = e.Cpu, StartNs = e.TimeNs,
-            Event = e.Name, Args = args, ArgCount = e.ArgCount, HasArgs = true,
+            Event = e.Name, Args = args, ArgCount = e.ArgCount, HasArgs = true, Strings = StringsOf(e), CutStrings = e.CutStrings,
         };
         if (NeverReturns(e.Name))
         {
@@ -135,5 +135,17 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
             sink(unfinished);
         }
         _unshown.RemoveAll(t => t != tid);
+    }
+
+    private static string?[]? StringsOf(TraceEvent e)
+    {
+        string?[]? strings = null;
+        for (var i = 0; i < e.ArgCount; i++)
+        {
+            if (e.Strings[i] is null) continue;
+            strings ??= new string?[e.ArgCount];
+            strings[i] = e.Strings[i];
+        }
+        return strings;
     }
 }

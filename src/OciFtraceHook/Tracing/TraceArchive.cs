@@ -22,6 +22,24 @@ internal static class TraceArchive
     public const string NameHeader = "# oci-ftrace-hook: name ";
     public const string ArchHeader = "# oci-ftrace-hook: arch ";
     public const string LostHeader = "# oci-ftrace-hook: lost events: ";
+    /// <summary>The release of the kernel that recorded the trace: it decides how arguments print.</summary>
+    public const string KernelHeader = "# oci-ftrace-hook: kernel ";
+
+    private static string KernelRelease()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        }
+        catch (IOException)
+        {
+            return Environment.OSVersion.Version.ToString();
+        }
+    }
+
+    /// <summary>The kernel release a "kernel" header line names, or null for any other line.</summary>
+    public static string? ReadKernel(ReadOnlySpan<char> line) =>
+        line.StartsWith(KernelHeader) ? line[KernelHeader.Length..].Trim().ToString() : null;
 
     /// <summary>The architecture an "arch" header line names, or null for any other line.</summary>
     public static Decoding.TraceArch? ReadArch(ReadOnlySpan<char> line) =>
@@ -77,6 +95,7 @@ internal static class TraceArchive
                 .Append(containerName is null ? "" : $"{NameHeader}{containerName}\n")
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
                 .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{Decoding.TraceArchNames.Name(Decoding.TraceArchNames.Host)}\n")
+                .Append(CultureInfo.InvariantCulture, $"{KernelHeader}{KernelRelease()}\n")
                 .Append(CultureInfo.InvariantCulture, $"{LostHeader}{lostEvents}")
                 .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));
