@@ -1,4 +1,6 @@
 using System.Globalization;
+using OciFtraceHook.SavedTraces;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Decoding;
 
@@ -59,14 +61,9 @@ internal sealed class TraceDecoder
         _parser.Arch = arch;
         var formatter = new CallFormatter(arch, _options.Durations);
         var filter = new CallFilter(_options.Trace, _options.FailedOnly, _options.Pids, arch);
-        _sink = _options.Summary
-            ? new SummarySink(formatter, _output)
-            : _options.Format switch
-            {
-                OutputFormat.Json => new Export.JsonLinesSink(formatter, _output),
-                OutputFormat.Chrome => new Export.ChromeTraceSink(formatter, _output),
-                _ => new TextSink(formatter, _output, splitInterleaved: !_options.FailedOnly),
-            };
+        _sink = _options.Summary ? new SummarySink(formatter, _output)
+            : _options.CreateSink is { } create ? create(formatter, _output)
+            : new TextSink(formatter, _output, splitInterleaved: !_options.FailedOnly);
         var sink = _sink;
         return _pairer = new CallPairer(filter.Shows, r =>
         {
@@ -82,11 +79,11 @@ internal sealed class TraceDecoder
     {
         if (line.StartsWith("# oci-ftrace-hook: "))
         {
-            _arch ??= Tracing.TraceArchive.ReadArch(line);
-            if (Tracing.TraceArchive.ReadKernel(line) is { } release
+            _arch ??= TraceArchive.ReadArch(line);
+            if (TraceArchive.ReadKernel(line) is { } release
                 && TraceTextFormats.FromKernelRelease(release) is var format and not TraceTextFormat.Unknown)
                 _parser.Format = format;
-            if (Tracing.TraceArchive.ReadLost(line) is { } lost)
+            if (TraceArchive.ReadLost(line) is { } lost)
             {
                 LostFromHeader = lost;
                 _lostFromOurHeader = true;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Decoding;
 
@@ -170,7 +171,7 @@ internal sealed class TraceLineParser
     /// <summary>"O_RDONLY|O_CLOEXEC": the open flags 6.19+ names in openat's line, back to bits.</summary>
     private ulong ParseOpenFlags(ReadOnlySpan<char> text)
     {
-        var tables = Tables.FlagTables.For(Arch ?? TraceArchNames.Host);
+        var tables = FlagTables.For(Arch ?? TraceArchNames.Host);
         ulong value = 0;
         foreach (var range in text.Split('|'))
         {
@@ -179,7 +180,7 @@ internal sealed class TraceLineParser
         }
         return value;
 
-        static ulong? Lookup(Tables.FlagTables.Table? table, ReadOnlySpan<char> name)
+        static ulong? Lookup(FlagTables.Table? table, ReadOnlySpan<char> name)
         {
             if (table is null) return null;
             foreach (var (n, v) in table.Entries)
