@@ -30,6 +30,9 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
             case TraceEventKind.LostEvents:
                 Emit(new SyscallRecord { Kind = RecordKind.LostEvents, Cpu = e.Cpu, Lost = e.Lost });
                 break;
+            case TraceEventKind.PathProbe:
+                AttachPaths(e);
+                break;
         }
     }
 
@@ -135,6 +138,19 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
             sink(unfinished);
         }
         _unshown.RemoveAll(t => t != tid);
+    }
+
+    /// <summary>A path probe fires on the call's enter event, just after its line: its strings
+    /// belong to the call this thread has open, if it is that syscall.</summary>
+    private void AttachPaths(TraceEvent e)
+    {
+        if (!_pending.TryGetValue(e.Tid, out var call) || call.Event != e.Name || call.Shown) return;
+        for (var i = 0; i < e.ArgCount && i < call.ArgCount; i++)
+        {
+            if (e.Strings[i] is not { } text) continue;
+            call.Strings ??= new string?[call.ArgCount];
+            call.Strings[i] ??= text;
+        }
     }
 
     private static string?[]? StringsOf(TraceEvent e)

@@ -22,6 +22,9 @@ internal sealed class TraceDecoder
 
     public long Records { get; private set; }
 
+    /// <summary>Why the trace holds no file paths, when its header says it was recorded without them.</summary>
+    public string? PathsMissing { get; private set; }
+
     public TraceDecoder(DecodeOptions options, TextWriter output)
     {
         _options = options;
@@ -80,6 +83,7 @@ internal sealed class TraceDecoder
         if (line.StartsWith("# oci-ftrace-hook: "))
         {
             _arch ??= TraceArchive.ReadArch(line);
+            PathsMissing ??= TraceArchive.ReadPathsMissing(line);
             if (TraceArchive.ReadKernel(line) is { } release
                 && TraceTextFormats.FromKernelRelease(release) is var format and not TraceTextFormat.Unknown)
                 _parser.Format = format;

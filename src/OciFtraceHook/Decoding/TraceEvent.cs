@@ -6,6 +6,8 @@ internal enum TraceEventKind : byte
     SyscallExit,
     Marker,
     LostEvents,
+    /// <summary>A path probe's line: the strings of the arguments of the call just entered.</summary>
+    PathProbe,
     Other,
 }
 

@@ -83,6 +83,7 @@ internal sealed class TraceLineParser
             e.Text = text["tracing_mark_write: ".Length..].TrimEnd().ToString();
             return true;
         }
+        if (TryParsePathProbe(text, e)) return true;
         e.Kind = TraceEventKind.Other;
         var nameEnd = text.IndexOf(':');
         e.Name = Intern(nameEnd < 0 ? text : text[..nameEnd]);
@@ -141,6 +142,70 @@ internal sealed class TraceLineParser
             if (comma < 0) break;
             args = args[(comma + 2)..];
         }
+    }
+
+    /// <summary>"openat: (syscalls.sys_enter_openat) a1=\"/etc/passwd\"" (a path probe on the
+    /// syscall event, or on its entry function: "(__x64_sys_openat+0x4/0xa0)"; aN is argument N) or "... a1=(fault)" (the page was not resident). The kernel
+    /// prints the string unescaped: it ends at the quote before " aN=" or the end of the line.</summary>
+    private bool TryParsePathProbe(ReadOnlySpan<char> text, TraceEvent e)
+    {
+        // "NAME: (syscalls.sys_enter_NAME) " (eprobe) or "NAME: (__x64_sys_NAME+0x4/0xa0) " (kprobe).
+        var colon = text.IndexOf(": (");
+        if (colon <= 0) return false;
+        var name = text[..colon];
+        var rest = text[(colon + 3)..];
+        var close = rest.IndexOf(") a");
+        if (close < 0) return false;
+        var place = rest[..close];
+        var at = place.IndexOf("sys_");
+        if (at < 0 || !place[(at + 4)..].StartsWith(name)) return false;
+        var after = place[(at + 4 + name.Length)..];
+        if (!after.IsEmpty && after[0] != '+') return false;
+        rest = rest[(close + 2)..];
+        e.Kind = TraceEventKind.PathProbe;
+        e.Name = Intern(name);
+        e.ArgCount = 0;
+        e.CutStrings = 0;
+        Array.Clear(e.Strings);
+        while (rest.Length > 3 && rest[0] == 'a')
+        {
+            var equals = rest.IndexOf('=');
+            if (equals < 2 || !int.TryParse(rest[1..equals], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                || index >= TraceEvent.MaxArgs) break;
+            rest = rest[(equals + 1)..];
+            string value;
+            if (rest.StartsWith("\""))
+            {
+                var end = Math.Min(ProbeStringEnd(rest), rest.Length);
+                value = rest[1..end].ToString();
+                rest = end + 1 < rest.Length ? rest[(end + 1)..].TrimStart(' ') : [];
+            }
+            else
+            {
+                var space = rest.IndexOf(' ');
+                value = (space < 0 ? rest : rest[..space]).ToString();
+                rest = space < 0 ? [] : rest[(space + 1)..];
+            }
+            e.Strings[index] = value;
+            e.ArgCount = Math.Max(e.ArgCount, index + 1);
+        }
+        return true;
+    }
+
+    private static int ProbeStringEnd(ReadOnlySpan<char> text)
+    {
+        // Another string follows: the first quote followed by " aN=".
+        for (var i = 1; i < text.Length; i++)
+        {
+            if (text[i] != '"' || !text[(i + 1)..].StartsWith(" a")) continue;
+            var digits = text[(i + 3)..];
+            var n = 0;
+            while (n < digits.Length && char.IsAsciiDigit(digits[n])) n++;
+            if (n > 0 && n < digits.Length && digits[n] == '=') return i;
+        }
+        // The last string: its quote ends the line.
+        var last = text.LastIndexOf('"');
+        return last > 0 ? last : text.Length;
     }
 
     private ulong ParseValue(ReadOnlySpan<char> text)

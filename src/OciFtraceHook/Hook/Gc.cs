@@ -38,6 +38,8 @@ internal static class Gc
                 Log.GcFailed(logger, name, e.Message);
             }
         }
+        // Definitions left by a hook killed midway, once no instance uses them.
+        if (onlyInstance is null) PathCapture.RemoveUnused(traceFs, logger);
         return collected;
     }
 
@@ -55,10 +57,11 @@ internal static class Gc
             {
                 instance.Stop();
                 SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
-                    records, logger, host);
+                    records, logger, host, record?.Paths);
             }
             instance.Remove();
             Log.Removed(logger, name);
+            PathCapture.RemoveUnused(instance.TraceFs, logger);
         }
         records.Delete(name);
         records.DeleteFollowed(name);
@@ -70,10 +73,10 @@ internal static class Gc
     /// and keeps the host's save directory within its budget. The caller drops the follow spool once
     /// the save is recorded.</summary>
     public static string SaveTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
-        InstanceRecords records, ILogger logger, HostDefaults host)
+        InstanceRecords records, ILogger logger, HostDefaults host, string? paths = null)
     {
         var saved = TraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, records.FollowedPath(instance.Name),
-            out var lost, containerName);
+            out var lost, containerName, paths);
         Log.Saved(logger, containerId, saved);
         if (lost > 0) Log.LostEvents(logger, containerId, lost);
         KeepWithinBudget(saved, host, logger);

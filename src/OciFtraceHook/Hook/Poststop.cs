@@ -40,7 +40,7 @@ internal static class Poststop
             if (record.SavedTo is null)
             {
                 var saved = Gc.SaveTrace(instance, id, record.SaveDir, record.Name ?? ContainerName.FromAnnotations(state.Annotations),
-                    records, logger, host);
+                    records, logger, host, record.Paths);
                 records.Write(name, record with { SavedTo = saved });
                 records.DeleteFollowed(name);
             }

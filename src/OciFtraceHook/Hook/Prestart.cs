@@ -56,17 +56,19 @@ internal static class Prestart
         {
             // The record comes first: an instance of ours never exists without one, so gc can
             // always tell whose it is, even when this process is killed right after the mkdir.
-            records.Write(instance.Name, new InstanceRecord
+            var record = new InstanceRecord
             {
                 ContainerId = id, Bundle = state.Bundle, Pid = init.Pid, PidStartTime = init.StartTime,
                 SaveDir = saveDir, Created = DateTimeOffset.UtcNow, Name = ContainerName.FromAnnotations(state.Annotations ?? config.Annotations),
-            });
+            };
+            records.Write(instance.Name, record);
             undo.Push($"delete record of {instance.Name}", () => records.Delete(instance.Name));
 
             instance.Create();
             undo.Push($"remove instance {instance.Name}", instance.Remove);
 
             InstanceSetup.Apply(instance, settings, init.Pid);
+            records.Write(instance.Name, record with { Paths = PathCapture.Start(traceFs, instance, settings.Paths, logger, undo) });
             Log.Configured(logger, instance.Name, settings.Syscalls is null ? "all syscall" : string.Join(",", settings.Syscalls),
                 settings.BufferSizeKb is { } kb ? $"{kb} KiB" : "default", settings.IncludeRuntimeSetup ? "recording now" : "recording from the container's exec");
 

@@ -27,6 +27,18 @@ internal static class TraceArchive
     public const string LostHeader = "# oci-ftrace-hook: lost events: ";
     /// <summary>The release of the kernel that recorded the trace: it decides how arguments print.</summary>
     public const string KernelHeader = "# oci-ftrace-hook: kernel ";
+    /// <summary>How paths of file syscalls were recorded: "eprobes", "kernel", "off" or "none: WHY".</summary>
+    public const string PathsHeader = "# oci-ftrace-hook: paths: ";
+
+    /// <summary>Why a trace holds no paths, from its "paths: none: WHY" or "paths: off" header
+    /// line; null for any other line.</summary>
+    public static string? ReadPathsMissing(ReadOnlySpan<char> line)
+    {
+        if (!line.StartsWith(PathsHeader)) return null;
+        var value = line[PathsHeader.Length..].Trim();
+        if (value.SequenceEqual("off")) return "recording them was turned off (annotation org.ociftracehook.paths=off)";
+        return value.StartsWith("none: ") ? value[6..].ToString() : null;
+    }
 
     private static string KernelRelease()
     {
@@ -63,7 +75,7 @@ internal static class TraceArchive
     /// <param name="lostEvents">Events the buffer lost when full, also written in the header.</param>
     /// <param name="containerName">The engine's name for the container, if it gave one.</param>
     public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, string? followed,
-        out long lostEvents, string? containerName = null)
+        out long lostEvents, string? containerName = null, string? paths = null)
     {
         lostEvents = instance.LostEvents();
         // Opened first: no file is created for a trace that cannot be read.
@@ -99,6 +111,7 @@ internal static class TraceArchive
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
                 .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{TraceArchNames.Name(TraceArchNames.Host)}\n")
                 .Append(CultureInfo.InvariantCulture, $"{KernelHeader}{KernelRelease()}\n")
+                .Append(paths is null ? "" : $"{PathsHeader}{paths.ReplaceLineEndings(" ")}\n")
                 .Append(CultureInfo.InvariantCulture, $"{LostHeader}{lostEvents}")
                 .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));

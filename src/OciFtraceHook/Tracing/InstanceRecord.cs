@@ -18,6 +18,8 @@ internal sealed record InstanceRecord
     [JsonPropertyName("savedTo")] public string? SavedTo { get; init; }
     /// <summary>The container's name where the engine gave one.</summary>
     [JsonPropertyName("name")] public string? Name { get; init; }
+    /// <summary>How its paths are recorded (for the saved trace's header): see PathCapture.</summary>
+    [JsonPropertyName("paths")] public string? Paths { get; init; }
 
     /// <summary>Is the traced init still running (the same process, not a reused PID)?</summary>
     public bool InitIsAlive() => InitProcessLocator.IsSame(new InitProcess(Pid, "", PidStartTime));

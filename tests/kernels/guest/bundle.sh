@@ -36,7 +36,8 @@ run_bundle() {
 wait_for_gc() {
     local i
     for i in $(seq 1 300); do
-        [ -z "$(ls /sys/kernel/tracing/instances | grep '^oci-ftrace-')" ] && return 0
+        # The detached gc removes the instance, then (under its lock) unused path probes.
+        [ -z "$(ls /sys/kernel/tracing/instances | grep '^oci-ftrace-')" ] && ! ps | grep -q '[o]ci-ftrace-hook gc' && return 0
         sleep 0.2
     done
 }
