@@ -157,10 +157,17 @@ internal sealed class TraceLineParser
         var close = rest.IndexOf(") a");
         if (close < 0) return false;
         var place = rest[..close];
-        var at = place.IndexOf("sys_");
-        if (at < 0 || !place[(at + 4)..].StartsWith(name)) return false;
-        var after = place[(at + 4 + name.Length)..];
-        if (!after.IsEmpty && after[0] != '+') return false;
+        if (place.StartsWith("syscalls.sys_enter_"))
+        {
+            if (!place["syscalls.sys_enter_".Length..].SequenceEqual(name)) return false;
+        }
+        else
+        {
+            var at = place.IndexOf("_sys_");
+            if (at < 0 || !place[(at + 5)..].StartsWith(name)) return false;
+            var after = place[(at + 5 + name.Length)..];
+            if (!after.IsEmpty && after[0] != '+') return false;
+        }
         rest = rest[(close + 2)..];
         e.Kind = TraceEventKind.PathProbe;
         e.Name = Intern(name);

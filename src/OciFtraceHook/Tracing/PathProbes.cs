@@ -14,7 +14,7 @@ namespace OciFtraceHook.Tracing;
 /// (two containers starting at once neither race nor remove what the other enables), enabled only in
 /// the instances that want them (so each instance's set_event_pid and event-fork filter them), and
 /// removed when no instance enables them any more. Definitions of other groups are never touched.</summary>
-internal sealed class PathProbes(TraceFs traceFs)
+internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.LockPath)
 {
     public const string Group = "ociftracehook";
     /// <summary>Held (flock) while definitions are made, enabled or removed; in /run, so it goes
@@ -232,14 +232,14 @@ internal sealed class PathProbes(TraceFs traceFs)
 
     /// <summary>An exclusive lock shared by every hook process on the host (flock, released when the
     /// process dies), waited for up to 10 s.</summary>
-    private static FileStream Lock()
+    private FileStream Lock()
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(LockPath)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException) when (attempt < 2000)
             {
