@@ -159,7 +159,8 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
     /// of them; a definition still in use stays. Returns how many it removed.</summary>
     public int RemoveUnused()
     {
-        if (!File.Exists(DynamicEvents)) return 0;
+        // Nothing of ours defined (always so on kernels without probes): no lock, no lock file.
+        if (!File.Exists(DynamicEvents) || Listed().Count == 0) return 0;
         using var held = Lock();
         var existing = Listed();
         if (existing.Count == 0 || InUse()) return 0;
