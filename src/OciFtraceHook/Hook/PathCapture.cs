@@ -35,6 +35,7 @@ internal static class PathCapture
             catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
             {
                 why = e.Message;
+                unsupported = e is ProbesUnsupportedException;
             }
         }
         if (setting == PathsSetting.On) throw new HookException($"annotation {HookSettings.PathsKey}=on: {why}");

@@ -23,7 +23,9 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
 
     private string DynamicEvents => Path.Combine(traceFs.Root, "dynamic_events");
 
-    /// <summary>"kprobes" or "eprobes": how this kernel can record paths; null when it cannot.</summary>
+    /// <summary>"kprobes" or "eprobes": how this kernel can record paths; null when it cannot.
+    /// tracefs's README lists the eprobe syntax whenever it has dynamic events, so a kernel without
+    /// eprobes is found out when it refuses the first definition (see EnableIn).</summary>
     public string? Kind
     {
         get
@@ -139,6 +141,7 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
     {
         using var held = Lock();
         var existing = Listed();
+        var kind = Kind;
         foreach (var (name, definition) in Definitions())
         {
             // dynamic_events lists "syscalls.sys_enter_NAME" for the "syscalls/sys_enter_NAME" written.
@@ -150,7 +153,16 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
                                             $"remove it with: echo '-:{Group}/{name}' >> {DynamicEvents}");
                 continue;
             }
-            Write(definition, $"cannot define the path probe {Group}/{name}");
+            try
+            {
+                Write(definition, $"cannot define the path probe {Group}/{name}");
+            }
+            catch (HookException e) when (kind == "eprobes" && existing.Count == 0 && e.InnerException is IOException)
+            {
+                // The first definition on a kernel that lists the syntax but was built without eprobes.
+                throw new ProbesUnsupportedException(
+                    $"this kernel has no kprobes (CONFIG_KPROBE_EVENTS) and refused an event probe (CONFIG_EPROBE_EVENTS is off?): {e.Message}", e);
+            }
         }
         instance.Write($"events/{Group}/enable", "1");
     }
@@ -249,3 +261,6 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
         }
     }
 }
+
+/// <summary>The kernel refused the probe syntax itself: it lacks the feature, nothing is wrong.</summary>
+internal sealed class ProbesUnsupportedException(string message, Exception inner) : HookException(message, inner);

@@ -11,6 +11,10 @@ internal static class TestHost
 
     public static string? TraceFsAtStart { get; private set; }
 
+    /// <summary>Where tracefs is mounted now (the standard path when it is not mounted).</summary>
+    public static string TraceFsRoot =>
+        OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")) ?? OciFtraceHook.Tracing.TraceFs.StandardPath;
+
     private static bool _runDirAtStart;
 
     public static void Record()
