@@ -34,7 +34,13 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
         }
     }
 
-    public void Delete(string instanceName) => File.Delete(PathFor(instanceName));
+    /// <summary>Deletes the record, and the temporary file of a write a killed hook left half done
+    /// (prestart writes the record twice: before the instance exists, then with how paths are kept).</summary>
+    public void Delete(string instanceName)
+    {
+        File.Delete(PathFor(instanceName));
+        File.Delete(PathFor(instanceName) + ".tmp");
+    }
 
     public IEnumerable<string> Names() =>
         Directory.Exists(Dir)
