@@ -13,11 +13,14 @@ namespace OciFtraceHook.Hook;
 /// each one that makes something registers how to undo it.</summary>
 internal static class Prestart
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host)
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host) =>
+        Run(state, logger, records, host, PrestartHost.OnHost);
+
+    internal static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host, PrestartHost on)
     {
         InstanceName.ValidateId(state.Id);
         // Before anything is read or made: from inside the container the hook would act on its view.
-        InitProcessLocator.RefuseInsideContainer(state.Pid);
+        InitProcessLocator.RefuseInsideContainer(state.Pid, on.ProcRoot);
         var id = state.Id!;
         var config = HookInput.ReadConfig(state.Bundle);
         var settings = HookSettings.FromAnnotations(state.Annotations ?? config.Annotations, host);
@@ -28,7 +31,7 @@ internal static class Prestart
         }
         try
         {
-            Trace(state, config, settings, logger, records, host);
+            Trace(state, config, settings, logger, records, host, on);
         }
         catch (Exception e) when (settings.OnFailure == FailurePolicy.Warn)
         {
@@ -38,17 +41,17 @@ internal static class Prestart
     }
 
     private static void Trace(ContainerState state, ContainerConfig config, HookSettings settings, ILogger logger, InstanceRecords records,
-        HostDefaults host)
+        HostDefaults host, PrestartHost on)
     {
         var id = state.Id!;
         if (!Environment.IsPrivilegedProcess)
             throw new HookException("cannot trace: the hook runs without root (a rootless engine?) and only root can create ftrace instances and mounts");
-        new ContainerStarts().Mark();
+        on.Starts.Mark();
         var rootfs = HookInput.RootfsOf(state.Bundle!, config);
         var saveDir = SaveDirectory.Choose(settings.SaveDir, host);
         var (uid, gid) = HostIds.ForProcess(config);
-        var init = InitProcessLocator.Locate(state.Pid);
-        var traceFs = TraceFs.FindOrMount(path => Log.MountedTraceFs(logger, path));
+        var init = InitProcessLocator.Locate(state.Pid, on.ProcRoot);
+        var traceFs = on.FindTraceFs(logger);
         // A name of its own for this start: an earlier start with the same id (still being
         // removed in the background, or running under another runtime root) is never waited for.
         var instance = traceFs.Instance(InstanceName.ForStart(id, init.Pid, init.StartTime));
@@ -80,10 +83,10 @@ internal static class Prestart
                 TraceFileOwnership.Give(instance.FilePath(file.Name), uid, gid);
 
             // Mounts happen in the container's namespace and vanish with it: nothing to undo on the host.
-            MountNamespace.Run(init.Pid, () => TraceMounts.Mount(rootfs, settings.MountPath, instance.Name, TraceFile.Defaults));
+            on.MountIntoContainer(init, rootfs, settings, instance, config);
             Log.Mounted(logger, uid, gid, settings.MountPath);
 
-            if (!InitProcessLocator.IsSame(init))
+            if (!InitProcessLocator.IsSame(init, on.ProcRoot))
                 throw new HookException($"process {init.Pid} exited while the hook set up its tracing");
             undo.Commit();
         }
@@ -97,7 +100,7 @@ internal static class Prestart
         // has them collected in the background.
         try
         {
-            if (DetachedGc.AnyLeftBehind(records, except: instance.Name)) DetachedGc.TryStart(null, host.ConfigPath, out _);
+            on.CollectLeftovers(records, instance.Name, host);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
