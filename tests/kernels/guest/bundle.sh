@@ -1,6 +1,7 @@
 # Sourced by guest scenarios: makes an OCI bundle of a static busybox whose program is
-# `sh /workload.sh`, with the published hook ($HOOK) as prestart and poststop and its saved traces
-# in BUNDLE/saved. No JSON tool exists in the guest: config.json from `runc spec` is edited by sed.
+# `sh /workload.sh`, with the published hook ($HOOK) as prestart and poststop; its traces are saved
+# in the hook's default directory (hook.conf decides which others a container may name), and
+# run_bundle copies a container's own from there. No JSON tool exists in the guest: config.json from `runc spec` is edited by sed.
 #   make_bundle DIR WORKLOAD_FILE [EXTRA_ANNOTATIONS_JSON]   e.g. '"org.ociftracehook.paths": "off"'
 make_bundle() {
     local dir=$1 workload=$2 extra=${3:-}
@@ -16,7 +17,7 @@ make_bundle() {
         -e 's/"terminal": true/"terminal": false/' \
         -e 's/"readonly": true/"readonly": false/' \
         -e 's|^\(\s*\)"sh"$|\1"sh", "/workload.sh"|' \
-        -e "s|^\(\s*\)\"ociVersion\": \"\([^\"]*\)\",|\1\"ociVersion\": \"\2\", \"hooks\": {\"prestart\": [{\"path\": \"$HOOK\", \"args\": [\"oci-ftrace-hook\", \"prestart\"]}], \"poststop\": [{\"path\": \"$HOOK\", \"args\": [\"oci-ftrace-hook\", \"poststop\"]}]}, \"annotations\": {\"org.ociftracehook.save-dir\": \"$dir/saved\"$extra},|" \
+        -e "s|^\(\s*\)\"ociVersion\": \"\([^\"]*\)\",|\1\"ociVersion\": \"\2\", \"hooks\": {\"prestart\": [{\"path\": \"$HOOK\", \"args\": [\"oci-ftrace-hook\", \"prestart\"]}], \"poststop\": [{\"path\": \"$HOOK\", \"args\": [\"oci-ftrace-hook\", \"poststop\"]}]}, \"annotations\": {\"org.ociftracehook.enabled\": \"true\"$extra},|" \
         "$dir/config.json"
     grep -q '"/workload.sh"' "$dir/config.json" && grep -q '"poststop"' "$dir/config.json"
 }
@@ -28,7 +29,7 @@ run_bundle() {
     mkdir -p "$out"
     runc run --bundle "$dir" "$id" > "$out/stdout" 2> "$out/stderr" < /dev/null || status=$?
     echo "$status" > "$out/exit"
-    cp "$dir"/saved/*.trace "$out/" 2>/dev/null || true
+    cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-"$id"-*.trace "$out/" 2>/dev/null || true
 }
 
 # wait_for_gc: poststop hands the instance's removal to a detached gc; waits (up to a minute) until

@@ -14,7 +14,6 @@ make_bundle /tmp/bench-auto /tmp/loop.sh '"org.ociftracehook.buffer-size-kb": "1
 make_bundle /tmp/bench-off /tmp/loop.sh '"org.ociftracehook.buffer-size-kb": "16384", "org.ociftracehook.paths": "off"'
 for n in $(seq 1 "$runs"); do
     for mode in auto off; do
-        rm -f /tmp/bench-$mode/saved/*.trace
         run_bundle /tmp/bench-$mode "bench-$mode-$n" "$RESULTS/bench-$mode-$n"
         wait_for_gc
     done
