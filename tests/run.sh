@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test as root against the real kernel, runc and podman, installing what they need
-# first (runc, busybox-static, podman, lintian) through apt when missing. Prints "N passed, N failed, N skipped" last
+# first (runc, busybox-static, podman, lintian, and qemu, kmod, zstd, xz-utils, strace for the
+# kernel matrix) through apt when missing. Prints "N passed, N failed, N skipped" last
 # and exits non-zero when a test failed or none ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,13 @@ command -v runc >/dev/null 2>&1 || missing+=(runc)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+# The kernel matrix: Debian's kernels under qemu (tests/kernels/run-in-guest.sh).
+command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+[ -f /usr/share/qemu/qboot.rom ] || missing+=(qemu-system-data)
+command -v modprobe >/dev/null 2>&1 || missing+=(kmod)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "tests/run.sh: ${missing[*]} missing and not root: end-to-end tests will be skipped" >&2

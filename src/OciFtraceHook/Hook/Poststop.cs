@@ -13,7 +13,14 @@ namespace OciFtraceHook.Hook;
 /// process never runs, the next gc removes the instance all the same.</summary>
 internal static class Poststop
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host)
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host) =>
+        Run(state, logger, records, host, TraceFs.OnHost, name => DetachedGc.TryStart(name, host.ConfigPath, out var why) ? null : why);
+
+    /// <param name="findTraceFs">Where tracefs is (read only when there is an instance to stop).</param>
+    /// <param name="startRemoval">Hands the instance's removal to a detached gc; returns why it
+    /// could not (then it is removed here), or null.</param>
+    internal static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host,
+        Func<TraceFs?> findTraceFs, Func<string, string?> startRemoval)
     {
         InstanceName.ValidateId(state.Id);
         var id = state.Id!;
@@ -29,8 +36,7 @@ internal static class Poststop
         var own = records.OfContainer(id)
             .Where(r => r.Record.Bundle == state.Bundle && r.Record.SavedTo is null && !r.Record.InitIsAlive())
             .Select(r => r.Name).FirstOrDefault();
-        var mountPoint = own is null ? null : TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-        var instance = own is null || mountPoint is null ? null : new TraceFs(mountPoint).Instance(own);
+        var instance = own is null ? null : findTraceFs()?.Instance(own);
         if (own is null || instance is null || !instance.Exists)
         {
             Log.NoInstance(logger, id, own ?? InstanceName.For(id) + "-*");
@@ -43,11 +49,11 @@ internal static class Poststop
             if (record is null || record.SavedTo is not null) return; // collected meanwhile
             instance.Stop();
             var saved = Gc.SaveTrace(instance, id, record.SaveDir, record.Name ?? ContainerName.FromAnnotations(state.Annotations),
-                records, logger, host);
+                records, logger, host, record.Paths);
             records.Write(own, record with { SavedTo = saved });
             records.DeleteFollowed(own);
         }
-        if (!DetachedGc.TryStart(own, host.ConfigPath, out var why))
+        if (startRemoval(own) is { } why)
         {
             Log.RemovingInForeground(logger, own, why);
             Gc.Collect(instance, own, records, logger, host);
