@@ -1,10 +1,14 @@
 using Microsoft.Extensions.Logging;
 using OciFtraceHook;
+using OciFtraceHook.Commands;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Stages;
 
 // Verbs only; each stage lives in Stages/.
+// Called by an engine in place of runc (through the oci-ftrace-runc link): runc's command line, not ours.
+if (RuntimeShim.IsInvokedAs(Environment.GetCommandLineArgs()[0])) return RuntimeShim.Run(args);
+
 const string Usage = """
     usage: oci-ftrace-hook [prestart|createRuntime|poststop]   (an OCI hook: the state JSON on stdin)
            oci-ftrace-hook gc [--instance NAME] [--when-quiet] [--quiet]

@@ -9,5 +9,6 @@ namespace OciFtraceHook.Oci;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ContainerState))]
 [JsonSerializable(typeof(ContainerConfig))]
+[JsonSerializable(typeof(HookEntry))]
 [JsonSerializable(typeof(Tracing.InstanceRecord))]
 internal sealed partial class OciJsonContext : JsonSerializerContext;
