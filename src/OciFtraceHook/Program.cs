@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging;
 using OciFtraceHook;
-using OciFtraceHook.Commands;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
-using OciFtraceHook.Stages;
+using OciFtraceHook.Commands;
+using OciFtraceHook.Hook;
+using OciFtraceHook.Tracing;
 
-// Verbs only; each stage lives in Stages/.
+// Verbs only; the hook's stages live in Hook/, the tools in Commands/.
 // Called by an engine in place of runc (through the oci-ftrace-runc link): runc's command line, not ours.
 if (RuntimeShim.IsInvokedAs(Environment.GetCommandLineArgs()[0])) return RuntimeShim.Run(args);
 
@@ -56,9 +57,9 @@ try
         "stopped" => "poststop",
         _ => throw new HookException($"cannot tell the stage from status '{state.Status}': name it (prestart or poststop)"),
     };
-    var host = OciFtraceHook.Host.HostDefaults.Load();
-    if (stage == "poststop") Poststop.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords(), host);
-    else Prestart.Run(state, logger, new OciFtraceHook.Tracing.InstanceRecords(), host);
+    var host = HostDefaults.Load();
+    if (stage == "poststop") Poststop.Run(state, logger, new InstanceRecords(), host);
+    else Prestart.Run(state, logger, new InstanceRecords(), host);
     return 0;
 }
 catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
@@ -98,19 +99,19 @@ static int RunGc(string[] args, bool quiet, bool whenQuiet)
     // Detached after poststop: let the containers starting now go first (their prestart would wait
     // for ftrace's event lock while a removal holds it).
     if (whenQuiet) new ContainerStarts().WaitForQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-    var mountPoint = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+    var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
     int count;
     try
     {
-        count = Gc.Run(mountPoint is null ? null : new OciFtraceHook.Tracing.TraceFs(mountPoint),
-            new OciFtraceHook.Tracing.InstanceRecords(), only, logger, OciFtraceHook.Host.HostDefaults.Load());
+        count = Gc.Run(mountPoint is null ? null : new TraceFs(mountPoint),
+            new InstanceRecords(), only, logger, HostDefaults.Load());
     }
     catch (HookException e)
     {
         Console.Error.WriteLine($"oci-ftrace-hook: error: gc: {e.Message}");
         return 1;
     }
-    OciFtraceHook.Logging.Log.GcDone(logger, count);
+    Log.GcDone(logger, count);
     return 0;
 }
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
-using OciFtraceHook.Host;
 using OciFtraceHook.Oci;
 
 namespace OciFtraceHook.Commands;

@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using OciFtraceHook.Tables;
 using static Interop.OpenFlags;
 
 namespace OciFtraceHook.Container;
@@ -15,7 +16,7 @@ internal static class RootfsPath
     internal static bool ForceWalk { get; set; }
 
     public static SafeFileHandle OpenRoot(string rootfs) =>
-        Wrap(Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open rootfs", rootfs);
+        Interop.Open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, "open rootfs");
 
     /// <summary>Opens <paramref name="path"/> (absolute inside the container) as an O_PATH handle.</summary>
     public static SafeFileHandle Open(SafeFileHandle root, string path, bool directory)
@@ -25,8 +26,8 @@ internal static class RootfsPath
         var flags = O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0);
         if (!ForceWalk)
         {
-            var fd = OpenAt2(root, relative, flags, Interop.Libc.RESOLVE_IN_ROOT | Interop.Libc.RESOLVE_NO_SYMLINKS | Interop.Libc.RESOLVE_NO_MAGICLINKS, out var errno);
-            if (fd >= 0) return new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            var handle = Interop.TryOpenAt2(root, relative, flags, Interop.Libc.RESOLVE_IN_ROOT | Interop.Libc.RESOLVE_NO_SYMLINKS | Interop.Libc.RESOLVE_NO_MAGICLINKS, out var errno);
+            if (handle is not null) return handle;
             if (errno == Interop.ELOOP) throw new SyscallException("open in rootfs (a symlink in the path is refused)", path, errno);
             if (errno != Interop.ENOSYS) throw new SyscallException("openat2 in rootfs", path, errno);
         }
@@ -52,9 +53,8 @@ internal static class RootfsPath
             catch (SyscallException e) when (e.Errno == Interop.ENOENT)
             {
                 using var parentHandle = Open(root, parent, directory: true);
-                var rc = Interop.Libc.MkdirAt(parentHandle, part, 0x1ED /* 0755 */);
-                if (rc < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Interop.EEXIST)
-                    throw Interop.Error("mkdir in rootfs", current);
+                // Another process may create it between the two opens: then it is simply there.
+                Interop.MkdirAt(parentHandle, part, 0x1ED /* 0755 */, current, existingIsFine: true);
                 handle = Open(root, current, directory: true);
             }
         }
@@ -76,11 +76,14 @@ internal static class RootfsPath
             var last = i == parts.Length - 1;
             // O_PATH|O_NOFOLLOW (without O_DIRECTORY, which would fail first with ENOTDIR) opens a
             // symlink itself instead of following it: its type is checked before it is used.
-            var fd = Interop.Libc.OpenAt(current, part, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
-            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            var opened = Interop.TryOpenAt(current, part, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, out var next, out var errno);
             current.Dispose();
-            if (fd < 0) throw new SyscallException("walk in rootfs", path, errno);
-            current = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            if (!opened)
+            {
+                next.Dispose();
+                throw new SyscallException("walk in rootfs", path, errno);
+            }
+            current = next;
             var type = TypeOf(current);
             if (type == Interop.Libc.S_IFLNK)
             {
@@ -103,26 +106,5 @@ internal static class RootfsPath
     }
 
     private static SafeFileHandle Reopen(SafeFileHandle handle) =>
-        Wrap(Interop.Libc.OpenAt(handle, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "reopen", ".");
-
-    private static unsafe int OpenAt2(SafeFileHandle root, string relative, int flags, ulong resolve, out int errno)
-    {
-        var how = new Interop.Libc.OpenHow { Flags = (ulong)flags, Resolve = resolve };
-        var added = false;
-        try
-        {
-            root.DangerousAddRef(ref added);
-            var rc = Interop.Libc.SyscallOpenAt2(Interop.Libc.SYS_openat2, (int)root.DangerousGetHandle(), relative, &how,
-                (nuint)sizeof(Interop.Libc.OpenHow));
-            errno = rc < 0 ? System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : 0;
-            return (int)rc;
-        }
-        finally
-        {
-            if (added) root.DangerousRelease();
-        }
-    }
-
-    private static SafeFileHandle Wrap(int fd, string operation, string path) =>
-        new((IntPtr)Interop.Check(fd, operation, path), ownsHandle: true);
+        Interop.OpenAt(handle, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, "reopen");
 }

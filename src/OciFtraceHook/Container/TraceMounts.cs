@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using OciFtraceHook.Tables;
 using static Interop.OpenFlags;
 
 namespace OciFtraceHook.Container;

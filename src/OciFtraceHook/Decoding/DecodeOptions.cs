@@ -1,3 +1,5 @@
+using OciFtraceHook.Tables;
+
 namespace OciFtraceHook.Decoding;
 
 /// <summary>What `show` was asked for.</summary>
@@ -11,6 +13,9 @@ internal sealed record DecodeOptions
     public OutputFormat Format { get; init; } = OutputFormat.Text;
     /// <summary>When the trace does not say (saved traces do), the host's.</summary>
     public TraceArch? Arch { get; init; }
+    /// <summary>Where decoded calls go for formats other than text and the summary: the exports
+    /// live above the decoder and hand it their sink (Export/ExportSinks).</summary>
+    public Func<CallFormatter, TextWriter, IRecordSink>? CreateSink { get; init; }
 }
 
 internal enum OutputFormat

@@ -1,4 +1,6 @@
 using System.Globalization;
+using OciFtraceHook.SavedTraces;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Decoding;
 
@@ -58,14 +60,9 @@ internal sealed class TraceDecoder
         var arch = _arch ?? TraceArchNames.Host;
         var formatter = new CallFormatter(arch, _options.Durations);
         var filter = new CallFilter(_options.Trace, _options.FailedOnly, _options.Pids, arch);
-        _sink = _options.Summary
-            ? new SummarySink(formatter, _output)
-            : _options.Format switch
-            {
-                OutputFormat.Json => new Export.JsonLinesSink(formatter, _output),
-                OutputFormat.Chrome => new Export.ChromeTraceSink(formatter, _output),
-                _ => new TextSink(formatter, _output, splitInterleaved: !_options.FailedOnly),
-            };
+        _sink = _options.Summary ? new SummarySink(formatter, _output)
+            : _options.CreateSink is { } create ? create(formatter, _output)
+            : new TextSink(formatter, _output, splitInterleaved: !_options.FailedOnly);
         var sink = _sink;
         return _pairer = new CallPairer(filter.Shows, r =>
         {
@@ -80,8 +77,8 @@ internal sealed class TraceDecoder
     {
         if (line.StartsWith("# oci-ftrace-hook: "))
         {
-            _arch ??= Tracing.TraceArchive.ReadArch(line);
-            if (Tracing.TraceArchive.ReadLost(line) is { } lost)
+            _arch ??= TraceArchive.ReadArch(line);
+            if (TraceArchive.ReadLost(line) is { } lost)
             {
                 LostFromHeader = lost;
                 _lostFromOurHeader = true;

@@ -1,4 +1,6 @@
 using OciFtraceHook.Decoding;
+using OciFtraceHook.SavedTraces;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Export;
 
@@ -17,8 +19,8 @@ internal sealed class TraceSyscalls
         TraceArch? arch = null;
         while (input.ReadLine() is { } line)
         {
-            arch = Tracing.TraceArchive.ReadArch(line) ?? arch;
-            Lost += Tracing.TraceArchive.ReadLost(line) ?? 0;
+            arch = TraceArchive.ReadArch(line) ?? arch;
+            Lost += TraceArchive.ReadLost(line) ?? 0;
             if (!parser.TryParse(line, e)) continue;
             if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
             else if (e.Kind == TraceEventKind.LostEvents) Lost += e.Lost;

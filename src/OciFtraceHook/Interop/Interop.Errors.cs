@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ErrnoTable = OciFtraceHook.Tables.Errno;
 
 
 internal static partial class Interop
@@ -30,5 +31,5 @@ internal sealed class SyscallException(string operation, string? path, int errno
     public int Errno { get; } = errno;
 
     private static string Format(string operation, string? path, int errno) =>
-        $"{operation}{(path is null ? "" : " " + path)}: {OciFtraceHook.Tables.Errno.Name(errno)} ({Marshal.GetPInvokeErrorMessage(errno)})";
+        $"{operation}{(path is null ? "" : " " + path)}: {ErrnoTable.Name(errno)} ({Marshal.GetPInvokeErrorMessage(errno)})";
 }

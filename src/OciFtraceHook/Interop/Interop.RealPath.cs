@@ -10,4 +10,19 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "free")]
         internal static partial void Free(IntPtr pointer);
     }
+
+    /// <summary>realpath(3): the canonical absolute path; a failure names the path and errno.</summary>
+    internal static string RealPath(string path)
+    {
+        var resolved = Libc.RealPath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) throw Error("realpath", path);
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved)!;
+        }
+        finally
+        {
+            Libc.Free(resolved);
+        }
+    }
 }

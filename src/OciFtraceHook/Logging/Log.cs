@@ -48,10 +48,7 @@ internal static partial class Log
     public static partial void RemovingInForeground(ILogger logger, string instance, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "container {ContainerId} starts untraced ({Setting}=warn): {Reason}")]
-    private static partial void StartingUntraced(ILogger logger, string containerId, string setting, string reason);
-
-    public static void StartingUntraced(ILogger logger, string containerId, string reason) =>
-        StartingUntraced(logger, containerId, Oci.HookSettings.OnFailureKey, reason);
+    public static partial void StartingUntraced(ILogger logger, string containerId, string setting, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the trace of {ContainerId} is partial: {Lost} events were lost when the buffer was full (raise org.ociftracehook.buffer-size-kb)")]
     public static partial void LostEvents(ILogger logger, string containerId, long lost);

@@ -42,9 +42,9 @@ internal sealed record HookSettings
     public FailurePolicy OnFailure { get; init; } = FailurePolicy.Refuse;
 
     /// <param name="host">The administrator's defaults and caps (hook.conf); built-in ones when null.</param>
-    public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, Host.HostDefaults? host = null)
+    public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, HostDefaults? host = null)
     {
-        host ??= new Host.HostDefaults();
+        host ??= new HostDefaults();
         var settings = new HookSettings { SaveDir = host.SaveDir };
         if (annotations is null) return settings;
         foreach (var (key, value) in annotations)

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace OciFtraceHook.Oci;
 
-/// <summary>Source-generated (reflection-free) JSON for everything the hook reads and writes.</summary>
+/// <summary>Source-generated (reflection-free) JSON for the OCI state and config the hook reads, and the hook entries the runtime shim writes.</summary>
 [JsonSourceGenerationOptions(
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
     WriteIndented = true,
@@ -10,5 +10,4 @@ namespace OciFtraceHook.Oci;
 [JsonSerializable(typeof(ContainerState))]
 [JsonSerializable(typeof(ContainerConfig))]
 [JsonSerializable(typeof(HookEntry))]
-[JsonSerializable(typeof(Tracing.InstanceRecord))]
 internal sealed partial class OciJsonContext : JsonSerializerContext;

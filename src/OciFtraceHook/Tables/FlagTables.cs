@@ -1,5 +1,3 @@
-using OciFtraceHook.Decoding;
-
 namespace OciFtraceHook.Tables;
 
 /// <summary>Named flag and value sets (flags.tsv), per architecture where they differ.</summary>
@@ -28,7 +26,7 @@ internal sealed class FlagTables
                 continue;
             }
             var cols = line.Split('\t');
-            current!.Add((cols[0], TraceLineParser.ParseNumber(cols[1])));
+            current!.Add((cols[0], TableFile.ParseNumber(cols[1])));
         }
         foreach (var (name, section) in sections)
         {

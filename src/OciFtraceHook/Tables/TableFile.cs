@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 
 namespace OciFtraceHook.Tables;
@@ -25,4 +26,10 @@ internal static class TableFile
         using var reader = new StreamReader(stream);
         while (reader.ReadLine() is { } line) yield return line;
     }
+
+    /// <summary>A table's value: "0x" hex or decimal, as the tables' headers say.</summary>
+    public static ulong ParseNumber(string text) =>
+        text.StartsWith("0x", StringComparison.Ordinal)
+            ? ulong.Parse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)
+            : ulong.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
 }

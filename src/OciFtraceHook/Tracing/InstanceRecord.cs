@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OciFtraceHook.Processes;
 
 namespace OciFtraceHook.Tracing;
 
@@ -19,5 +20,5 @@ internal sealed record InstanceRecord
     [JsonPropertyName("name")] public string? Name { get; init; }
 
     /// <summary>Is the traced init still running (the same process, not a reused PID)?</summary>
-    public bool InitIsAlive() => Processes.InitProcessLocator.IsSame(new Processes.InitProcess(Pid, "", PidStartTime));
+    public bool InitIsAlive() => InitProcessLocator.IsSame(new InitProcess(Pid, "", PidStartTime));
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using OciFtraceHook.Oci;
 
 namespace OciFtraceHook.Tracing;
 
@@ -19,7 +18,7 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
         Directory.CreateDirectory(Dir);
         var path = PathFor(instanceName);
         var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(record, OciJsonContext.Default.InstanceRecord));
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(record, RecordJsonContext.Default.InstanceRecord));
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -27,7 +26,7 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(PathFor(instanceName)), OciJsonContext.Default.InstanceRecord);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(PathFor(instanceName)), RecordJsonContext.Default.InstanceRecord);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException)
         {

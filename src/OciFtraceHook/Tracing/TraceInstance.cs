@@ -1,3 +1,5 @@
+using OciFtraceHook.Tables;
+
 namespace OciFtraceHook.Tracing;
 
 /// <summary>One ftrace instance (instances/NAME): its own ring buffer, event selection, PID

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using OciFtraceHook.Commands;
-using OciFtraceHook.Host;
 using OciFtraceHook.Oci;
 
 namespace OciFtraceHook.Tests.Commands;

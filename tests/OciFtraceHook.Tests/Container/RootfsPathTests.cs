@@ -1,5 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Container;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tests.Container;
 

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tests.DecodingTests;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tests.DecodingTests;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tests.DecodingTests;
 
@@ -268,7 +269,11 @@ public class RecordedSampleTests
         var inputIds = ReadLines("busybox-workload.trace").Select(l => TaskColumns.Match(l)).Where(m => m.Success)
             .SelectMany(m => new[] { m.Groups["tid"], m.Groups["tgid"] }.Where(g => g.Success))
             .Select(g => int.Parse(g.Value, CultureInfo.InvariantCulture)).ToHashSet();
-        var outputIds = ReadLines("busybox-workload.expected")
+        // The decoder's own output, not the reviewed file: this checks what it prints now.
+        var output = Decode("busybox-workload.trace", new DecodeOptions());
+        Assert.That(output, Has.Length.GreaterThan(100));
+        var outputIds = output
+            .Where(l => !l.StartsWith('#'))
             .Select(l => l.Split(' ')[1].Split('/'))
             .SelectMany(ids => ids).Select(id => int.Parse(id, CultureInfo.InvariantCulture)).ToHashSet();
         Assert.That(outputIds, Is.SubsetOf(inputIds));

@@ -1,4 +1,5 @@
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tests.DecodingTests;
 

@@ -1,4 +1,5 @@
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.EndToEnd;
 
@@ -22,7 +23,7 @@ public class TraceFsLocationTests
         if (File.ReadLines("/proc/self/mountinfo").Any(l => l.Contains(" - debugfs ")))
             Assert.Ignore("debugfs is mounted on this host: its tracing mount is not ours to take away");
         Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty);
-        _mountedAtStart = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        _mountedAtStart = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         _flagsAtStart = FlagsOf(_mountedAtStart);
         if (_mountedAtStart is not null && Interop.Libc.Umount2(_mountedAtStart, 0) != 0)
             Assert.Ignore($"tracefs at {_mountedAtStart} is in use by another program; not unmounting it");
@@ -35,7 +36,7 @@ public class TraceFsLocationTests
     {
         TestHost.WaitUntilNoHookInstances();
         _bundle?.Dispose();
-        while (OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")) is { } mounted)
+        while (TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")) is { } mounted)
         {
             if (Interop.Libc.Umount2(mounted, 0) != 0) break;
         }
@@ -60,11 +61,11 @@ public class TraceFsLocationTests
     [Test]
     public void Not_mounted_the_hook_mounts_tracefs_itself()
     {
-        Assert.That(OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")), Is.Null);
+        Assert.That(TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")), Is.Null);
         var result = Runc.Run(_bundle);
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(int.Parse(result.Stdout.Split('\n')[1]), Is.GreaterThan(0), "the container read its trace");
-        Assert.That(OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")), Is.EqualTo(Standard));
+        Assert.That(TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")), Is.EqualTo(Standard));
         Assert.That(_bundle.SavedTraces(), Has.Length.EqualTo(1));
     }
 
@@ -74,7 +75,7 @@ public class TraceFsLocationTests
         Assert.That(Interop.Libc.Mount("debugfs", DebugFs, "debugfs", MountFlags.None, null), Is.Zero, "mount debugfs");
         // Looking into debugfs/tracing makes the kernel mount tracefs there.
         Assert.That(Directory.Exists(Path.Combine(DebugFs, "tracing", "instances")), Is.True);
-        Assert.That(OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")), Is.EqualTo(DebugFs + "/tracing"));
+        Assert.That(TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")), Is.EqualTo(DebugFs + "/tracing"));
 
         var result = Runc.Run(_bundle);
         Assert.That(result.ExitCode, Is.Zero, result.ToString());

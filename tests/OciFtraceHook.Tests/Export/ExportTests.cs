@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Export;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tests.ExportTests;
 
@@ -14,7 +16,7 @@ public partial class ExportTests
     {
         using var reader = new StreamReader(Sample(sample));
         using var writer = new StringWriter();
-        new TraceDecoder(options, writer).Run(reader);
+        new TraceDecoder(ExportSinks.WithSink(options), writer).Run(reader);
         return writer.ToString();
     }
 

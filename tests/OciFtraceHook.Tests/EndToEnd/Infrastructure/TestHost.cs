@@ -1,3 +1,6 @@
+using OciFtraceHook.Hook;
+using OciFtraceHook.Tracing;
+
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
 /// <summary>What the host looked like before the tests, so they can leave it that way: whether
@@ -13,18 +16,18 @@ internal static class TestHost
     public static void Record()
     {
         _runDirAtStart = Directory.Exists("/run/oci-ftrace-hook");
-        TraceFsAtStart = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        TraceFsAtStart = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         Directory.CreateDirectory(TempRoot);
     }
 
     /// <summary>Our instances present now (only those of the hook, named oci-ftrace-*).</summary>
     public static string[] HookInstances()
     {
-        var mountPoint = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         if (mountPoint is null) return [];
         return Directory.GetDirectories(Path.Combine(mountPoint, "instances"))
             .Select(Path.GetFileName)
-            .Where(n => n!.StartsWith(OciFtraceHook.Tracing.InstanceName.Prefix, StringComparison.Ordinal))
+            .Where(n => n!.StartsWith(InstanceName.Prefix, StringComparison.Ordinal))
             .ToArray()!;
     }
 
@@ -53,7 +56,7 @@ internal static class TestHost
 
     public static string[] HookRecords()
     {
-        var dir = OciFtraceHook.Tracing.InstanceRecords.DefaultDir;
+        var dir = InstanceRecords.DefaultDir;
         return Directory.Exists(dir) ? Directory.GetFiles(dir) : [];
     }
 
@@ -61,16 +64,16 @@ internal static class TestHost
     {
         if (!_runDirAtStart)
         {
-            File.Delete(OciFtraceHook.Stages.ContainerStarts.DefaultMarker);
+            File.Delete(ContainerStarts.DefaultMarker);
             // The hook's records directory, made by the tests' containers: gone if it holds nothing.
-            foreach (var dir in new[] { OciFtraceHook.Tracing.InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
+            foreach (var dir in new[] { InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
             {
                 if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
             }
         }
         if (TraceFsAtStart is null)
         {
-            var mountPoint = OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+            var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
             if (mountPoint is not null) Interop.Libc.Umount2(mountPoint, 0);
         }
         try

@@ -1,7 +1,7 @@
-using OciFtraceHook.Host;
 using OciFtraceHook.Oci;
+using OciFtraceHook.SavedTraces;
 
-namespace OciFtraceHook.Tests.HostTests;
+namespace OciFtraceHook.Tests.OciTests;
 
 public class HostDefaultsTests
 {

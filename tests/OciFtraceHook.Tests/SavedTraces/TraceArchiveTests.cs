@@ -1,8 +1,9 @@
 using System.Runtime.Versioning;
 using System.Text;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.SavedTraces;
 
-namespace OciFtraceHook.Tests.TracingTests;
+namespace OciFtraceHook.Tests.SavedTracesTests;
 
 public class TraceArchiveTests
 {

@@ -1,4 +1,4 @@
-namespace OciFtraceHook.Stages;
+namespace OciFtraceHook.Hook;
 
 /// <summary>What a stage has made so far, undone in reverse when a later step fails.</summary>
 internal sealed class UndoStack(Action<string, Exception> onUndoFailure)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using OciFtraceHook.Tracing;
 
-namespace OciFtraceHook.Stages;
+namespace OciFtraceHook.Hook;
 
 /// <summary>Runs `oci-ftrace-hook gc [--instance NAME] --when-quiet --quiet` in the background, so
 /// slow instance removals stay off the container's path (and off the next containers' starts). The child gets its own pipes for stdio: a child holding

@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using OciFtraceHook.Oci;
+using OciFtraceHook.Tables;
+using OciFtraceHook.Tracing;
 using static Interop.OpenFlags;
 
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.SavedTraces;
 
 /// <summary>Where saved traces live on the host, and how one is written: a few '#' header lines
 /// that say which container it was, then the instance's `trace` as ftrace printed it.</summary>
@@ -24,8 +27,8 @@ internal static class TraceArchive
     public const string LostHeader = "# oci-ftrace-hook: lost events: ";
 
     /// <summary>The architecture an "arch" header line names, or null for any other line.</summary>
-    public static Decoding.TraceArch? ReadArch(ReadOnlySpan<char> line) =>
-        line.StartsWith(ArchHeader) ? Decoding.TraceArchNames.Parse(line[ArchHeader.Length..].Trim().ToString()) : null;
+    public static TraceArch? ReadArch(ReadOnlySpan<char> line) =>
+        line.StartsWith(ArchHeader) ? TraceArchNames.Parse(line[ArchHeader.Length..].Trim().ToString()) : null;
 
     /// <summary>The count a "lost events" header line gives, or null for any other line.</summary>
     public static long? ReadLost(ReadOnlySpan<char> line)
@@ -59,24 +62,24 @@ internal static class TraceArchive
         // Traces can hold what a container's calls reveal: only root may list them.
         Directory.CreateDirectory(saveDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var baseName = containerName is null ? $"{instance.Name}-{stamp}" : $"{instance.Name}-{Oci.ContainerName.ForFileName(containerName)}-{stamp}";
+        var baseName = containerName is null ? $"{instance.Name}-{stamp}" : $"{instance.Name}-{ContainerName.ForFileName(containerName)}-{stamp}";
         for (var attempt = 0; ; attempt++)
         {
             var path = Path.Combine(saveDir, (attempt == 0 ? baseName : $"{baseName}.{attempt}") + Extension);
-            var fd = Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180 /* 0600 */);
-            if (fd < 0)
+            if (!Interop.TryOpen(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180 /* 0600 */, out var handle, out var errno))
             {
-                var error = Interop.Error("create saved trace", path);
-                if (error.Errno == Interop.EEXIST && attempt < 100) continue;
+                handle.Dispose();
+                if (errno == Interop.EEXIST && attempt < 100) continue;
+                var error = new SyscallException("create saved trace", path, errno);
                 throw new HookException($"cannot save the trace: {error.Message}", error);
             }
-            using var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            using var _handle = handle;
             using var output = new FileStream(handle, FileAccess.Write, bufferSize: 1 << 16);
             var header = new StringBuilder()
                 .Append(CultureInfo.InvariantCulture, $"{ContainerHeader}{containerId}\n")
                 .Append(containerName is null ? "" : $"{NameHeader}{containerName}\n")
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
-                .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{Decoding.TraceArchNames.Name(Decoding.TraceArchNames.Host)}\n")
+                .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{TraceArchNames.Name(TraceArchNames.Host)}\n")
                 .Append(CultureInfo.InvariantCulture, $"{LostHeader}{lostEvents}")
                 .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));

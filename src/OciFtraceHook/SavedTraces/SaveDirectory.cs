@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using OciFtraceHook.Oci;
 
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.SavedTraces;
 
 /// <summary>Where a container's trace may be saved. The directory can come from the container's
 /// owner (an annotation), and the hook writes there as root: it must exist already (the host's

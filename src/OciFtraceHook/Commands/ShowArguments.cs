@@ -2,7 +2,7 @@ using System.Globalization;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Tables;
 
-namespace OciFtraceHook.Stages;
+namespace OciFtraceHook.Commands;
 
 /// <summary>The command line of `show`, parsed and checked.</summary>
 internal sealed record ShowArguments

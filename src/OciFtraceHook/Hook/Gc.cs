@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.Oci;
+using OciFtraceHook.SavedTraces;
 
-namespace OciFtraceHook.Stages;
+namespace OciFtraceHook.Hook;
 
 /// <summary>gc: finds our instances whose container is gone (a crash, a hook killed midway, a start
 /// that failed after prestart and never got a poststop), saves each trace not saved yet, then
@@ -10,7 +12,7 @@ namespace OciFtraceHook.Stages;
 internal static class Gc
 {
     /// <returns>How many instances were collected.</returns>
-    public static int Run(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger, Host.HostDefaults host)
+    public static int Run(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger, HostDefaults host)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         if (traceFs is not null && Directory.Exists(traceFs.InstancesDir))
@@ -41,7 +43,7 @@ internal static class Gc
 
     /// <summary>Saves (if not saved yet) and removes one instance whose container is gone. Returns
     /// false, touching nothing, when its container still runs or another process is collecting it.</summary>
-    public static bool Collect(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, Host.HostDefaults host)
+    public static bool Collect(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, HostDefaults host)
     {
         using var held = records.TryLock(name);
         if (held is null) return false;
@@ -68,7 +70,7 @@ internal static class Gc
     /// and keeps the host's save directory within its budget. The caller drops the follow spool once
     /// the save is recorded.</summary>
     public static string SaveTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
-        InstanceRecords records, ILogger logger, Host.HostDefaults host)
+        InstanceRecords records, ILogger logger, HostDefaults host)
     {
         var saved = TraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, records.FollowedPath(instance.Name),
             out var lost, containerName);
@@ -79,10 +81,10 @@ internal static class Gc
     }
 
     /// <summary>Traces saved in the host's own directory stay within hook.conf's disk budget.</summary>
-    private static void KeepWithinBudget(string saved, Host.HostDefaults host, ILogger logger)
+    private static void KeepWithinBudget(string saved, HostDefaults host, ILogger logger)
     {
         if (Path.GetDirectoryName(saved) != host.SaveDir) return;
-        foreach (var removed in Host.SavedTraceBudget.Enforce(host.SaveDir, host.MaxSavedBytes, keep: saved))
+        foreach (var removed in SavedTraceBudget.Enforce(host.SaveDir, host.MaxSavedBytes, keep: saved))
             Log.BudgetRemoved(logger, removed, host.MaxSavedBytes / (1024 * 1024));
     }
 }

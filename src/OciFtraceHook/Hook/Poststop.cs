@@ -2,8 +2,9 @@ using Microsoft.Extensions.Logging;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.SavedTraces;
 
-namespace OciFtraceHook.Stages;
+namespace OciFtraceHook.Hook;
 
 /// <summary>poststop: the container is gone. Recording stops and the trace is saved before the
 /// hook returns, so it is on disk when `runc run` ends. Removing the instance takes the kernel a
@@ -12,7 +13,7 @@ namespace OciFtraceHook.Stages;
 /// process never runs, the next gc removes the instance all the same.</summary>
 internal static class Poststop
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, Host.HostDefaults host)
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host)
     {
         InstanceName.ValidateId(state.Id);
         var id = state.Id!;

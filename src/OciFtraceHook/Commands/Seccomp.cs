@@ -2,7 +2,7 @@ using OciFtraceHook.Decoding;
 using OciFtraceHook.Export;
 using OciFtraceHook.Tables;
 
-namespace OciFtraceHook.Stages;
+namespace OciFtraceHook.Commands;
 
 /// <summary>seccomp: a least-privilege seccomp profile from one or more traces of a workload.</summary>
 internal static class Seccomp

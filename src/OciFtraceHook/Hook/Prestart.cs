@@ -4,15 +4,16 @@ using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Processes;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.SavedTraces;
 
-namespace OciFtraceHook.Stages;
+namespace OciFtraceHook.Hook;
 
 /// <summary>prestart (or createRuntime): the container's init exists, its mounts are made, its
 /// rootfs is not yet pivoted and its program not yet exec'd. Steps in the order they happen;
 /// each one that makes something registers how to undo it.</summary>
 internal static class Prestart
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, Host.HostDefaults host)
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host)
     {
         InstanceName.ValidateId(state.Id);
         var id = state.Id!;
@@ -29,12 +30,12 @@ internal static class Prestart
         }
         catch (Exception e) when (settings.OnFailure == FailurePolicy.Warn && e is HookException or IOException or UnauthorizedAccessException)
         {
-            Log.StartingUntraced(logger, id, e.Message);
+            Log.StartingUntraced(logger, id, HookSettings.OnFailureKey, e.Message);
         }
     }
 
     private static void Trace(ContainerState state, ContainerConfig config, HookSettings settings, ILogger logger, InstanceRecords records,
-        Host.HostDefaults host)
+        HostDefaults host)
     {
         var id = state.Id!;
         if (!Environment.IsPrivilegedProcess)
@@ -101,7 +102,7 @@ internal static class Prestart
     /// <summary>An instance already carries this id's name: a container with the same id that
     /// crashed, or whose background removal is still running. Its trace is saved and it is removed
     /// first; a live container with the same id is refused, never shared.</summary>
-    private static void CollectLeftover(TraceInstance instance, string id, InstanceRecords records, ILogger logger, Host.HostDefaults host)
+    private static void CollectLeftover(TraceInstance instance, string id, InstanceRecords records, ILogger logger, HostDefaults host)
     {
         Log.ReusedId(logger, instance.Name, id);
         var deadline = DateTime.UtcNow.AddSeconds(5);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using OciFtraceHook.Stages;
+using OciFtraceHook.Hook;
 
-namespace OciFtraceHook.Tests.StagesTests;
+namespace OciFtraceHook.Tests.HookTests;
 
 public class ContainerStartsTests
 {

@@ -1,10 +1,12 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Export;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.SavedTraces;
 
-namespace OciFtraceHook.Stages;
+namespace OciFtraceHook.Commands;
 
 /// <summary>show: a container's trace as strace-like lines (or a summary), from its live instance,
 /// its saved trace, a file, or stdin; with --follow, streamed from trace_pipe while it runs.</summary>
@@ -38,7 +40,7 @@ internal static class Show
             output.WriteLine(Usage);
             return 0;
         }
-        var decoder = new TraceDecoder(parsed.Options, output);
+        var decoder = new TraceDecoder(ExportSinks.WithSink(parsed.Options), output);
         if (parsed.File is "-" || (parsed.File is null && parsed.Container is null))
         {
             using var reader = new StreamReader(stdin, Encoding.UTF8, false, 1 << 16);
@@ -148,7 +150,7 @@ internal static class Show
 
     private static IEnumerable<string> SaveDirs(string? extra)
     {
-        var host = Host.HostDefaults.Load().SaveDir;
+        var host = HostDefaults.Load().SaveDir;
         return (extra is null ? new[] { host, HookSettings.DefaultSaveDir } : [extra, host, HookSettings.DefaultSaveDir]).Distinct();
     }
 
@@ -188,7 +190,7 @@ internal static class Show
 
     /// <summary>Reads trace_pipe without blocking, so the end of the container (its record's process
     /// gone, or its instance removed) and Ctrl-C are noticed between reads.</summary>
-    private static unsafe int Follow(TraceInstance instance, TraceDecoder decoder)
+    private static int Follow(TraceInstance instance, TraceDecoder decoder)
     {
         var records = new InstanceRecords();
         var record = records.Read(instance.Name);
@@ -199,9 +201,7 @@ internal static class Show
             stop = true;
         };
         var path = instance.FilePath("trace_pipe");
-        using var pipe = new SafeFileHandle((IntPtr)Interop.Check(
-            Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0),
-            "open", path), ownsHandle: true);
+        using var pipe = Interop.Open(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, "open");
         // What trace_pipe hands out leaves the ring buffer: it is kept for poststop's saved trace.
         Directory.CreateDirectory(records.Dir);
         using var followed = new FileStream(records.FollowedPath(instance.Name), FileMode.Append, FileAccess.Write, FileShare.Read);
@@ -210,8 +210,7 @@ internal static class Show
         var idle = 0;
         while (!stop)
         {
-            nint n;
-            fixed (byte* p = buffer) n = Interop.Libc.Read(pipe, p, buffer.Length);
+            var n = Interop.Read(pipe, buffer, out var errno);
             if (n > 0)
             {
                 followed.Write(buffer, 0, (int)n);
@@ -219,7 +218,6 @@ internal static class Show
                 idle = 0;
                 continue;
             }
-            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (n < 0 && errno is not (Interop.EAGAIN or Interop.EINTR)) throw new SyscallException("read", path, errno);
             // Nothing to read: is the container still there? Drain once more after it is gone.
             if (!instance.Exists || (record is not null && !record.InitIsAlive()))

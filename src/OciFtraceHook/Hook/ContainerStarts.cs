@@ -1,4 +1,4 @@
-namespace OciFtraceHook.Stages;
+namespace OciFtraceHook.Hook;
 
 /// <summary>When the last traced container started. Removing an instance holds ftrace's event lock
 /// for ~0.2 s, and a container starting meanwhile waits for it: the detached removals wait until no

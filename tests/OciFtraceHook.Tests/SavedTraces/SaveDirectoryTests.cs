@@ -1,7 +1,8 @@
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.SavedTraces;
 
-namespace OciFtraceHook.Tests.TracingTests;
+namespace OciFtraceHook.Tests.SavedTracesTests;
 
 public class SaveDirectoryTests
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using OciFtraceHook.Oci;
 
-namespace OciFtraceHook.Host;
+namespace OciFtraceHook.Oci;
 
 /// <summary>Host-wide settings of the administrator (the package's conffile
 /// /etc/oci-ftrace-hook/hook.conf, "key = value" lines, '#' comments): where traces are saved, how

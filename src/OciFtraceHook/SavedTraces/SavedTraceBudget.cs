@@ -1,4 +1,4 @@
-namespace OciFtraceHook.Host;
+namespace OciFtraceHook.SavedTraces;
 
 /// <summary>Keeps the saved traces in the host's save directory within the administrator's disk
 /// budget: the oldest go first, never the one just saved.</summary>
@@ -8,7 +8,7 @@ internal static class SavedTraceBudget
     public static IReadOnlyList<string> Enforce(string dir, long maxBytes, string keep)
     {
         if (maxBytes <= 0 || !Directory.Exists(dir)) return [];
-        var files = new DirectoryInfo(dir).EnumerateFiles("*" + Tracing.TraceArchive.Extension)
+        var files = new DirectoryInfo(dir).EnumerateFiles("*" + TraceArchive.Extension)
             .Where(f => f.LinkTarget is null)
             .OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal)
             .ToList();

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace OciFtraceHook.Decoding;
+namespace OciFtraceHook.Tables;
 
 /// <summary>The architecture a trace was recorded on: its syscall numbers, event names and some
 /// flag values differ. Saved traces name it in their header; otherwise it is this machine's.</summary>
