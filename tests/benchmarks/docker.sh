@@ -32,7 +32,7 @@ cleanup() {
         ls -d /sys/kernel/tracing/instances/oci-ftrace-* >/dev/null 2>&1 || break
         sleep 0.1
     done
-    grep -o " $dir/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" || true; done
+    { grep -o " $dir/[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
     rm -rf "$dir"
     [ -n "$run_containerd_existed" ] || rm -rf /run/containerd
 }
