@@ -35,14 +35,19 @@ internal static class RuntimeShim
             Say($"error: {e.Message}");
             return RuntimeFailure;
         }
-        var self = Environment.ProcessPath ?? "/proc/self/exe";
-        if (IsSelf(host.Runtime, self))
+        // The hook is this very binary: its path goes into config.json.
+        var self = Environment.ProcessPath;
+        if (self is not null && IsSelf(host.Runtime, self))
         {
             Say($"error: the runtime in {HostDefaults.ConfiguredPath} is {host.Runtime}, this shim itself; name the real runtime (runtime = /usr/sbin/runc)");
             return RuntimeFailure;
         }
         var line = RuntimeCommandLine.Parse(args);
-        if (line.Verb is "create" or "run") AddHooksIfOptedIn(line, host, self);
+        if (line.Verb is "create" or "run")
+        {
+            if (self is null) Say($"warning: cannot tell this program's own path; the container is handed to {host.Runtime} untraced");
+            else AddHooksIfOptedIn(line, host, self);
+        }
 
         var error = Interop.Libc.Exec(host.Runtime, OwnArguments(args));
         Say($"error: cannot run the runtime: {error.Message}");

@@ -8,6 +8,12 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "execv", SetLastError = true)]
         private static unsafe partial int ExecV(byte* path, byte** argv);
 
+        [LibraryImport(Libraries.Libc, EntryPoint = "signal")]
+        private static partial nint Signal(int signal, nint handler);
+
+        private const int SIGPIPE = 13;
+        private const nint SIG_DFL = 0;
+
         [LibraryImport(Libraries.Libc, EntryPoint = "write", SetLastError = true)]
         private static unsafe partial nint Write(SafeFileHandle fd, byte* buffer, nint count);
 
@@ -15,7 +21,11 @@ internal static partial class Interop
         /// open descriptors and the PID. <paramref name="arguments"/> are argv[1..] exactly as this
         /// process got them: the bytes of /proc/self/cmdline after argv[0], each ending in NUL (no
         /// decoding, so no byte changes). argv[0] becomes <paramref name="path"/>. Returns only on
-        /// failure, as a <see cref="SyscallException"/>.</summary>
+        /// failure, as a <see cref="SyscallException"/>.
+        /// <para>The .NET runtime ignores SIGPIPE for itself, and an ignored signal stays ignored
+        /// across exec (down to the container's processes, which would then get EPIPE where they
+        /// should die). Engines start runtimes with the default action, so that is restored first.
+        /// The signal mask needs nothing: the runtime leaves the main thread's empty.</para></summary>
         internal static unsafe SyscallException Exec(string path, ReadOnlySpan<byte> arguments)
         {
             var pathBytes = new byte[System.Text.Encoding.UTF8.GetByteCount(path) + 1];
@@ -38,6 +48,7 @@ internal static partial class Interop
                         start = i + 1;
                     }
                     argv[next] = null;
+                    Signal(SIGPIPE, SIG_DFL);
                     ExecV(pathPointer, argv);
                     return Error("execv", path);
                 }

@@ -79,6 +79,27 @@ public class RuntimeShimTests : OneBundleTests
     }
 
     [Test]
+    public void The_runtime_gets_the_arguments_signals_and_descriptors_it_would_get_directly()
+    {
+        // A stand-in runtime that reports what it got: each argument on a line of its own, then
+        // its ignored and blocked signals and its open descriptors.
+        var runtime = Path.Combine(Bundle.Dir, "report-runtime");
+        File.WriteAllText(runtime, "#!/bin/sh\nfor a in \"$@\"; do echo \"[$a]\"; done\n" +
+            "grep -E '^(SigIgn|SigBlk)' /proc/self/status\nls /proc/self/fd | sort -n | tr '\\n' ' '\n");
+        File.SetUnixFileMode(runtime, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var conf = Path.Combine(Bundle.Dir, "hook.conf");
+        File.WriteAllText(conf, $"runtime = {runtime}\n");
+        string[] args = ["--root", _root, "--log-format=json", "--systemd-cgroup", "kill", "--all", "", "  spaced  ", "--", "ünïcode", "-x=1"];
+        // Started as an engine (Go) starts a runtime: SIGPIPE at its default action (the test host,
+        // being .NET, would hand its children SIGPIPE ignored).
+        var direct = ProcessRunner.Run("/usr/bin/env", ["--default-signal=PIPE", runtime, .. args]);
+        var shimmed = ProcessRunner.Run("/usr/bin/env", ["--default-signal=PIPE", $"OCI_FTRACE_HOOK_CONF={conf}", ShimBinary.Path, .. args]);
+        Assert.That(shimmed.ExitCode, Is.Zero, shimmed.ToString());
+        Assert.That(shimmed.Stdout, Is.EqualTo(direct.Stdout), "same arguments in the same order, same signal dispositions, same descriptors");
+        Assert.That(shimmed.Stderr, Is.Empty);
+    }
+
+    [Test]
     public void A_missing_runtime_is_one_clear_line_and_runc_s_exit_status()
     {
         var conf = Path.Combine(Bundle.Dir, "hook.conf");
