@@ -14,9 +14,6 @@ internal static partial class Interop
         private const int SIGPIPE = 13;
         private const nint SIG_DFL = 0;
 
-        [LibraryImport(Libraries.Libc, EntryPoint = "write", SetLastError = true)]
-        private static unsafe partial nint Write(SafeFileHandle fd, byte* buffer, nint count);
-
         /// <summary>Replaces this process with <paramref name="path"/>, keeping the environment, the
         /// open descriptors and the PID. <paramref name="arguments"/> are argv[1..] exactly as this
         /// process got them: the bytes of /proc/self/cmdline after argv[0], each ending in NUL (no
