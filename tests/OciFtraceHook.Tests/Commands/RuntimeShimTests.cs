@@ -133,7 +133,7 @@ public class RuntimeShimTests
     {
         var conf = Path.Combine(_bundle, "hook.conf");
         File.WriteAllText(conf, "runtime = /opt/runc/bin/runc\nshim-opt-in = annotation\n");
-        Assert.That(HostDefaults.Load(conf), Is.EqualTo(new HostDefaults { Runtime = "/opt/runc/bin/runc", ShimOptIn = ShimOptIn.Annotation }));
+        Assert.That(HostDefaults.Load(conf), Is.EqualTo(new HostDefaults { Runtime = "/opt/runc/bin/runc", ShimOptIn = ShimOptIn.Annotation, ConfigPath = conf }));
         File.WriteAllText(conf, "runtime = runc\n");
         Assert.That(() => HostDefaults.Load(conf), Throws.TypeOf<HookException>().With.Message.EndsWith("line 1: runtime: expected an absolute path"));
         File.WriteAllText(conf, "shim-opt-in = always\n");
