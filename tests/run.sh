@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test as root against the real kernel, runc, podman, dockerd and containerd, installing
-# what they need first (runc, busybox-static, podman, lintian, docker.io) through apt when missing.
-# Prints "N passed, N failed, N skipped" last and exits non-zero when a test failed or none ran.
+# what they need first (runc, busybox-static, podman, lintian, docker.io, and qemu, kmod, zstd,
+# xz-utils, strace for the kernel matrix) through apt when missing. Prints "N passed, N failed,
+# N skipped" last and exits non-zero when a test failed or none ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,13 @@ command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 # The Docker engine of Debian (20.10) and its containerd; /usr/bin/docker is its client (another
 # client may come first on PATH).
 [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] && [ -x /usr/bin/ctr ] || missing+=(docker.io)
+# The kernel matrix: Debian's kernels under qemu (tests/kernels/run-in-guest.sh).
+command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+[ -f /usr/share/qemu/qboot.rom ] || missing+=(qemu-system-data)
+command -v modprobe >/dev/null 2>&1 || missing+=(kmod)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "tests/run.sh: ${missing[*]} missing and not root: end-to-end tests will be skipped" >&2

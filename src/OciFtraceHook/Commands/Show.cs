@@ -21,13 +21,13 @@ internal static class Show
         {
             using var reader = new StreamReader(stdin, Encoding.UTF8, false, 1 << 16);
             decoder.Run(reader);
-            return 0;
+            return SayWhyNoPaths(decoder, error);
         }
         if (parsed.File is not null)
         {
             using var reader = OpenFile(parsed.File);
             decoder.Run(reader);
-            return 0;
+            return SayWhyNoPaths(decoder, error);
         }
         var search = Search(host, records, parsed.SaveDir);
         if (parsed.Follow)
@@ -37,6 +37,13 @@ internal static class Show
             return Follow(instance, records, decoder);
         }
         using (var reader = OpenContainer(parsed.Container!, search, records)) decoder.Run(reader);
+        return SayWhyNoPaths(decoder, error);
+    }
+
+    /// <summary>Once, on stderr: a trace recorded without paths shows addresses, and this says why.</summary>
+    private static int SayWhyNoPaths(TraceDecoder decoder, TextWriter error)
+    {
+        if (decoder.PathsMissing is { } why) error.WriteLine($"oci-ftrace-hook: paths are shown as addresses: {why}");
         return 0;
     }
 

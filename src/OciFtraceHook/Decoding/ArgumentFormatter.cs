@@ -27,7 +27,9 @@ internal sealed class ArgumentFormatter
     /// <summary>The result kind (fd, int, size, ptr, hex, pid, none) of an event; "hex" when unknown.</summary>
     public string ResultKind(string ev) => _kinds.TryGetValue(ev, out var kinds) ? kinds[0] : "hex";
 
-    public void AppendArgs(StringBuilder sb, string ev, ulong[] args, int count)
+    /// <summary>The arguments as strace shows them; an argument with a known string (6.19+'s own,
+    /// or a path probe's) is shown as that string, quoted and escaped.</summary>
+    public void AppendArgs(StringBuilder sb, string ev, ulong[] args, int count, string?[]? strings = null, int cutStrings = 0)
     {
         _kinds.TryGetValue(ev, out var kinds);
         ulong? openFlags = null;
@@ -35,12 +37,13 @@ internal sealed class ArgumentFormatter
         {
             if (!Shown(kinds, args, i, ref openFlags, out var kind)) continue;
             if (i > 0) sb.Append(", ");
-            AppendValue(sb, kind, args[i]);
+            if (strings is not null && i < strings.Length && strings[i] is { } text) QuotedString.Append(sb, text, (cutStrings & (1 << i)) != 0);
+            else AppendValue(sb, kind, args[i]);
         }
     }
 
     /// <summary>The arguments one by one, as <see cref="AppendArgs"/> shows them (for exports).</summary>
-    public List<string> ArgList(string ev, ulong[] args, int count)
+    public List<string> ArgList(string ev, ulong[] args, int count, string?[]? strings = null, int cutStrings = 0)
     {
         _kinds.TryGetValue(ev, out var kinds);
         ulong? openFlags = null;
@@ -49,7 +52,8 @@ internal sealed class ArgumentFormatter
         for (var i = 0; i < count; i++)
         {
             if (!Shown(kinds, args, i, ref openFlags, out var kind)) continue;
-            AppendValue(sb.Clear(), kind, args[i]);
+            if (strings is not null && i < strings.Length && strings[i] is { } text) QuotedString.Append(sb.Clear(), text, (cutStrings & (1 << i)) != 0);
+            else AppendValue(sb.Clear(), kind, args[i]);
             list.Add(sb.ToString());
         }
         return list;

@@ -39,14 +39,14 @@ internal sealed class CallFormatter(TraceArch arch, bool showDurations)
                 break;
             case RecordKind.Call:
                 sb.Append(name).Append('(');
-                _args.AppendArgs(sb, r.Event, r.Args, r.ArgCount);
+                _args.AppendArgs(sb, r.Event, r.Args, r.ArgCount, r.Strings, r.CutStrings);
                 sb.Append(") = ");
                 _args.AppendResult(sb, r.Event, r.Return);
                 AppendDuration(sb, r);
                 break;
             case RecordKind.Unfinished:
                 sb.Append(name).Append('(');
-                _args.AppendArgs(sb, r.Event, r.Args, r.ArgCount);
+                _args.AppendArgs(sb, r.Event, r.Args, r.ArgCount, r.Strings, r.CutStrings);
                 sb.Append(" <unfinished ...>");
                 break;
             case RecordKind.Resumed:
@@ -59,7 +59,7 @@ internal sealed class CallFormatter(TraceArch arch, bool showDurations)
                 else
                 {
                     sb.Append(name).Append('(');
-                    _args.AppendArgs(sb, r.Event, r.Args, r.ArgCount);
+                    _args.AppendArgs(sb, r.Event, r.Args, r.ArgCount, r.Strings, r.CutStrings);
                     sb.Append(") = ?");
                 }
                 break;

@@ -30,6 +30,9 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
             case TraceEventKind.LostEvents:
                 Emit(new SyscallRecord { Kind = RecordKind.LostEvents, Cpu = e.Cpu, Lost = e.Lost });
                 break;
+            case TraceEventKind.PathProbe:
+                AttachPaths(e);
+                break;
         }
     }
 
@@ -63,7 +66,7 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
         var call = new SyscallRecord
         {
             Kind = RecordKind.Call, Comm = e.Comm, Tid = e.Tid, Tgid = e.Tgid, Cpu = e.Cpu, StartNs = e.TimeNs,
-            Event = e.Name, Args = args, ArgCount = e.ArgCount, HasArgs = true,
+            Event = e.Name, Args = args, ArgCount = e.ArgCount, HasArgs = true, Strings = StringsOf(e), CutStrings = e.CutStrings,
         };
         if (NeverReturns(e.Name))
         {
@@ -135,5 +138,30 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
             sink(unfinished);
         }
         _unshown.RemoveAll(t => t != tid);
+    }
+
+    /// <summary>A path probe fires on the call's enter event, just after its line: its strings
+    /// belong to the call this thread has open, if it is that syscall.</summary>
+    private void AttachPaths(TraceEvent e)
+    {
+        if (!_pending.TryGetValue(e.Tid, out var call) || call.Event != e.Name || call.Shown) return;
+        for (var i = 0; i < e.ArgCount && i < call.ArgCount; i++)
+        {
+            if (e.Strings[i] is not { } text) continue;
+            call.Strings ??= new string?[call.ArgCount];
+            call.Strings[i] ??= text;
+        }
+    }
+
+    private static string?[]? StringsOf(TraceEvent e)
+    {
+        string?[]? strings = null;
+        for (var i = 0; i < e.ArgCount; i++)
+        {
+            if (e.Strings[i] is null) continue;
+            strings ??= new string?[e.ArgCount];
+            strings[i] = e.Strings[i];
+        }
+        return strings;
     }
 }

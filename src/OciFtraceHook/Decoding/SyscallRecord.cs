@@ -30,6 +30,11 @@ internal sealed class SyscallRecord
     public string Event = "";
     public ulong[] Args = [];
     public int ArgCount;
+    /// <summary>Per argument, the string it pointed to where the trace shows it (else null); null
+    /// when no argument has one.</summary>
+    public string?[]? Strings;
+    /// <summary>Bit i: the string of argument i was cut short (shown with "..." after it).</summary>
+    public int CutStrings;
     public bool HasArgs;
     public bool HasReturn;
     public long Return;

@@ -22,6 +22,9 @@ internal sealed class TraceDecoder
 
     public long Records { get; private set; }
 
+    /// <summary>Why the trace holds no file paths, when its header says it was recorded without them.</summary>
+    public string? PathsMissing { get; private set; }
+
     public TraceDecoder(DecodeOptions options, TextWriter output)
     {
         _options = options;
@@ -58,6 +61,7 @@ internal sealed class TraceDecoder
     private CallPairer Start()
     {
         var arch = _arch ?? TraceArchNames.Host;
+        _parser.Arch = arch;
         var formatter = new CallFormatter(arch, _options.Durations);
         var filter = new CallFilter(_options.Trace, _options.FailedOnly, _options.Pids, arch);
         _sink = _options.Summary ? new SummarySink(formatter, _output)
@@ -71,13 +75,18 @@ internal sealed class TraceDecoder
         }, sink.SplitsInterleaved);
     }
 
-    /// <summary>"# oci-ftrace-hook: arch arm64", "# oci-ftrace-hook: lost events: N" (saved traces)
+    /// <summary>"# oci-ftrace-hook: arch arm64", "# oci-ftrace-hook: kernel 6.1.0-56-amd64" (how
+    /// arguments print), "# oci-ftrace-hook: lost events: N" (saved traces)
     /// and ftrace's "# entries-in-buffer/entries-written: A/B" (B - A were overwritten).</summary>
     private void Header(ReadOnlySpan<char> line)
     {
         if (line.StartsWith("# oci-ftrace-hook: "))
         {
             _arch ??= TraceArchive.ReadArch(line);
+            PathsMissing ??= TraceArchive.ReadPathsMissing(line);
+            if (TraceArchive.ReadKernel(line) is { } release
+                && TraceTextFormats.FromKernelRelease(release) is var format and not TraceTextFormat.Unknown)
+                _parser.Format = format;
             if (TraceArchive.ReadLost(line) is { } lost)
             {
                 LostFromHeader = lost;

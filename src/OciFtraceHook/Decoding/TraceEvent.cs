@@ -6,6 +6,8 @@ internal enum TraceEventKind : byte
     SyscallExit,
     Marker,
     LostEvents,
+    /// <summary>A path probe's line: the strings of the arguments of the call just entered.</summary>
+    PathProbe,
     Other,
 }
 
@@ -26,6 +28,10 @@ internal sealed class TraceEvent
     public string Name = "";
     public readonly ulong[] Args = new ulong[MaxArgs];
     public int ArgCount;
+    /// <summary>The user string the kernel (6.19+) or a path probe showed for an argument, else null.</summary>
+    public readonly string?[] Strings = new string?[MaxArgs];
+    /// <summary>Bit i: the string of argument i was cut short by the kernel.</summary>
+    public int CutStrings;
     public long Return;
     /// <summary>Marker text, or the rest of an unknown event's line.</summary>
     public string Text = "";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Decoding;
 
@@ -82,6 +83,7 @@ internal sealed class TraceLineParser
             e.Text = text["tracing_mark_write: ".Length..].TrimEnd().ToString();
             return true;
         }
+        if (TryParsePathProbe(text, e)) return true;
         e.Kind = TraceEventKind.Other;
         var nameEnd = text.IndexOf(':');
         e.Name = Intern(nameEnd < 0 ? text : text[..nameEnd]);
@@ -89,11 +91,21 @@ internal sealed class TraceLineParser
         return true;
     }
 
-    /// <summary>"dfd: 0xffffff9c, filename: 0x7ffd..., flags: 0x80000, mode: 0" (newer kernels may
-    /// follow a pointer with a quoted string, which is skipped).</summary>
-    private static void ParseArgs(ReadOnlySpan<char> args, TraceEvent e)
+    /// <summary>How this trace prints arguments: set from a saved trace's kernel release, else
+    /// told from the first enter line whose values read differently in the formats.</summary>
+    public TraceTextFormat Format { get; set; }
+
+    /// <summary>For the flag names 6.19+ prints in openat's line; the host's when not set.</summary>
+    public TraceArch? Arch { get; set; }
+
+    /// <summary>"dfd: 0xffffff9c, filename: 0x7ffd..., flags: 0x80000, mode: 0" (6.18),
+    /// "dfd: ffffff9c, filename: 7ffd..., flags: 80000, mode: 0" (before 6.18), and 6.19+'s user
+    /// data after a value: a quoted string (kept), a byte list "(68:69)" (skipped).</summary>
+    private void ParseArgs(ReadOnlySpan<char> args, TraceEvent e)
     {
         e.ArgCount = 0;
+        e.CutStrings = 0;
+        if (Format == TraceTextFormat.Unknown) Format = TraceTextFormats.Detect(args);
         while (!args.IsEmpty && e.ArgCount < TraceEvent.MaxArgs)
         {
             var colon = args.IndexOf(": ");
@@ -101,23 +113,196 @@ internal sealed class TraceLineParser
             args = args[(colon + 2)..];
             var end = 0;
             while (end < args.Length && args[end] != ',' && args[end] != ' ') end++;
-            e.Args[e.ArgCount++] = ParseNumber(args[..end]);
+            var index = e.ArgCount++;
+            e.Args[index] = ParseValue(args[..end]);
+            e.Strings[index] = null;
             args = args[end..];
-            if (!args.IsEmpty && args[0] == ' ' && args.Length > 1 && args[1] == '"') args = SkipQuoted(args[1..]);
+            if (args.StartsWith(" ("))
+            {
+                // A buffer's bytes: exact, where the string after them has '.' for the unprintable.
+                args = ReadBytes(args[1..], out var bytes, out var cut);
+                e.Strings[index] = bytes;
+                if (cut) e.CutStrings |= 1 << index;
+                if (args.StartsWith(" \"")) args = args[1..][(Math.Max(0, ClosingQuote(args[1..])) + 1)..];
+                if (args.StartsWith("...")) args = args[3..];
+            }
+            else if (args.StartsWith(" \""))
+            {
+                var quoted = args[1..];
+                var close = ClosingQuote(quoted);
+                e.Strings[index] = quoted[1..(close < 0 ? quoted.Length : close)].ToString();
+                args = close < 0 ? [] : quoted[(close + 1)..];
+                if (args.StartsWith("..."))
+                {
+                    e.CutStrings |= 1 << index;
+                    args = args[3..];
+                }
+            }
             var comma = args.IndexOf(", ");
             if (comma < 0) break;
             args = args[(comma + 2)..];
         }
     }
 
-    private static ReadOnlySpan<char> SkipQuoted(ReadOnlySpan<char> text)
+    /// <summary>"openat: (syscalls.sys_enter_openat) a1=\"/etc/passwd\"" (a path probe on the
+    /// syscall event, or on its entry function: "(__x64_sys_openat+0x4/0xa0)"; aN is argument N) or "... a1=(fault)" (the page was not resident). The kernel
+    /// prints the string unescaped: it ends at the quote before " aN=" or the end of the line.</summary>
+    private bool TryParsePathProbe(ReadOnlySpan<char> text, TraceEvent e)
+    {
+        // "NAME: (syscalls.sys_enter_NAME) " (eprobe) or "NAME: (__x64_sys_NAME+0x4/0xa0) " (kprobe).
+        var colon = text.IndexOf(": (");
+        if (colon <= 0) return false;
+        var name = text[..colon];
+        var rest = text[(colon + 3)..];
+        var close = rest.IndexOf(") a");
+        if (close < 0) return false;
+        var place = rest[..close];
+        if (place.StartsWith("syscalls.sys_enter_"))
+        {
+            if (!place["syscalls.sys_enter_".Length..].SequenceEqual(name)) return false;
+        }
+        else
+        {
+            var at = place.IndexOf("_sys_");
+            if (at < 0 || !place[(at + 5)..].StartsWith(name)) return false;
+            var after = place[(at + 5 + name.Length)..];
+            if (!after.IsEmpty && after[0] != '+') return false;
+        }
+        rest = rest[(close + 2)..];
+        e.Kind = TraceEventKind.PathProbe;
+        e.Name = Intern(name);
+        e.ArgCount = 0;
+        e.CutStrings = 0;
+        Array.Clear(e.Strings);
+        while (rest.Length > 3 && rest[0] == 'a')
+        {
+            var equals = rest.IndexOf('=');
+            if (equals < 2 || !int.TryParse(rest[1..equals], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                || index >= TraceEvent.MaxArgs) break;
+            rest = rest[(equals + 1)..];
+            string value;
+            if (rest.StartsWith("\""))
+            {
+                var end = Math.Min(ProbeStringEnd(rest), rest.Length);
+                value = rest[1..end].ToString();
+                rest = end + 1 < rest.Length ? rest[(end + 1)..].TrimStart(' ') : [];
+            }
+            else
+            {
+                var space = rest.IndexOf(' ');
+                value = (space < 0 ? rest : rest[..space]).ToString();
+                rest = space < 0 ? [] : rest[(space + 1)..];
+            }
+            e.Strings[index] = value;
+            e.ArgCount = Math.Max(e.ArgCount, index + 1);
+        }
+        return true;
+    }
+
+    private static int ProbeStringEnd(ReadOnlySpan<char> text)
+    {
+        // Another string follows: the first quote followed by " aN=".
+        for (var i = 1; i < text.Length; i++)
+        {
+            if (text[i] != '"' || !text[(i + 1)..].StartsWith(" a")) continue;
+            var digits = text[(i + 3)..];
+            var n = 0;
+            while (n < digits.Length && char.IsAsciiDigit(digits[n])) n++;
+            if (n > 0 && n < digits.Length && digits[n] == '=') return i;
+        }
+        // The last string: its quote ends the line.
+        var last = text.LastIndexOf('"');
+        return last > 0 ? last : text.Length;
+    }
+
+    private ulong ParseValue(ReadOnlySpan<char> text)
+    {
+        if (text.StartsWith("0x")) return ParseHex(text[2..]);
+        if (Format == TraceTextFormat.BareHex) return ParseHex(text);
+        if (text.StartsWith("O_")) return ParseOpenFlags(text);
+        // 6.19+ prints openat's mode in octal with a leading 0 ("0666"); values from 6.18 on that
+        // lack "0x" are below 10, or decimal (6.19+'s openat dfd and filename).
+        if (text.Length > 1 && text[0] == '0') return ParseOctal(text);
+        return ParseNumber(text);
+    }
+
+    private static ulong ParseHex(ReadOnlySpan<char> text) =>
+        ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex) ? hex : 0;
+
+    private static ulong ParseOctal(ReadOnlySpan<char> text)
+    {
+        ulong value = 0;
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '7') return 0;
+            value = value * 8 + (ulong)(c - '0');
+        }
+        return value;
+    }
+
+    /// <summary>"O_RDONLY|O_CLOEXEC": the open flags 6.19+ names in openat's line, back to bits.</summary>
+    private ulong ParseOpenFlags(ReadOnlySpan<char> text)
+    {
+        var tables = FlagTables.For(Arch ?? TraceArchNames.Host);
+        ulong value = 0;
+        foreach (var range in text.Split('|'))
+        {
+            var name = text[range];
+            value |= Lookup(tables.Get("open_access"), name) ?? Lookup(tables.Get("open_flags"), name) ?? 0;
+        }
+        return value;
+
+        static ulong? Lookup(FlagTables.Table? table, ReadOnlySpan<char> name)
+        {
+            if (table is null) return null;
+            foreach (var (n, v) in table.Entries)
+            {
+                if (name.SequenceEqual(n)) return v;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>"(68:69:0a, ...)": the bytes 6.19+ shows of a buffer (", ..." when cut at
+    /// syscall_user_buf_size), as text; returns what follows the list.</summary>
+    private static ReadOnlySpan<char> ReadBytes(ReadOnlySpan<char> text, out string bytes, out bool cut)
+    {
+        var close = text.IndexOf(')');
+        var list = close < 0 ? text[1..] : text[1..close];
+        cut = list.EndsWith(", ...");
+        if (cut) list = list[..^5];
+        var buffer = new byte[(list.Length + 1) / 3];
+        var n = 0;
+        foreach (var range in list.Split(':'))
+        {
+            if (n < buffer.Length && byte.TryParse(list[range], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var b)) buffer[n++] = b;
+        }
+        bytes = System.Text.Encoding.UTF8.GetString(buffer, 0, n);
+        return close < 0 ? [] : text[(close + 1)..];
+    }
+
+    /// <summary>Where a quoted string the kernel printed without escaping its quotes closes: it
+    /// ends at the first quote followed by the end of the arguments, or by ", NAME: ", or by
+    /// "..." (cut) and then one of those. A string holding such a sequence itself is cut there:
+    /// only its own line's later arguments can be misread by that.</summary>
+    private static int ClosingQuote(ReadOnlySpan<char> text)
     {
         for (var i = 1; i < text.Length; i++)
         {
-            if (text[i] == '\\') i++;
-            else if (text[i] == '"') return text[(i + 1)..];
+            if (text[i] != '"') continue;
+            var after = text[(i + 1)..];
+            if (after.StartsWith("...")) after = after[3..];
+            if (after.IsEmpty || StartsWithArgName(after)) return i;
         }
-        return [];
+        return -1;
+    }
+
+    private static bool StartsWithArgName(ReadOnlySpan<char> text)
+    {
+        if (!text.StartsWith(", ")) return false;
+        var i = 2;
+        while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_')) i++;
+        return i > 2 && text[i..].StartsWith(": ");
     }
 
     internal static ulong ParseNumber(ReadOnlySpan<char> text)

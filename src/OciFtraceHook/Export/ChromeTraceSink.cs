@@ -63,7 +63,7 @@ internal sealed class ChromeTraceSink : IRecordSink
             if (r.HasArgs)
             {
                 _text.Clear();
-                _formatter.Arguments.AppendArgs(_text, r.Event, r.Args, r.ArgCount);
+                _formatter.Arguments.AppendArgs(_text, r.Event, r.Args, r.ArgCount, r.Strings, r.CutStrings);
                 json.WriteString("args", _text.ToString());
             }
             if (r.HasReturn)

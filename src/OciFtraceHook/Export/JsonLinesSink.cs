@@ -65,7 +65,7 @@ internal sealed class JsonLinesSink(CallFormatter formatter, TextWriter output) 
         if (r.HasArgs)
         {
             json.WriteStartArray("args");
-            foreach (var arg in formatter.Arguments.ArgList(r.Event, r.Args, r.ArgCount)) json.WriteStringValue(arg);
+            foreach (var arg in formatter.Arguments.ArgList(r.Event, r.Args, r.ArgCount, r.Strings, r.CutStrings)) json.WriteStringValue(arg);
             json.WriteEndArray();
         }
         if (r.HasReturn)

@@ -21,6 +21,7 @@ internal sealed class TraceSyscalls
         {
             arch = TraceArchive.ReadArch(line) ?? arch;
             Lost += TraceArchive.ReadLost(line) ?? 0;
+            if (TraceArchive.ReadKernel(line) is { } release) parser.Format = TraceTextFormats.FromKernelRelease(release);
             if (!parser.TryParse(line, e)) continue;
             if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
             else if (e.Kind == TraceEventKind.LostEvents) Lost += e.Lost;

@@ -41,6 +41,8 @@ internal static class Gc
                 Log.GcFailed(logger, name, VerbGuard.OneLine(e));
             }
         }
+        // Definitions left by a hook killed midway, once no instance uses them.
+        if (onlyInstance is null) PathCapture.RemoveUnused(traceFs, logger);
         return collected;
     }
 
@@ -58,10 +60,11 @@ internal static class Gc
             {
                 instance.Stop();
                 SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
-                    records, logger, host);
+                    records, logger, host, record?.Paths);
             }
             instance.Remove();
             Log.Removed(logger, name);
+            PathCapture.RemoveUnused(instance.TraceFs, logger);
         }
         records.Delete(name);
         records.DeleteFollowed(name);
@@ -75,7 +78,7 @@ internal static class Gc
     /// symlink, or the directory replaced by someone else's) is not written into: the trace goes to
     /// the host's own save directory instead.</summary>
     public static string SaveTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
-        InstanceRecords records, ILogger logger, HostDefaults host)
+        InstanceRecords records, ILogger logger, HostDefaults host, string? paths = null)
     {
         SafeFileHandle dir;
         try
@@ -93,7 +96,7 @@ internal static class Gc
         using (dir)
         {
             saved = TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, records.FollowedPath(instance.Name),
-                out lost, containerName);
+                out lost, containerName, paths);
         }
         Log.Saved(logger, containerId, saved);
         if (lost > 0) Log.LostEvents(logger, containerId, lost);

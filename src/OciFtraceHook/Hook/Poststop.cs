@@ -49,7 +49,7 @@ internal static class Poststop
             if (record is null || record.SavedTo is not null) return; // collected meanwhile
             instance.Stop();
             var saved = Gc.SaveTrace(instance, id, record.SaveDir, record.Name ?? ContainerName.FromAnnotations(state.Annotations),
-                records, logger, host);
+                records, logger, host, record.Paths);
             records.Write(own, record with { SavedTo = saved });
             records.DeleteFollowed(own);
         }

@@ -55,4 +55,16 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "the trace of {ContainerId} goes to {HostSaveDir}: {Reason}")]
     public static partial void SaveDirRefused(ILogger logger, string containerId, string reason, string hostSaveDir);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "instance {Instance}: paths of file syscalls are not recorded: {Reason}")]
+    public static partial void PathsUnavailable(ILogger logger, string instance, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "instance {Instance}: paths of file syscalls are not recorded: {Reason}")]
+    public static partial void PathsUnsupported(ILogger logger, string instance, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "removed {Count} path probes of group {Group}: no instance uses them")]
+    public static partial void PathProbesRemoved(ILogger logger, int count, string group);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot remove the path probes of group {Group}: {Reason}")]
+    public static partial void PathProbesNotRemoved(ILogger logger, string group, string reason);
 }

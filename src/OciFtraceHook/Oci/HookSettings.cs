@@ -16,9 +16,10 @@ internal sealed record HookSettings
     public const string MountPathKey = Prefix + "mount-path";
     public const string SaveDirKey = Prefix + "save-dir";
     public const string OnFailureKey = Prefix + "on-failure";
+    public const string PathsKey = Prefix + "paths";
 
     public static readonly string[] Keys =
-        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey];
+        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey, PathsKey];
 
     /// <summary>Per CPU, unless hook.conf says otherwise. Keeps one container from pinning a large
     /// share of host memory.</summary>
@@ -40,6 +41,8 @@ internal sealed record HookSettings
     /// <summary>What a tracing failure at prestart does: by default the container is refused (its
     /// owner asked for tracing); "warn" lets it start untraced with a warning.</summary>
     public FailurePolicy OnFailure { get; init; } = FailurePolicy.Refuse;
+    /// <summary>Whether the path arguments of file syscalls are recorded as strings (see PathsSetting).</summary>
+    public PathsSetting Paths { get; init; } = PathsSetting.Auto;
 
     /// <param name="host">The administrator's defaults and caps (hook.conf); built-in ones when null.</param>
     public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, HostDefaults? host = null)
@@ -60,6 +63,7 @@ internal sealed record HookSettings
                 MountPathKey => settings with { MountPath = ParseAbsolutePath(key, value, allowRoot: false) },
                 SaveDirKey => settings with { SaveDir = ParseAbsolutePath(key, value, allowRoot: false) },
                 OnFailureKey => settings with { OnFailure = ParseFailurePolicy(value) },
+                PathsKey => settings with { Paths = PathsSettings.Parse(value) ?? throw Bad(key, value, "expected auto, on or off") },
                 _ => throw Bad(key, value, $"unknown setting; known: {string.Join(", ", Keys)}"),
             };
         }

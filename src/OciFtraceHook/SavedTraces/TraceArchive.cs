@@ -25,6 +25,36 @@ internal static class TraceArchive
     public const string NameHeader = "# oci-ftrace-hook: name ";
     public const string ArchHeader = "# oci-ftrace-hook: arch ";
     public const string LostHeader = "# oci-ftrace-hook: lost events: ";
+    /// <summary>The release of the kernel that recorded the trace: it decides how arguments print.</summary>
+    public const string KernelHeader = "# oci-ftrace-hook: kernel ";
+    /// <summary>How paths of file syscalls were recorded: "eprobes", "kernel", "off" or "none: WHY".</summary>
+    public const string PathsHeader = "# oci-ftrace-hook: paths: ";
+
+    /// <summary>Why a trace holds no paths, from its "paths: none: WHY" or "paths: off" header
+    /// line; null for any other line.</summary>
+    public static string? ReadPathsMissing(ReadOnlySpan<char> line)
+    {
+        if (!line.StartsWith(PathsHeader)) return null;
+        var value = line[PathsHeader.Length..].Trim();
+        if (value.SequenceEqual("off")) return "recording them was turned off (annotation org.ociftracehook.paths=off)";
+        return value.StartsWith("none: ") ? value[6..].ToString() : null;
+    }
+
+    private static string KernelRelease()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        }
+        catch (IOException)
+        {
+            return Environment.OSVersion.Version.ToString();
+        }
+    }
+
+    /// <summary>The kernel release a "kernel" header line names, or null for any other line.</summary>
+    public static string? ReadKernel(ReadOnlySpan<char> line) =>
+        line.StartsWith(KernelHeader) ? line[KernelHeader.Length..].Trim().ToString() : null;
 
     /// <summary>The container id and name from a saved trace's first lines (nulls when unreadable).</summary>
     public static (string? Id, string? Name) ReadOwner(string file)
@@ -70,16 +100,16 @@ internal static class TraceArchive
     /// <param name="lostEvents">Events the buffer lost when full, also written in the header.</param>
     /// <param name="containerName">The engine's name for the container, if it gave one.</param>
     public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, string? followed,
-        out long lostEvents, string? containerName = null)
+        out long lostEvents, string? containerName = null, string? paths = null)
     {
         using var dir = SaveDirectory.Open(saveDir, create: true);
-        return Save(instance, containerId, dir, saveDir, now, followed, out lostEvents, containerName);
+        return Save(instance, containerId, dir, saveDir, now, followed, out lostEvents, containerName, paths);
     }
 
     /// <summary>The same, into a save directory already opened (and checked) by handle: the file is
     /// created in that very directory, whatever its path has become meanwhile.</summary>
     public static string Save(TraceInstance instance, string containerId, SafeFileHandle dir, string saveDir, DateTimeOffset now,
-        string? followed, out long lostEvents, string? containerName = null)
+        string? followed, out long lostEvents, string? containerName = null, string? paths = null)
     {
         lostEvents = instance.LostEvents();
         // Opened first: no file is created for a trace that cannot be read.
@@ -113,6 +143,8 @@ internal static class TraceArchive
                 .Append(containerName is null ? "" : $"{NameHeader}{containerName}\n")
                 .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
                 .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{TraceArchNames.Name(TraceArchNames.Host)}\n")
+                .Append(CultureInfo.InvariantCulture, $"{KernelHeader}{KernelRelease()}\n")
+                .Append(paths is null ? "" : $"{PathsHeader}{paths.ReplaceLineEndings(" ")}\n")
                 .Append(CultureInfo.InvariantCulture, $"{LostHeader}{lostEvents}")
                 .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));

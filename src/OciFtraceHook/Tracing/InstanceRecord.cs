@@ -21,6 +21,8 @@ internal sealed record InstanceRecord
     /// <summary>Ring-buffer memory the instance holds on the host (all CPUs), counted against
     /// hook.conf's cap until the instance is removed.</summary>
     [JsonPropertyName("ringBufferBytes")] public long RingBufferBytes { get; init; }
+    /// <summary>How its paths are recorded (for the saved trace's header): see PathCapture.</summary>
+    [JsonPropertyName("paths")] public string? Paths { get; init; }
 
     /// <summary>Is the traced init still running (the same process, not a reused PID)?</summary>
     public bool InitIsAlive() => InitProcessLocator.IsSame(new InitProcess(Pid, "", PidStartTime));

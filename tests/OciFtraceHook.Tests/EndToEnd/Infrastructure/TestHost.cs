@@ -11,6 +11,10 @@ internal static class TestHost
 
     public static string? TraceFsAtStart { get; private set; }
 
+    /// <summary>Where tracefs is mounted now (the standard path when it is not mounted).</summary>
+    public static string TraceFsRoot =>
+        OciFtraceHook.Tracing.TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")) ?? OciFtraceHook.Tracing.TraceFs.StandardPath;
+
     private static bool _runDirAtStart;
 
     public static void Record()
@@ -69,6 +73,7 @@ internal static class TestHost
         if (!_runDirAtStart)
         {
             File.Delete(ContainerStarts.DefaultMarker);
+            File.Delete(PathProbes.LockPath);
             // The hook's records directory, made by the tests' containers: gone if it holds nothing.
             foreach (var dir in new[] { InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
             {

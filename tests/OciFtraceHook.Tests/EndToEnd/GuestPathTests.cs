@@ -1,0 +1,162 @@
+using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Tests.EndToEnd;
+
+/// <summary>File paths as strings on kernels that allow probes (Debian's 6.1 and 6.12 under qemu):
+/// tests/kernels/scenarios/paths.sh runs busybox containers with the hook in the guest (paths auto,
+/// under strace -f, two at once, off, against a conflicting definition, after a killed hook); each
+/// test checks one promise on what it left.</summary>
+[TestFixture("6.1")]
+[TestFixture("6.12")]
+[Category("GuestKernel")]
+[NonParallelizable]
+public class GuestPathTests(string kernel)
+{
+    private const string OtherGroup = "e:othergroup/openat syscalls.sys_enter_openat f=+0($filename):ustring";
+    private string _results = null!;
+
+    private string Part(string part, string file) => Path.Combine(_results, part, file);
+
+    private string SavedTrace(string part)
+    {
+        var saved = Directory.GetFiles(Path.Combine(_results, part), "*.trace");
+        Assert.That(saved, Has.Length.EqualTo(1), $"{part}: one saved trace");
+        return saved[0];
+    }
+
+    private static ProcessResult Show(string trace, params string[] options) =>
+        HookProcess.Run("", ["show", "--file", trace, .. options]);
+
+    private string[] DynamicEventsAfter(string part) =>
+        File.ReadAllLines(Part(part, "dynamic-events-after")).Where(l => l.Length > 0).ToArray();
+
+    [OneTimeSetUp]
+    public void BootAndRunTheContainers()
+    {
+        _results = Path.Combine(Path.GetTempPath(), "oci-ftrace-guests", $"paths-{kernel}-{Guid.NewGuid():N}");
+        var guest = GuestKernel.RunScenario(kernel, "paths.sh", _results);
+        Assert.That(guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{guest}");
+    }
+
+    [OneTimeTearDown]
+    public void RemoveResults()
+    {
+        if (_results is not null && Directory.Exists(_results)) Directory.Delete(_results, recursive: true);
+    }
+
+    [Test]
+    public void A_failing_opens_path_is_in_show_and_in_the_containers_own_trace()
+    {
+        Assert.That(File.ReadAllText(Part("auto", "exit")).Trim(), Is.EqualTo("0"), File.ReadAllText(Part("auto", "stderr")));
+        var own = File.ReadAllText(Part("auto", "stdout"));
+        Assert.That(own, Does.Match(@"openat: \([^)]*sys_openat[^)]*\) a1=""/nonexistent-file"""), "the probe's line in the container's own trace");
+
+        var shown = Show(SavedTrace("auto"));
+        Assert.That(shown.ExitCode, Is.Zero, shown.ToString());
+        Assert.That(shown.Stdout, Does.Match(@"openat\(AT_FDCWD, ""/nonexistent-file"", O_RDONLY\) = -1 ENOENT \(No such file or directory\)"));
+        Assert.That(shown.Stdout, Does.Contain("rename(\"/tmp/d\", \"/tmp/e \\\"quoted\\\"\") = 0"), "two paths, escaped as strace does");
+        Assert.That(shown.Stderr, Does.Not.Contain("paths are shown as addresses"));
+        Assert.That(File.ReadAllText(SavedTrace("auto")), Does.Contain("# oci-ftrace-hook: paths: kprobes"));
+    }
+
+    [Test]
+    public void Show_agrees_with_strace_on_the_same_run()
+    {
+        Assert.That(File.ReadAllText(Part("strace", "exit")).Trim(), Is.EqualTo("0"), File.ReadAllText(Part("strace", "stderr")));
+        var shown = Show(SavedTrace("strace"));
+        Assert.That(shown.ExitCode, Is.Zero, shown.ToString());
+        var ours = StraceLog.Parse(shown.Stdout.Split('\n'));
+        Assert.That(ours, Is.Not.Empty);
+        var pids = ours.Select(c => c.Pid).ToHashSet();
+        var init = ours[0].Pid;
+
+        // strace -f saw runc too: keep the container's processes, the init from its exec of the workload on.
+        var strace = StraceLog.Parse(File.ReadLines(Part("strace", "strace.txt")));
+        var exec = strace.FindIndex(c => c.Pid == init && c.Name == "execve" && c.Args.Count > 1 && c.Args[1].Contains("\"/workload.sh\""));
+        Assert.That(exec, Is.GreaterThanOrEqualTo(0), "strace saw the init exec the workload");
+        var theirs = strace.Where((c, i) => pids.Contains(c.Pid) && (c.Pid != init || i > exec)).ToList();
+        // Our first record is that exec's return (the trace starts there): not a call of its own.
+        ours = ours.Where(c => !(c.Pid == init && c.Name == "execve" && c.Args.Count == 0)).ToList();
+
+        var ourKeys = ours.GroupBy(c => (c.Name, c.Errno)).ToDictionary(g => g.Key, g => g.Count());
+        var theirKeys = theirs.GroupBy(c => (c.Name, c.Errno)).ToDictionary(g => g.Key, g => g.Count());
+        var agreeing = ourKeys.Sum(p => Math.Min(p.Value, theirKeys.GetValueOrDefault(p.Key)));
+        var agreement = (double)agreeing / Math.Max(ours.Count, theirs.Count);
+        var differences = ourKeys.Keys.Union(theirKeys.Keys)
+            .Where(k => ourKeys.GetValueOrDefault(k) != theirKeys.GetValueOrDefault(k))
+            .Select(k => $"{k.Name} {k.Errno ?? "ok"}: show {ourKeys.GetValueOrDefault(k)}, strace {theirKeys.GetValueOrDefault(k)}");
+        TestContext.Out.WriteLine($"{kernel}: {ours.Count} calls in show, {theirs.Count} in strace, agreement {agreement:P2}");
+        Assert.That(agreement, Is.GreaterThanOrEqualTo(0.99), string.Join("\n", differences));
+
+        // Paths: each one show prints is strace's for that process and call; the rest are (fault).
+        var ourPaths = PathsOf(ours);
+        var theirPaths = PathsOf(theirs);
+        var faults = ourPaths.Count(p => p.Path == "(fault)");
+        TestContext.Out.WriteLine($"{kernel}: {ourPaths.Count} path arguments, {faults} not resident when read ((fault))");
+        Assert.That(ourPaths, Has.Count.EqualTo(theirPaths.Count), "a path (or (fault)) for every path argument strace shows");
+        var missing = ourPaths.Where(p => p.Path != "(fault)").GroupBy(p => p).Select(g => (g.Key, g.Count()))
+            .Where(g => theirPaths.Count(p => p == g.Key) < g.Item2).Select(g => g.Key.ToString()).ToList();
+        Assert.That(missing, Is.Empty, "paths show prints that strace did not see");
+        Assert.That(ourPaths.Count(p => p.Path != "(fault)"), Is.GreaterThan(ourPaths.Count / 2), "most paths are read");
+    }
+
+    /// <summary>(pid, syscall, argument index, path) of each path argument of the file syscalls.</summary>
+    private static List<(int Pid, string Name, int Index, string Path)> PathsOf(IEnumerable<StraceCall> calls)
+    {
+        var list = new List<(int, string, int, string)>();
+        foreach (var call in calls)
+        {
+            if (!PathArguments.ByEvent.TryGetValue(call.Name, out var indices)) continue;
+            foreach (var i in indices)
+            {
+                if (i < call.Args.Count && (call.Args[i].StartsWith('"') || call.Args[i] == "(fault)")) list.Add((call.Pid, call.Name, i, call.Args[i]));
+            }
+        }
+        return list;
+    }
+
+    [Test]
+    public void Two_containers_starting_at_once_both_get_paths_and_nothing_is_left()
+    {
+        foreach (var part in new[] { "twin1", "twin2" })
+        {
+            Assert.That(File.ReadAllText(Part(part, "stdout")), Does.Contain("a1=\"/nonexistent-file\""), $"{part}: its own trace has the path");
+            Assert.That(File.ReadAllText(Part(part, "exit")).Trim(), Is.EqualTo("0"));
+        }
+        Assert.That(DynamicEventsAfter("twin2"), Is.EqualTo(new[] { OtherGroup }), "only the other group's definition is left");
+    }
+
+    [Test]
+    public void With_paths_off_nothing_is_defined_and_show_says_why_once()
+    {
+        Assert.That(File.ReadAllText(Part("off", "stdout")), Does.Not.Contain("a1="));
+        var shown = Show(SavedTrace("off"));
+        Assert.That(shown.Stdout, Does.Contain("openat(AT_FDCWD, 0x"), "addresses stay");
+        Assert.That(shown.Stderr.Split('\n').Count(l => l.Contains("paths are shown as addresses: recording them was turned off", StringComparison.Ordinal)), Is.EqualTo(1),
+            shown.Stderr);
+        Assert.That(DynamicEventsAfter("off"), Is.EqualTo(new[] { OtherGroup }));
+    }
+
+    [Test]
+    public void A_conflicting_definition_refuses_paths_on_and_leaves_auto_without_paths()
+    {
+        Assert.That(File.ReadAllText(Part("conflict-on", "exit")).Trim(), Is.Not.EqualTo("0"), "paths=on: the container is refused");
+        var refusal = File.ReadAllText(Part("conflict-on", "stderr"));
+        Assert.That(refusal, Does.Contain("paths=on: dynamic event ociftracehook/openat exists with another definition"));
+
+        var header = File.ReadLines(SavedTrace("conflict-auto")).First(l => l.StartsWith("# oci-ftrace-hook: paths: ", StringComparison.Ordinal));
+        Assert.That(header, Does.StartWith("# oci-ftrace-hook: paths: none: dynamic event ociftracehook/openat exists with another definition"));
+        Assert.That(File.ReadAllText(Part("conflict-auto", "stdout")), Does.Contain("--- own trace ---"), "auto: the container ran, traced");
+        Assert.That(DynamicEventsAfter("conflict-auto"), Is.EqualTo(new[] { OtherGroup }));
+    }
+
+    [Test]
+    public void Gc_removes_definitions_a_killed_hook_left_and_never_touches_other_groups()
+    {
+        var before = File.ReadAllLines(Part("killed", "dynamic-events-before"));
+        Assert.That(before, Has.Some.StartWith("p:ociftracehook/mkdir").And.Some.StartWith("e:ociftracehook/unlink"));
+        Assert.That(DynamicEventsAfter("killed"), Is.EqualTo(new[] { OtherGroup }));
+        Assert.That(DynamicEventsAfter("auto"), Is.EqualTo(new[] { OtherGroup }), "after a container and gc, too");
+    }
+}

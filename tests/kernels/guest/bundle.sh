@@ -1,0 +1,44 @@
+# Sourced by guest scenarios: makes an OCI bundle of a static busybox whose program is
+# `sh /workload.sh`, with the published hook ($HOOK) as prestart and poststop; its traces are saved
+# in the hook's default directory (hook.conf decides which others a container may name), and
+# run_bundle copies a container's own from there. No JSON tool exists in the guest: config.json from `runc spec` is edited by sed.
+#   make_bundle DIR WORKLOAD_FILE [EXTRA_ANNOTATIONS_JSON]   e.g. '"org.ociftracehook.paths": "off"'
+make_bundle() {
+    local dir=$1 workload=$2 extra=${3:-}
+    rm -rf "$dir"
+    mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev" "$dir/rootfs/tmp" "$dir/rootfs/etc" "$dir/saved"
+    cp /bin/busybox "$dir/rootfs/bin/"
+    for applet in sh cat ls mkdir rmdir dd echo timeout head true touch rm stat seq grep wc; do ln -s busybox "$dir/rootfs/bin/$applet"; done
+    echo probe > "$dir/rootfs/etc/probe.txt"
+    cp "$workload" "$dir/rootfs/workload.sh"
+    (cd "$dir" && runc spec)
+    [ -z "$extra" ] || extra=", $extra"
+    sed -i \
+        -e 's/"terminal": true/"terminal": false/' \
+        -e 's/"readonly": true/"readonly": false/' \
+        -e 's|^\(\s*\)"sh"$|\1"sh", "/workload.sh"|' \
+        -e "s|^\(\s*\)\"ociVersion\": \"\([^\"]*\)\",|\1\"ociVersion\": \"\2\", \"hooks\": {\"prestart\": [{\"path\": \"$HOOK\", \"args\": [\"oci-ftrace-hook\", \"prestart\"]}], \"poststop\": [{\"path\": \"$HOOK\", \"args\": [\"oci-ftrace-hook\", \"poststop\"]}]}, \"annotations\": {\"org.ociftracehook.enabled\": \"true\"$extra},|" \
+        "$dir/config.json"
+    grep -q '"/workload.sh"' "$dir/config.json" && grep -q '"poststop"' "$dir/config.json"
+}
+
+# run_bundle DIR ID OUTDIR: runs the container; its stdout, stderr, exit code and saved traces
+# land in OUTDIR.
+run_bundle() {
+    local dir=$1 id=$2 out=$3 status=0
+    mkdir -p "$out"
+    runc run --bundle "$dir" "$id" > "$out/stdout" 2> "$out/stderr" < /dev/null || status=$?
+    echo "$status" > "$out/exit"
+    cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-"$id"-*.trace "$out/" 2>/dev/null || true
+}
+
+# wait_for_gc: poststop hands the instance's removal to a detached gc; waits (up to a minute) until
+# no instance of the hook is left.
+wait_for_gc() {
+    local i
+    for i in $(seq 1 300); do
+        # The detached gc removes the instance, then (under its lock) unused path probes.
+        [ -z "$(ls /sys/kernel/tracing/instances | grep '^oci-ftrace-')" ] && ! ps | grep -q '[o]ci-ftrace-hook gc' && return 0
+        sleep 0.2
+    done
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# An openat-heavy loop (a shell redirect opens and closes a file, no fork) in a container traced by
+# the hook, with paths (auto) and without (off), alternating, $1 runs each (default 5). The saved
+# traces land in $RESULTS/bench-<auto|off>-N/; tests/benchmarks/paths.sh reads the loop's time
+# from them (first to last event, as the kernel timed it).
+set -e
+. /repo/tests/kernels/guest/bundle.sh
+runs=${1:-5}
+cat > /tmp/loop.sh <<'SH'
+i=0
+while [ $i -lt 2000 ]; do true < /etc/probe.txt; true < /nonexistent-file 2>/dev/null; i=$((i + 1)); done
+SH
+make_bundle /tmp/bench-auto /tmp/loop.sh '"org.ociftracehook.buffer-size-kb": "16384"'
+make_bundle /tmp/bench-off /tmp/loop.sh '"org.ociftracehook.buffer-size-kb": "16384", "org.ociftracehook.paths": "off"'
+for n in $(seq 1 "$runs"); do
+    for mode in auto off; do
+        run_bundle /tmp/bench-$mode "bench-$mode-$n" "$RESULTS/bench-$mode-$n"
+        wait_for_gc
+    done
+done

@@ -1,0 +1,80 @@
+#!/bin/sh
+# File paths through the hook's path probes, in the guest. Each part leaves its results in
+# $RESULTS/<part>/ (see guest/bundle.sh's run_bundle), plus dynamic_events after it.
+. /repo/tests/kernels/guest/bundle.sh
+t=/sys/kernel/tracing
+events() { cat $t/dynamic_events > "$RESULTS/$1/dynamic-events-after"; }
+
+cat > /tmp/files.sh <<'SH'
+cat /nonexistent-file 2>/dev/null
+cat /etc/probe.txt >/dev/null
+mkdir /tmp/d; mv /tmp/d '/tmp/e "quoted"'; rmdir '/tmp/e "quoted"'
+ls /etc >/dev/null
+stat /etc/probe.txt >/dev/null
+echo '--- own trace ---'
+grep -e nonexistent-file /sys/kernel/tracing/trace
+SH
+
+# The same file calls without reading the trace (reading it pauses recording: pause-on-trace).
+sed '/own trace/,$d' /tmp/files.sh > /tmp/plain.sh
+
+# A leftover of another tool's group: it must stay untouched.
+echo 'e:othergroup/openat syscalls/sys_enter_openat f=+0($filename):ustring' >> $t/dynamic_events
+
+# 1. A container with paths (auto), then gc.
+make_bundle /tmp/files /tmp/files.sh
+run_bundle /tmp/files paths-auto "$RESULTS/auto"
+wait_for_gc
+$HOOK gc > "$RESULTS/auto/gc.out" 2>&1
+events auto
+
+# 2. The same workload under strace -f, with the hook tracing it: the two views of one run.
+make_bundle /tmp/strace /tmp/plain.sh
+
+mkdir -p "$RESULTS/strace"
+strace -f -qq -o "$RESULTS/strace/strace.txt" runc run --bundle /tmp/strace paths-strace > "$RESULTS/strace/stdout" 2> "$RESULTS/strace/stderr" < /dev/null
+echo $? > "$RESULTS/strace/exit"
+cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-paths-strace-*.trace "$RESULTS/strace/" 2>/dev/null
+wait_for_gc
+events strace
+
+# 3. Two containers starting at once: both get paths, nothing is left.
+make_bundle /tmp/twin1 /tmp/files.sh
+make_bundle /tmp/twin2 /tmp/files.sh
+run_bundle /tmp/twin1 twin-1 "$RESULTS/twin1" & a=$!
+run_bundle /tmp/twin2 twin-2 "$RESULTS/twin2" & b=$!
+wait $a $b
+wait_for_gc
+events twin2
+
+# 4. paths=off: no probe is defined.
+make_bundle /tmp/off /tmp/files.sh '"org.ociftracehook.paths": "off"'
+run_bundle /tmp/off paths-off "$RESULTS/off"
+wait_for_gc
+events off
+
+# 5. A conflicting definition in our group: paths=on is refused, auto starts without paths. (The
+#    hook removes our group's definitions no instance uses, this one too: it is set up twice.)
+conflict() { echo 'p:ociftracehook/openat do_sys_openat2 a1=%si:u64' >> $t/dynamic_events; }
+conflict
+make_bundle /tmp/conflict-on /tmp/files.sh '"org.ociftracehook.paths": "on"'
+run_bundle /tmp/conflict-on conflict-on "$RESULTS/conflict-on"
+runc delete --force conflict-on 2>/dev/null
+wait_for_gc
+conflict
+make_bundle /tmp/conflict /tmp/files.sh
+run_bundle /tmp/conflict conflict-auto "$RESULTS/conflict-auto"
+wait_for_gc
+$HOOK gc > /dev/null 2>&1
+events conflict-auto
+
+# 6. A hook killed after defining the probes leaves them: gc removes them.
+mkdir -p "$RESULTS/killed"
+echo 'p:ociftracehook/mkdir __x64_sys_mkdir a0=+0(+112(%di)):ustring' >> $t/dynamic_events
+echo 'e:ociftracehook/unlink syscalls/sys_enter_unlink a0=+0($pathname):ustring' >> $t/dynamic_events
+cat $t/dynamic_events > "$RESULTS/killed/dynamic-events-before"
+$HOOK gc > "$RESULTS/killed/gc.out" 2>&1
+events killed
+
+echo '-:othergroup/openat' >> $t/dynamic_events
+true
