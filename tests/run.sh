@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test as root against the real kernel, runc and podman, installing what they need
-# first (runc, busybox-static, podman, lintian, and qemu, kmod, zstd, xz-utils, strace for the
-# kernel matrix) through apt when missing. Prints "N passed, N failed, N skipped" last
-# and exits non-zero when a test failed or none ran.
+# Runs every test as root against the real kernel, runc, podman, dockerd and containerd, installing
+# what they need first (runc, busybox-static, podman, lintian, docker.io, and qemu, kmod, zstd,
+# xz-utils, strace for the kernel matrix) through apt when missing. Prints "N passed, N failed,
+# N skipped" last and exits non-zero when a test failed or none ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,9 @@ command -v runc >/dev/null 2>&1 || missing+=(runc)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+# The Docker engine of Debian (20.10) and its containerd; /usr/bin/docker is its client (another
+# client may come first on PATH).
+[ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] && [ -x /usr/bin/ctr ] || missing+=(docker.io)
 # The kernel matrix: Debian's kernels under qemu (tests/kernels/run-in-guest.sh).
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 [ -f /usr/share/qemu/qboot.rom ] || missing+=(qemu-system-data)
@@ -24,7 +27,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     else
         echo "tests/run.sh: installing ${missing[*]}" >&2
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        tests/apt-install-no-start.sh "${missing[@]}"
     fi
 fi
 

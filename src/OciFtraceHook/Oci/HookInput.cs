@@ -7,7 +7,7 @@ namespace OciFtraceHook.Oci;
 internal static class HookInput
 {
     private const int MaxStateBytes = 1 << 20;
-    private const int MaxConfigBytes = 16 << 20;
+    internal const int MaxConfigBytes = 16 << 20;
 
     public static ContainerState ReadState(Stream input)
     {
@@ -56,7 +56,7 @@ internal static class HookInput
         }
     }
 
-    private static byte[] ReadBounded(Stream input, int limit, string what)
+    internal static byte[] ReadBounded(Stream input, int limit, string what)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16384];

@@ -6,12 +6,23 @@ namespace OciFtraceHook.Oci;
 /// <summary>Host-wide settings of the administrator (the package's conffile
 /// /etc/oci-ftrace-hook/hook.conf, "key = value" lines, '#' comments): where traces are saved and
 /// which directories an annotation may pick instead, how much disk saved traces may use (in all and
-/// per container), the largest buffer a container may ask for, and the host-wide caps on traced
-/// containers and their ring-buffer memory. A missing file means the built-in defaults; a bad line
-/// is an error naming the file and line. The file must be root's: it decides where root writes.</summary>
+/// per container), the largest buffer a container may ask for, the host-wide caps on traced
+/// containers and their ring-buffer memory, and for the runtime shim the real runtime and which
+/// containers it traces. A missing file means the built-in defaults; a bad line is an error naming
+/// the file and line. The file must be root's: it decides where root writes.</summary>
 internal sealed record HostDefaults
 {
     public const string DefaultPath = "/etc/oci-ftrace-hook/hook.conf";
+
+    /// <summary>Names another hook.conf (an engine's environment reaches the shim, which passes it on
+    /// to the hooks it adds).</summary>
+    public const string PathVariable = "OCI_FTRACE_HOOK_CONF";
+
+    public const string DefaultRuntime = "/usr/sbin/runc";
+
+    /// <summary>hook.conf as named by <see cref="PathVariable"/>, else <see cref="DefaultPath"/>.</summary>
+    public static string ConfiguredPath =>
+        Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } path ? path : DefaultPath;
 
     public string SaveDir { get; init; } = HookSettings.DefaultSaveDir;
     /// <summary>Other directories an annotation (org.ociftracehook.save-dir) may pick; none by default.</summary>
@@ -22,6 +33,12 @@ internal sealed record HostDefaults
     /// <summary>Disk budget of one container id's saved traces (its oldest go first). 0: no limit.</summary>
     public long MaxSavedBytesPerContainer { get; init; } = 256L << 20;
     public int MaxBufferSizeKb { get; init; } = HookSettings.MaxBufferSizeKb;
+    /// <summary>The runtime the shim hands every command to.</summary>
+    public string Runtime { get; init; } = DefaultRuntime;
+    /// <summary>Which containers the shim traces: every one it creates (the engine selects the shim
+    /// per container), or only those annotated org.ociftracehook.enabled=true.</summary>
+    public ShimOptIn ShimOptIn { get; init; } = ShimOptIn.Runtime;
+
     /// <summary>Cap on the ring-buffer memory of all live instances; null: an eighth of the host's RAM.</summary>
     public long? MaxRingBufferBytes { get; init; }
     /// <summary>How many containers may be traced at once. 0: no limit.</summary>
@@ -34,16 +51,17 @@ internal sealed record HostDefaults
         other is not null && SaveDir == other.SaveDir && AllowedSaveDirs.SequenceEqual(other.AllowedSaveDirs)
         && MaxSavedBytes == other.MaxSavedBytes && MaxSavedBytesPerContainer == other.MaxSavedBytesPerContainer
         && MaxBufferSizeKb == other.MaxBufferSizeKb && MaxRingBufferBytes == other.MaxRingBufferBytes
-        && MaxTracedContainers == other.MaxTracedContainers && ConfigPath == other.ConfigPath;
+        && MaxTracedContainers == other.MaxTracedContainers && ConfigPath == other.ConfigPath
+        && Runtime == other.Runtime && ShimOptIn == other.ShimOptIn;
 
     public override int GetHashCode() => HashCode.Combine(SaveDir, MaxSavedBytes, ConfigPath);
 
     /// <summary>The file this was read from, passed on to the detached gc.</summary>
     public string? ConfigPath { get; init; }
 
-    public static HostDefaults Load(string? path = DefaultPath)
+    public static HostDefaults Load(string? path = null)
     {
-        path ??= DefaultPath;
+        path ??= ConfiguredPath;
         string[] lines;
         try
         {
@@ -75,6 +93,13 @@ internal sealed record HostDefaults
                 "max-buffer-size-kb" => defaults with { MaxBufferSizeKb = (int)ParseNumber(path, i, value, 1, 1 << 20) },
                 "max-ring-buffer-mb" => defaults with { MaxRingBufferBytes = ParseNumber(path, i, value, 1, 1 << 30) * 1024 * 1024 },
                 "max-traced-containers" => defaults with { MaxTracedContainers = (int)ParseNumber(path, i, value, 0, 1 << 20) },
+                "runtime" => defaults with { Runtime = ParseRuntime(path, i, value) },
+                "shim-opt-in" => defaults with { ShimOptIn = value switch
+                {
+                    "runtime" => ShimOptIn.Runtime,
+                    "annotation" => ShimOptIn.Annotation,
+                    _ => throw Bad(path, i, "expected runtime or annotation"),
+                } },
                 _ => throw Bad(path, i, $"unknown key '{key}' (known: {string.Join(", ", Keys)})"),
             };
         }
@@ -84,7 +109,7 @@ internal sealed record HostDefaults
     public static readonly string[] Keys =
     [
         "save-dir", "allowed-save-dirs", "max-saved-mb", "max-saved-mb-per-container", "max-buffer-size-kb",
-        "max-ring-buffer-mb", "max-traced-containers",
+        "max-ring-buffer-mb", "max-traced-containers", "runtime", "shim-opt-in",
     ];
 
     /// <summary>The settings decide where root writes: a file someone else may change is refused.</summary>
@@ -110,6 +135,12 @@ internal sealed record HostDefaults
         }
     }
 
+    private static string ParseRuntime(string file, int line, string value)
+    {
+        if (!Path.IsPathRooted(value) || value.Contains('\0')) throw Bad(file, line, "runtime: expected an absolute path");
+        return value;
+    }
+
     private static long ParseNumber(string file, int line, string value, long min, long max)
     {
         if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
@@ -118,4 +149,13 @@ internal sealed record HostDefaults
     }
 
     private static HookException Bad(string file, int line, string why) => new($"{file} line {line + 1}: {why}");
+}
+
+/// <summary>hook.conf <c>shim-opt-in</c>.</summary>
+internal enum ShimOptIn
+{
+    /// <summary>Every container the shim creates, unless annotated org.ociftracehook.enabled=false.</summary>
+    Runtime,
+    /// <summary>Only containers annotated org.ociftracehook.enabled=true.</summary>
+    Annotation,
 }

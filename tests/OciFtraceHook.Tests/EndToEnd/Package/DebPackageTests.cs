@@ -16,6 +16,7 @@ public class DebPackageTests
     private string _deb = null!;
     private string _rootfs = null!;
     private bool _installed;
+    private bool _daemonJsonExisted;
 
     /// <summary>Only "install ok installed" is an installed package: one removed but not purged
     /// ("deinstall ok config-files") has left only its conffiles, and the tests may install over it.</summary>
@@ -33,6 +34,7 @@ public class DebPackageTests
         if (HostRequirements.Which("dpkg-deb") is null) Assert.Ignore("end-to-end test skipped: dpkg-deb is missing");
         if (IsInstalled())
             Assert.Ignore("end-to-end test skipped: oci-ftrace-hook is already installed on this host; the tests would replace it");
+        _daemonJsonExisted = File.Exists("/etc/docker/daemon.json");
         _work = Path.Combine(TestHost.TempRoot, "deb-" + Guid.NewGuid().ToString("N")[..8]);
         var build = ProcessRunner.Run(Path.Combine(HookBinary.RepositoryRoot, "hooks", "build-deb"), [Path.Combine(_work, "out")],
             timeout: TimeSpan.FromMinutes(10));
@@ -94,9 +96,15 @@ public class DebPackageTests
             Assert.That(File.Exists("/etc/oci-ftrace-hook/hook.conf"), Is.True);
             Assert.That(File.ReadAllText("/usr/share/containers/oci/hooks.d/oci-ftrace-hook-prestart.json"), Does.Contain("\"env\""),
                 "the hooks.d entry sets the hook's environment itself");
+            foreach (var snippet in new[] { "README", "docker-daemon.json", "containerd-config.toml", "runtimeclass.yaml" })
+                Assert.That(File.Exists($"/usr/share/doc/oci-ftrace-hook/examples/{snippet}"), Is.True, snippet);
+            Assert.That(File.Exists("/etc/docker/daemon.json"), Is.EqualTo(_daemonJsonExisted), "an engine's configuration is never written");
         });
         var version = ProcessRunner.Run("/usr/bin/oci-ftrace-hook", ["--version"]);
         Assert.That(version.Stdout, Does.StartWith("oci-ftrace-hook "), "the command on PATH runs");
+        // The runtime shim: runc's --version, through the link engines are given.
+        var shimVersion = ProcessRunner.Run("/usr/libexec/oci-ftrace-hook/oci-ftrace-runc", ["--version"]);
+        Assert.That(shimVersion.Stdout, Does.StartWith("runc version"), shimVersion.ToString());
     }
 
     [Test]
