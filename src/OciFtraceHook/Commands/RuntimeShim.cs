@@ -144,6 +144,6 @@ internal static class RuntimeShim
     private static void Say(string message)
     {
         var line = $"{Name}: {message.ReplaceLineEndings(" ")}\n";
-        Interop.Libc.WriteAll(new SafeFileHandle(2, ownsHandle: false), Encoding.UTF8.GetBytes(line));
+        Interop.Libc.WriteAll(Interop.StandardError, Encoding.UTF8.GetBytes(line));
     }
 }

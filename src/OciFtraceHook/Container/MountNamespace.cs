@@ -22,12 +22,8 @@ internal static class MountNamespace
     public static void Run(int pid, Action work)
     {
         var nsPath = $"/proc/{pid}/ns/mnt";
-        using var ns = new SafeFileHandle(
-            (IntPtr)Interop.Check(Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, nsPath, O_RDONLY | O_CLOEXEC, 0), "open", nsPath),
-            ownsHandle: true);
-        using var hostProc = new SafeFileHandle(
-            (IntPtr)Interop.Check(Interop.Libc.OpenAt(Interop.Libc.AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), "open", "/proc"),
-            ownsHandle: true);
+        using var ns = Interop.Open(nsPath, O_RDONLY | O_CLOEXEC, "open");
+        using var hostProc = Interop.Open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC, "open");
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
         {

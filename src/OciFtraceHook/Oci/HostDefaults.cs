@@ -115,11 +115,20 @@ internal sealed record HostDefaults
     /// <summary>The settings decide where root writes: a file someone else may change is refused.</summary>
     private static void CheckOwner(string path)
     {
-        if (Mono.Unix.Native.Syscall.lstat(path, out var st) != 0) return; // unreadable: reading it says why
-        var owner = Mono.Unix.Native.Syscall.geteuid();
-        if ((st.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT) != Mono.Unix.Native.FilePermissions.S_IFREG)
+        Interop.PathStatus? st;
+        try
+        {
+            st = Interop.LStat(path);
+        }
+        catch (SyscallException)
+        {
+            return; // unreadable: reading it says why
+        }
+        if (st is null) return;
+        var owner = Interop.EffectiveUid;
+        if (!st.IsRegularFile)
             throw new HookException($"{path}: refused: not a regular file (a symlink?)");
-        if ((st.st_uid != 0 && st.st_uid != owner) || ((uint)st.st_mode & 0x12 /* 022 */) != 0)
+        if ((st.Uid != 0 && st.Uid != owner) || (st.Permissions & 0x12 /* 022 */) != 0)
             throw new HookException($"{path}: refused: it must be owned by root and writable by no one else");
     }
 

@@ -107,7 +107,7 @@ internal static class SaveDirectory
     private static void CheckOwnerAndMode(SafeFileHandle handle, string dir)
     {
         var st = Stat(handle, dir);
-        var owner = Mono.Unix.Native.Syscall.geteuid();
+        var owner = Interop.EffectiveUid;
         if (st.Uid != owner) throw Unsafe(dir, $"it is owned by uid {st.Uid}, not {owner}");
         if ((st.Mode & 0x12 /* 022 */) != 0) throw Unsafe(dir, $"it is writable by group or others (mode {Convert.ToString(st.Mode & 0xFFF, 8)})");
     }

@@ -1,5 +1,3 @@
-using Mono.Unix.Native;
-
 namespace OciFtraceHook.Tracing;
 
 /// <summary>The hook's state under /run (records, locks, the follow spools): made 0700 by the hook's
@@ -10,19 +8,17 @@ internal static class RunDirectory
     /// <summary>Makes <paramref name="dir"/> 0700 when missing, then checks it.</summary>
     public static void Ensure(string dir)
     {
-        if (Syscall.lstat(dir, out var st) != 0)
+        var st = Interop.LStat(dir);
+        if (st is null)
         {
-            // EEXIST: another hook made it meanwhile; it is checked below like any other.
-            if (Syscall.mkdir(dir, FilePermissions.S_IRWXU) != 0 && Stdlib.GetLastError() != Errno.EEXIST)
-                throw new HookException($"cannot make {dir}: {Stdlib.strerror(Stdlib.GetLastError())}");
-            if (Syscall.lstat(dir, out st) != 0) throw new HookException($"cannot read {dir}: {Stdlib.strerror(Stdlib.GetLastError())}");
+            // Another hook may make it meanwhile: it is checked below like any other.
+            Interop.MakeDirectory(dir, 0x1C0 /* 0700 */);
+            st = Interop.LStat(dir) ?? throw new HookException($"{dir} vanished right after it was made");
         }
-        if ((st.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFDIR)
-            throw new HookException($"{dir} is refused: it is not a directory (a symlink?)");
-        var owner = Syscall.geteuid();
-        if (st.st_uid != owner) throw new HookException($"{dir} is refused: it is owned by uid {st.st_uid}, not {owner}");
+        if (!st.IsDirectory) throw new HookException($"{dir} is refused: it is not a directory (a symlink?)");
+        var owner = Interop.EffectiveUid;
+        if (st.Uid != owner) throw new HookException($"{dir} is refused: it is owned by uid {st.Uid}, not {owner}");
         // Made 0755 by older versions: ours, so closed now.
-        if (((uint)st.st_mode & 0x3F /* 077 */) != 0 && Syscall.chmod(dir, FilePermissions.S_IRWXU) != 0)
-            throw new HookException($"cannot make {dir} 0700: {Stdlib.strerror(Stdlib.GetLastError())}");
+        if ((st.Permissions & 0x3F /* 077 */) != 0) Interop.ChangeMode(dir, 0x1C0 /* 0700 */);
     }
 }
