@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test as root against the real kernel, runc and podman, installing what they need
-# first (runc, busybox-static, podman, lintian) through apt when missing. Prints "N passed, N failed, N skipped" last
+# first (runc, busybox-static, podman, lintian, trace-cmd) through apt when missing. Prints "N passed, N failed, N skipped" last
 # and exits non-zero when a test failed or none ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ command -v runc >/dev/null 2>&1 || missing+=(runc)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v lintian >/dev/null 2>&1 || missing+=(lintian)
+command -v trace-cmd >/dev/null 2>&1 || missing+=(trace-cmd)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "tests/run.sh: ${missing[*]} missing and not root: end-to-end tests will be skipped" >&2

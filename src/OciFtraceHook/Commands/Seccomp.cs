@@ -69,12 +69,12 @@ internal static class Seccomp
         foreach (var container in containers)
         {
             using var reader = Show.OpenContainer(container, saveDir);
-            traces.Read(reader);
+            traces.Read(reader.BaseStream, container);
         }
         foreach (var file in files)
         {
             using var reader = Show.OpenFile(file);
-            traces.Read(reader);
+            traces.Read(reader.BaseStream, file);
         }
         if (traces.Events.Count == 0) throw new UsageException("seccomp: the traces hold no syscall events");
         if (traces.Lost > 0)

@@ -43,14 +43,13 @@ internal static class Show
         var decoder = new TraceDecoder(ExportSinks.WithSink(parsed.Options), output);
         if (parsed.File is "-" || (parsed.File is null && parsed.Container is null))
         {
-            using var reader = new StreamReader(stdin, Encoding.UTF8, false, 1 << 16);
-            decoder.Run(reader);
+            TraceInput.Decode(stdin, decoder, "stdin");
             return 0;
         }
         if (parsed.File is not null)
         {
             using var reader = OpenFile(parsed.File);
-            decoder.Run(reader);
+            TraceInput.Decode(reader.BaseStream, decoder, parsed.File);
             return 0;
         }
         if (parsed.Follow)
@@ -59,7 +58,7 @@ internal static class Show
                            ?? throw new HookException($"container {parsed.Container} has no live instance to follow");
             return Follow(instance, decoder);
         }
-        using (var reader = OpenContainer(parsed.Container!, parsed.SaveDir)) decoder.Run(reader);
+        using (var reader = OpenContainer(parsed.Container!, parsed.SaveDir)) TraceInput.Decode(reader.BaseStream, decoder, parsed.Container!);
         return 0;
     }
 
@@ -136,13 +135,22 @@ internal static class Show
         string? id = null, name = null;
         try
         {
+            using (var stream = File.OpenRead(file))
+            {
+                Span<byte> start = stackalloc byte[10];
+                if (TraceDatFormat.HasMagic(start[..stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false)]))
+                {
+                    var metadata = TraceDatFile.Open(stream, file).Metadata;
+                    return (metadata?.ContainerId, metadata?.Name);
+                }
+            }
             foreach (var line in File.ReadLines(file).Take(4))
             {
                 if (line.StartsWith(TraceArchive.ContainerHeader, StringComparison.Ordinal)) id = line[TraceArchive.ContainerHeader.Length..];
                 else if (line.StartsWith(TraceArchive.NameHeader, StringComparison.Ordinal)) name = line[TraceArchive.NameHeader.Length..];
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TraceDatException)
         {
         }
         return (id, name);

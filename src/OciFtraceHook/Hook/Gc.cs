@@ -72,8 +72,15 @@ internal static class Gc
     public static string SaveTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
         InstanceRecords records, ILogger logger, HostDefaults host)
     {
-        var saved = TraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, records.FollowedPath(instance.Name),
-            out var lost, containerName);
+        // A trace `show --follow` took events from is saved as text, with those events put back;
+        // any other is copied raw from the ring buffer into a trace.dat.
+        var followed = records.FollowedPath(instance.Name);
+        long lost;
+        var saved = File.Exists(followed)
+            ? TraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName)
+            : RawTraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, containerName,
+                Path.Combine(records.Dir, instance.Name + ".pending" + TraceArchive.Extension),
+                new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost);
         Log.Saved(logger, containerId, saved);
         if (lost > 0) Log.LostEvents(logger, containerId, lost);
         KeepWithinBudget(saved, host, logger);

@@ -61,8 +61,7 @@ internal static class TraceArchive
         using var _ = trace;
         // Traces can hold what a container's calls reveal: only root may list them.
         Directory.CreateDirectory(saveDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var baseName = containerName is null ? $"{instance.Name}-{stamp}" : $"{instance.Name}-{ContainerName.ForFileName(containerName)}-{stamp}";
+        var baseName = BaseName(instance.Name, containerName, now);
         for (var attempt = 0; ; attempt++)
         {
             var path = Path.Combine(saveDir, (attempt == 0 ? baseName : $"{baseName}.{attempt}") + Extension);
@@ -87,6 +86,14 @@ internal static class TraceArchive
             else trace.CopyTo(output);
             return path;
         }
+    }
+
+    /// <summary>A saved trace's name without suffix or extension: the instance, the engine's name for
+    /// the container if it gave one, and the UTC time, which sorts.</summary>
+    public static string BaseName(string instanceName, string? containerName, DateTimeOffset now)
+    {
+        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        return containerName is null ? $"{instanceName}-{stamp}" : $"{instanceName}-{ContainerName.ForFileName(containerName)}-{stamp}";
     }
 
     private static void CopyWithFollowed(Stream trace, Stream output, string followed)

@@ -99,8 +99,8 @@ public class CrashRecoveryTests
         Assert.That(first.SavedTraces(), Has.Length.EqualTo(1), "the old container's trace is saved, not destroyed");
         var secondTraces = second.SavedTraces();
         Assert.That(secondTraces, Has.Length.EqualTo(1));
-        Assert.That(File.ReadAllText(secondTraces[0]), Does.Contain("MARK-second"));
-        Assert.That(File.ReadAllText(first.SavedTraces()[0]), Does.Not.Contain("MARK-second"), "the two traces are not mixed");
+        Assert.That(SavedTraceText.Read(secondTraces[0]), Does.Contain("MARK-second"));
+        Assert.That(SavedTraceText.Read(first.SavedTraces()[0]), Does.Not.Contain("MARK-second"), "the two traces are not mixed");
     }
 
     [Test]

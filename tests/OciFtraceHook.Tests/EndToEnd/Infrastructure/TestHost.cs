@@ -65,6 +65,7 @@ internal static class TestHost
         if (!_runDirAtStart)
         {
             File.Delete(ContainerStarts.DefaultMarker);
+            File.Delete(EventFormatCatalog.DefaultCachePath);
             // The hook's records directory, made by the tests' containers: gone if it holds nothing.
             foreach (var dir in new[] { InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
             {
