@@ -30,6 +30,7 @@ if (verb is "--version")
     return 0;
 }
 if (verb == "show") return RunShow(args[1..]);
+if (verb == StopRecording.Verb) return RunStopRecording(args[1..]);
 if (verb == "seccomp") return RunSeccomp(args[1..]);
 var quiet = verb == "gc" && args.Contains("--quiet");
 if (verb == "gc") return RunGc(args[1..].Where(a => a is not ("--quiet" or "--when-quiet")).ToArray(), quiet, args.Contains("--when-quiet"));
@@ -75,6 +76,27 @@ static LoggerFactory CreateLoggerFactory(bool quiet)
         _ => LogLevel.Information,
     };
     return new LoggerFactory([new StderrLoggerProvider(level)]);
+}
+
+// Detached by prestart for the stop-after annotation; quiet, as nobody reads its output.
+static int RunStopRecording(string[] args)
+{
+    if (args is not ["--instance", var name, "--after", var seconds] || !InstanceName.IsOurs(name)
+        || !long.TryParse(seconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) || s is < 1 or > 86400)
+        return 2;
+    try
+    {
+        var stopped = StopRecording.Run(name, TimeSpan.FromSeconds(s), new InstanceRecords(), () =>
+        {
+            var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+            return mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
+        });
+        return stopped ? 0 : 1;
+    }
+    catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
+    {
+        return 1;
+    }
 }
 
 static int RunGc(string[] args, bool quiet, bool whenQuiet)

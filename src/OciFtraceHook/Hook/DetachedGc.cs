@@ -8,7 +8,12 @@ namespace OciFtraceHook.Hook;
 /// the runtime's stdout/stderr would make the runtime wait for it to end.</summary>
 internal static class DetachedGc
 {
-    public static bool TryStart(string? instanceName, out string why)
+    public static bool TryStart(string? instanceName, out string why) =>
+        TryStartSelf(instanceName is null ? ["gc", "--when-quiet", "--quiet"] : ["gc", "--instance", instanceName, "--when-quiet", "--quiet"], out why);
+
+    /// <summary>Runs this executable with <paramref name="arguments"/> in the background, on pipes
+    /// of its own.</summary>
+    public static bool TryStartSelf(IReadOnlyList<string> arguments, out string why)
     {
         why = "";
         var self = Environment.ProcessPath;
@@ -26,14 +31,7 @@ internal static class DetachedGc
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            info.ArgumentList.Add("gc");
-            if (instanceName is not null)
-            {
-                info.ArgumentList.Add("--instance");
-                info.ArgumentList.Add(instanceName);
-            }
-            info.ArgumentList.Add("--when-quiet");
-            info.ArgumentList.Add("--quiet");
+            foreach (var argument in arguments) info.ArgumentList.Add(argument);
             using var child = System.Diagnostics.Process.Start(info);
             if (child is null)
             {

@@ -97,6 +97,9 @@ internal static class Prestart
         {
             // Only housekeeping for other containers: never a reason to fail this one.
         }
+
+        if (settings.StopAfter is { } after && !StopRecording.TryStart(instance.Name, after, out var why))
+            Log.StopAfterNotStarted(logger, instance.Name, why);
     }
 
     /// <summary>An instance already carries this id's name: a container with the same id that

@@ -16,9 +16,10 @@ internal sealed record HookSettings
     public const string MountPathKey = Prefix + "mount-path";
     public const string SaveDirKey = Prefix + "save-dir";
     public const string OnFailureKey = Prefix + "on-failure";
+    public const string StopAfterKey = Prefix + "stop-after";
 
     public static readonly string[] Keys =
-        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey];
+        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey, StopAfterKey];
 
     /// <summary>Per CPU, unless hook.conf says otherwise. Keeps one container from pinning a large
     /// share of host memory.</summary>
@@ -40,6 +41,9 @@ internal sealed record HookSettings
     /// <summary>What a tracing failure at prestart does: by default the container is refused (its
     /// owner asked for tracing); "warn" lets it start untraced with a warning.</summary>
     public FailurePolicy OnFailure { get; init; } = FailurePolicy.Refuse;
+    /// <summary>How long the container records before its events go off (it keeps the trace it
+    /// has, and stops taxing every syscall on the host); null records until it ends.</summary>
+    public TimeSpan? StopAfter { get; init; }
 
     /// <param name="host">The administrator's defaults and caps (hook.conf); built-in ones when null.</param>
     public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, HostDefaults? host = null)
@@ -60,6 +64,7 @@ internal sealed record HookSettings
                 MountPathKey => settings with { MountPath = ParseAbsolutePath(key, value, allowRoot: false) },
                 SaveDirKey => settings with { SaveDir = ParseAbsolutePath(key, value, allowRoot: false) },
                 OnFailureKey => settings with { OnFailure = ParseFailurePolicy(value) },
+                StopAfterKey => settings with { StopAfter = ParseDuration(StopAfterKey, value) },
                 _ => throw Bad(key, value, $"unknown setting; known: {string.Join(", ", Keys)}"),
             };
         }
@@ -91,6 +96,22 @@ internal sealed record HookSettings
                 throw Bad(SyscallsKey, value, $"'{Shorten(name)}' is not a syscall name (expected e.g. openat,read,write or all)");
         }
         return names.Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>"90s", "5m", "2h" or plain seconds; from 1 s to a day.</summary>
+    internal static TimeSpan ParseDuration(string key, string value)
+    {
+        var unit = value.Length > 0 ? value[^1] : ' ';
+        var (digits, scale) = unit switch
+        {
+            's' => (value[..^1], 1),
+            'm' => (value[..^1], 60),
+            'h' => (value[..^1], 3600),
+            _ => (value, 1),
+        };
+        if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || (long)n * scale > 86400)
+            throw Bad(key, value, "expected a duration from 1s to 24h, like 30s, 5m or 2h");
+        return TimeSpan.FromSeconds((long)n * scale);
     }
 
     private static int ParseBufferSize(string value, int max)
