@@ -12,34 +12,8 @@ namespace OciFtraceHook.Commands;
 /// its saved trace, a file, or stdin; with --follow, streamed from trace_pipe while it runs.</summary>
 internal static class Show
 {
-    public const string Usage = """
-        usage: oci-ftrace-hook show [CONTAINER | --file PATH | -] [options]
-          CONTAINER       a container's id, a unique prefix of it, or its name (where the engine
-                          gives one): its live instance, else its newest saved trace
-          --file PATH     a saved trace, or a trace copied out of a container ('-' for stdin)
-          --save-dir DIR  also look for saved traces there (default /var/lib/oci-ftrace-hook/traces)
-          -f, --follow    stream the live container's trace_pipe until it ends or Ctrl-C
-                          (trace_pipe consumes events: the container's own `trace` no longer
-                          has them; the hook keeps them for the saved trace)
-          -c, --summary   a table like strace -c: calls, errors and time per syscall
-          -e, --trace LIST  only these syscalls or classes: openat,read or %file,%network,
-                          %process,%memory,%signal,%desc,%ipc (also -e trace=LIST)
-          -Z, --failed    only calls that failed
-          -p, --pid PID   only this process or thread (repeatable)
-          -T              show the time spent in each call
-          --format FMT    text (default), json (one object a call, for jq) or chrome (Trace
-                          Event Format for Perfetto UI and chrome://tracing)
-          --arch ARCH     x86_64 or arm64, for a trace that does not say (default: this machine)
-        """;
-
-    public static int Run(string[] args, TextWriter output, TextWriter error, Stream stdin)
+    public static int Run(ShowArguments parsed, TextWriter output, TextWriter error, Stream stdin)
     {
-        var parsed = ShowArguments.Parse(args);
-        if (parsed.Help)
-        {
-            output.WriteLine(Usage);
-            return 0;
-        }
         var decoder = new TraceDecoder(ExportSinks.WithSink(parsed.Options), output);
         if (parsed.File is "-" || (parsed.File is null && parsed.Container is null))
         {

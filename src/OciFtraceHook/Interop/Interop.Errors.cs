@@ -11,6 +11,7 @@ internal static partial class Interop
     internal const int ELOOP = 40;
     internal const int EXDEV = 18;
     internal const int ENOTDIR = 20;
+    internal const int EIO = 5;
 
     /// <summary>Reads errno right after a failed call and names the operation and the path.</summary>
     internal static SyscallException Error(string operation, string? path) =>

@@ -26,6 +26,9 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.Libc, EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int UnlinkAt(SafeFileHandle dirFd, string path, int flags);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int UnlinkAt(int dirFd, string path, int flags);
     }
 
     /// <summary>openat(2) relative to <paramref name="dir"/>; a failure names the operation and the

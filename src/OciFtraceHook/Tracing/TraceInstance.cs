@@ -30,11 +30,7 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
     }
 
     /// <summary>rmdir instances/NAME; the kernel frees its buffers and drops its triggers.</summary>
-    public void Remove()
-    {
-        if (!Exists) return;
-        Directory.Delete(Dir);
-    }
+    public void Remove() => Interop.RemoveDirectory(Dir);
 
     public void Write(string relative, string value)
     {
@@ -42,10 +38,10 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
         try
         {
             // tracefs control files take one write(2) per value; no truncation, no seeking.
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write);
-            RandomAccess.Write(handle, System.Text.Encoding.ASCII.GetBytes(value + "\n"), 0);
+            using var handle = Interop.Open(path, Interop.OpenFlags.O_WRONLY | Interop.OpenFlags.O_CLOEXEC, "open");
+            Interop.WriteOnce(handle, System.Text.Encoding.ASCII.GetBytes(value + "\n"), path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (SyscallException e)
         {
             throw new HookException($"cannot write '{value}' to {path}: {e.Message}", e);
         }

@@ -8,27 +8,19 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// container filling its buffer without anyone knowing. Each sees only its own processes and
 /// markers; a full buffer is counted and said.</summary>
 [Category("EndToEnd")]
-public partial class IsolationAndLoadTests
+public partial class IsolationAndLoadTests : ManyBundleTests
 {
     private const string Tracing = "/sys/kernel/tracing";
-    private readonly List<BusyboxBundle> _bundles = [];
 
     [SetUp]
     public void Require() => HostRequirements.RequireRuncAndTraceFs();
 
-    [TearDown]
-    public void Cleanup()
-    {
-        var made = _bundles.ToArray();
-        _bundles.Clear();
-        TestHost.DisposeAndAssertNothingLeft(made, TimeSpan.FromSeconds(60));
-    }
+    private protected override TimeSpan RemovalTimeout => TimeSpan.FromSeconds(60);
 
     private BusyboxBundle NewBundle(string name, string script)
     {
         var bundle = BusyboxBundle.Create(name).WithHook(HookBinary.Path).Script(script);
-        _bundles.Add(bundle);
-        return bundle;
+        return Track(bundle);
     }
 
     [Test]

@@ -8,30 +8,20 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// output under runc and podman, and refuses (EPERM) a call the traced run never made while the
 /// rest still runs. It allows a short list, not everything.</summary>
 [Category("EndToEnd")]
-public class SeccompProfileTests
+public class SeccompProfileTests : ManyBundleTests
 {
     private const string Workload = "cat /etc/probe.txt; ls /etc; echo done";
     private const string WorkloadWithMkdir = "cat /etc/probe.txt; mkdir /tmp/new; echo mkdir-exit=$?; ls /etc; echo done";
-    private readonly List<BusyboxBundle> _bundles = [];
 
     [SetUp]
     public void Require() => HostRequirements.RequireRuncAndTraceFs();
-
-    [TearDown]
-    public void Cleanup()
-    {
-        var made = _bundles.ToArray();
-        _bundles.Clear();
-        TestHost.DisposeAndAssertNothingLeft(made);
-    }
 
     private BusyboxBundle Bundle(string name, string script, bool traced)
     {
         var bundle = BusyboxBundle.Create(name).Script(script);
         bundle.Config["root"]!["readonly"] = false;
         if (traced) bundle.WithHook(HookBinary.Path);
-        _bundles.Add(bundle);
-        return bundle;
+        return Track(bundle);
     }
 
     /// <summary>Runs the workload traced and makes a profile from its saved trace.</summary>
@@ -109,7 +99,7 @@ public class SeccompProfileTests
         var merged = Path.Combine(TestHost.TempRoot, $"merged-{Guid.NewGuid():N}.json");
         try
         {
-            var traces = _bundles.Where(b => b.SavedTraces().Length > 0).Select(b => b.SavedTraces().Single()).ToArray();
+            var traces = Bundles.Where(b => b.SavedTraces().Length > 0).Select(b => b.SavedTraces().Single()).ToArray();
             Assert.That(traces, Has.Length.EqualTo(2));
             var make = HookProcess.Run("", "seccomp", "--file", traces[0], "--file", traces[1], "-o", merged);
             Assert.That(make.ExitCode, Is.Zero, make.ToString());
@@ -168,7 +158,7 @@ public class SeccompProfileTests
     public void Bad_options_are_clear_errors(string option, string value, string message)
     {
         var (_, _) = TraceAndProfile("true");
-        var trace = _bundles[0].SavedTraces().Single();
+        var trace = Bundles[0].SavedTraces().Single();
         var result = HookProcess.Run("", "seccomp", "--file", trace, option, value);
         Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
         Assert.That(result.Stderr, Does.Contain(message));

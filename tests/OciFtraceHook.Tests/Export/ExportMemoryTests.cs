@@ -12,7 +12,7 @@ namespace OciFtraceHook.Tests.ExportTests;
 [Category("EndToEnd")]
 public class ExportMemoryTests
 {
-    private string _dir = null!;
+    private string? _dir;
 
     [SetUp]
     public void Create()
@@ -26,12 +26,15 @@ public class ExportMemoryTests
     }
 
     [TearDown]
-    public void Remove() => Directory.Delete(_dir, recursive: true);
+    public void Remove()
+    {
+        if (_dir is not null) Directory.Delete(_dir, recursive: true);
+    }
 
     /// <summary>Two threads' read/write pairs: <paramref name="pairs"/> × 4 events.</summary>
     private string Generate(int pairs)
     {
-        var path = Path.Combine(_dir, $"generated-{pairs}.trace");
+        var path = Path.Combine(_dir!, $"generated-{pairs}.trace");
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
         writer.Write("# tracer: nop\n");
         long ns = 1_000_000_000_000;

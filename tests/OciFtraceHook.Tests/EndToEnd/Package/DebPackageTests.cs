@@ -17,13 +17,21 @@ public class DebPackageTests
     private string _rootfs = null!;
     private bool _installed;
 
+    /// <summary>Only "install ok installed" is an installed package: one removed but not purged
+    /// ("deinstall ok config-files") has left only its conffiles, and the tests may install over it.</summary>
+    private static bool IsInstalled()
+    {
+        var status = ProcessRunner.Run("dpkg-query", ["-W", "-f=${Status}", "oci-ftrace-hook"]);
+        return status.ExitCode == 0 && status.Stdout.Trim() == "install ok installed";
+    }
+
     [OneTimeSetUp]
     public void BuildAndInstall()
     {
         HostRequirements.RequireRuncAndTraceFs();
         if (HostRequirements.Which("podman") is null) Assert.Ignore("end-to-end test skipped: podman is not installed (apt-get install podman)");
         if (HostRequirements.Which("dpkg-deb") is null) Assert.Ignore("end-to-end test skipped: dpkg-deb is missing");
-        if (ProcessRunner.Run("dpkg", ["-s", "oci-ftrace-hook"]).ExitCode == 0)
+        if (IsInstalled())
             Assert.Ignore("end-to-end test skipped: oci-ftrace-hook is already installed on this host; the tests would replace it");
         _work = Path.Combine(TestHost.TempRoot, "deb-" + Guid.NewGuid().ToString("N")[..8]);
         var build = ProcessRunner.Run(Path.Combine(HookBinary.RepositoryRoot, "hooks", "build-deb"), [Path.Combine(_work, "out")],
@@ -199,7 +207,8 @@ public class DebPackageTests
         {
             Assert.That(Directory.Exists("/etc/oci-ftrace-hook"), Is.False);
             Assert.That(Directory.Exists("/var/lib/oci-ftrace-hook"), Is.False);
-            Assert.That(ProcessRunner.Run("dpkg", ["-s", "oci-ftrace-hook"]).ExitCode, Is.Not.Zero);
+            Assert.That(IsInstalled(), Is.False);
+            Assert.That(ProcessRunner.Run("dpkg-query", ["-W", "oci-ftrace-hook"]).ExitCode, Is.Not.Zero, "purged: dpkg forgot it");
             Assert.That(TestHost.HookInstances(), Is.Empty);
         });
     }

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using OciFtraceHook.Hook;
+using OciFtraceHook.Logging;
+using OciFtraceHook.Oci;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Commands;
+
+/// <summary>gc: saves and removes the instances whose container is gone. Run by the package's timer,
+/// and detached after each poststop (--instance NAME --when-quiet --quiet).</summary>
+internal static class GcCommand
+{
+    private static readonly Option<string?> Instance = new("--instance") { Description = "only this instance", HelpName = "NAME" };
+    private static readonly Option<bool> WhenQuiet = new("--when-quiet")
+    {
+        Description = "first wait until no container has started for a second (a removal holds ftrace's event lock, " +
+                      "which the starting containers' prestart needs)",
+    };
+    private static readonly Option<bool> Quiet = new("--quiet") { Description = "log nothing" };
+
+    public static Command Create()
+    {
+        var command = new Command("gc", "save and remove the instances whose container is gone") { Instance, WhenQuiet, Quiet };
+        command.SetAction(Run);
+        return command;
+    }
+
+    private static int Run(ParseResult parse)
+    {
+        if (!Environment.IsPrivilegedProcess) throw new HookException("gc must run as root");
+        using var loggerFactory = HookLogging.CreateFactory(parse.GetValue(Quiet));
+        var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
+        if (parse.GetValue(WhenQuiet)) new ContainerStarts().WaitForQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        int count;
+        try
+        {
+            count = Gc.Run(mountPoint is null ? null : new TraceFs(mountPoint), new InstanceRecords(), parse.GetValue(Instance), logger,
+                HostDefaults.Load());
+        }
+        catch (HookException e)
+        {
+            throw new HookException($"gc: {e.Message}", e);
+        }
+        Log.GcDone(logger, count);
+        return 0;
+    }
+}
