@@ -12,16 +12,18 @@ work=$(mktemp -d /tmp/oci-ftrace-poststop-bench.XXXXXX)
 run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
 tracefs_before=$(grep -c ' - tracefs ' /proc/self/mountinfo || true)
 ids=()
+hook=""
 cleanup() {
     for id in "${ids[@]}"; do runc delete --force "$id" >/dev/null 2>&1 || true; done
-    for _ in $(seq 300); do pgrep -f "$work/hook/oci-ftrace-hook gc" >/dev/null || break; sleep 0.1; done
+    for _ in $(seq 300); do pgrep -f "$hook gc" >/dev/null || break; sleep 0.1; done
     rm -rf "$work"
     [ "$run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook
     if [ "$tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
 }
 trap cleanup EXIT
-dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
-hook="$work/hook/oci-ftrace-hook"
+# OCI_FTRACE_HOOK_DIR: a hook published already (as tests/run.sh does), else one is published here.
+if [ -n "${OCI_FTRACE_HOOK_DIR:-}" ]; then hook="$OCI_FTRACE_HOOK_DIR/oci-ftrace-hook"
+else dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet; hook="$work/hook/oci-ftrace-hook"; fi
 
 bundle() { # NAME COUNT BUFFER_KB(or "")
     local b="$work/$1"; mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/sys" "$b/rootfs/dev" "$b/saved"

@@ -18,8 +18,9 @@ cleanup() {
     if [ "$tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
 }
 trap cleanup EXIT
-dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
-hook="$work/hook/oci-ftrace-hook"
+# OCI_FTRACE_HOOK_DIR: a hook published already (as tests/run.sh does), else one is published here.
+if [ -n "${OCI_FTRACE_HOOK_DIR:-}" ]; then hook="$OCI_FTRACE_HOOK_DIR/oci-ftrace-hook"
+else dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet; hook="$work/hook/oci-ftrace-hook"; fi
 
 b="$work/bundle"; mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/sys" "$b/rootfs/dev" "$b/saved"
 cp /bin/busybox "$b/rootfs/bin/" && for c in sh dd sleep; do ln -s busybox "$b/rootfs/bin/$c"; done
