@@ -8,7 +8,7 @@
 # Usage: host-cost.sh [COUNTS...]   (default: 0 1 8 32)
 set -euo pipefail
 counts=("$@"); [ ${#counts[@]} -gt 0 ] || counts=(0 1 8 32)
-tracefs=$(awk '$9 == "tracefs" { print $5; exit }' /proc/self/mountinfo)
+tracefs=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "tracefs") print $5; break } }' /proc/self/mountinfo | head -1)
 mounted_here=no
 if [ -z "$tracefs" ]; then
     mount -t tracefs nodev /sys/kernel/tracing; tracefs=/sys/kernel/tracing; mounted_here=yes

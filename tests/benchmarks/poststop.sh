@@ -55,11 +55,11 @@ for fill in "empty:0:" "default buffer full:200000:" "8 MiB per CPU full:700000:
     floor=$(ms_since "$start")
     state="{\"ociVersion\":\"1.0.2\",\"id\":\"$id_hook\",\"status\":\"stopped\",\"bundle\":\"$bundle_hook\"}"
     start=$(date +%s%N)
-    echo "$state" | "$hook" poststop
+    echo "$state" | "$hook" poststop 2>/dev/null
     post=$(ms_since "$start")
     size=$(stat -c %s "$bundle_hook"/saved/*.trace)
     printf "%-26s %10s %12s %8s %10.1f\n" "$name" "$floor" "$post" "$(echo "scale=1; $post / ($floor + 0.05)" | bc)" "$(echo "$size / 1048576" | bc -l)"
     runc delete --force "$id_floor" >/dev/null 2>&1 || true
     runc delete --force "$id_hook" >/dev/null 2>&1 || true
-    echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$id_floor\",\"status\":\"stopped\",\"bundle\":\"$bundle_floor\"}" | "$hook" poststop
+    echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$id_floor\",\"status\":\"stopped\",\"bundle\":\"$bundle_floor\"}" | "$hook" poststop 2>/dev/null
 done
