@@ -21,7 +21,9 @@ rm -rf "$bundle" && mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/etc" "$bundle/
 cp /bin/busybox "$bundle/rootfs/bin/busybox"
 for applet in sh cat echo grep head ls; do ln -s busybox "$bundle/rootfs/bin/$applet"; done
 mkdir -p "$work/traces"
-sed -e "s|@HOOK@|$work/hook/oci-ftrace-hook|g" -e "s|@SAVE_DIR@|$work/traces|g" \
+# The example's own host settings: its traces go to $work/traces, not the host's directory.
+echo "save-dir = $work/traces" > "$work/hook.conf"
+sed -e "s|@HOOK@|$work/hook/oci-ftrace-hook|g" -e "s|@CONFIG@|$work/hook.conf|g" \
     "$here/config.template.json" > "$bundle/config.json"
 
 id="example-$$"

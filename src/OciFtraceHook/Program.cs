@@ -9,7 +9,19 @@ using OciFtraceHook.Tracing;
 // Verbs only. The hook's stages run on every container start: they take the direct path, with no
 // command-line parser to load. The tools (show, seccomp, gc) go through System.CommandLine.
 var verb = args.Length > 0 ? args[0] : null;
-if (verb is null or "prestart" or "createRuntime" or "poststop") return args.Length > 1 ? UnknownArguments(args) : RunStage(verb);
+// A stage may be followed by --config FILE (the administrator's settings, named in the hook's args
+// like its path); with no stage word, --config FILE comes first.
+string? configPath = null;
+if (args is [_, "--config", var stageConfig] && verb is "prestart" or "createRuntime" or "poststop")
+{
+    configPath = stageConfig;
+    args = [verb!];
+}
+else if (args is ["--config", var config])
+{
+    (configPath, verb, args) = (config, null, []);
+}
+if (verb is null or "prestart" or "createRuntime" or "poststop") return args.Length > 1 ? UnknownArguments(args) : RunStage(verb, configPath);
 if (verb is "--version")
 {
     Console.Out.WriteLine($"oci-ftrace-hook {typeof(HookException).Assembly.GetName().Version?.ToString(3)}");
@@ -19,13 +31,13 @@ if (verb == StopRecording.Verb) return RunStopRecording(args[1..]);
 if (verb is not ("show" or "seccomp" or "gc" or "-h" or "--help" or "-?") && !verb.StartsWith('[')) return UnknownArguments(args);
 return RunTool(args);
 
-static int RunStage(string? verb)
+static int RunStage(string? verb, string? configPath)
 {
     using var loggerFactory = HookLogging.CreateFactory();
     var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
     ContainerState? state = null;
     var stage = verb ?? "hook";
-    try
+    return VerbGuard.Run(() =>
     {
         state = HookInput.ReadState(Console.OpenStandardInput());
         stage = verb ?? state.Status switch
@@ -34,16 +46,11 @@ static int RunStage(string? verb)
             "stopped" => "poststop",
             _ => throw new HookException($"cannot tell the stage from status '{state.Status}': name it (prestart or poststop)"),
         };
-        var host = HostDefaults.Load();
+        var host = HostDefaults.Load(configPath);
         if (stage == "poststop") Poststop.Run(state, logger, new InstanceRecords(), host);
         else Prestart.Run(state, logger, new InstanceRecords(), host);
         return 0;
-    }
-    catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
-    {
-        Log.StageFailed(logger, stage, state?.Id ?? "(unknown)", e.Message, e);
-        return 1;
-    }
+    }, (message, e) => Log.StageFailed(logger, stage, state?.Id ?? "(unknown)", message, e));
 }
 
 // Detached by prestart for the stop-after annotation; quiet, as nobody reads its output.

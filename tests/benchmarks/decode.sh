@@ -31,11 +31,12 @@ awk 'BEGIN {
 traces=(generated)
 if [ "$(id -u)" -eq 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ]; then
     b="$work/bundle"; mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/sys" "$b/rootfs/dev" "$b/saved"
+    echo "save-dir = $b/saved" > "$b/hook.conf"
     cp /bin/busybox "$b/rootfs/bin/" && ln -s busybox "$b/rootfs/bin/dd"
     (cd "$b" && runc spec)
     sed -i -e 's/"terminal": true/"terminal": false/' \
         -e 's|"sh"$|"dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=300000"|' \
-        -e "s|\"ociVersion\"|\"hooks\": {\"prestart\": [{\"path\": \"$hook\", \"args\": [\"h\", \"prestart\"]}], \"poststop\": [{\"path\": \"$hook\", \"args\": [\"h\", \"poststop\"]}]}, \"annotations\": {\"org.ociftracehook.save-dir\": \"$b/saved\", \"org.ociftracehook.buffer-size-kb\": \"65536\"}, \"ociVersion\"|" \
+        -e "s|\"ociVersion\"|\"hooks\": {\"prestart\": [{\"path\": \"$hook\", \"args\": [\"h\", \"prestart\", \"--config\", \"$b/hook.conf\"]}], \"poststop\": [{\"path\": \"$hook\", \"args\": [\"h\", \"poststop\", \"--config\", \"$b/hook.conf\"]}]}, \"annotations\": {\"org.ociftracehook.buffer-size-kb\": \"65536\"}, \"ociVersion\"|" \
         "$b/config.json"
     runc run --bundle "$b" "decode-bench-$$" >/dev/null 2>&1
     cp "$b"/saved/*.trace "$work/real.trace"

@@ -4,7 +4,9 @@
 # hook's own prestart and poststop times (through a timing wrapper). Traced runs are timed twice:
 # "isolated", each started after the previous container's instance removal (detached, ~0.2 s of
 # kernel time) has finished, and "back to back", where the next start waits on that removal in
-# the kernel. Prints medians and ratios from this one run. Root, runc and busybox-static needed.
+# the kernel; back to back both with a fresh id per run and with one id reused by every run (each
+# start gets an instance of its own, so it never waits for the previous start's). Prints medians
+# and ratios from this one run. Root, runc and busybox-static needed.
 # Usage: lifecycle.sh [RUNS]
 set -euo pipefail
 runs=${1:-30}
@@ -18,6 +20,7 @@ trap cleanup EXIT
 dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
 hook="$work/hook/oci-ftrace-hook"
 mkdir -p "$work/traces"
+echo "save-dir = $work/traces" > "$work/hook.conf"
 
 make_bundle() { # dir hooks-json
     mkdir -p "$1/rootfs/bin" "$1/rootfs/proc" "$1/rootfs/sys" "$1/rootfs/dev"
@@ -25,10 +28,13 @@ make_bundle() { # dir hooks-json
     (cd "$1" && runc spec)
     sed -i -e 's/"terminal": true/"terminal": false/' -e 's/"sh"$/"true"/' "$1/config.json"
     if [ -n "$2" ]; then
-        sed -i "s|\"ociVersion\"|\"hooks\": $2, \"annotations\": {\"org.ociftracehook.save-dir\": \"$work/traces\"}, \"ociVersion\"|" "$1/config.json"
+        sed -i "s|\"ociVersion\"|\"hooks\": $2, \"ociVersion\"|" "$1/config.json"
     fi
 }
-hooks_for() { echo "{\"prestart\": [{\"path\": \"$1\", \"args\": [\"h\", \"prestart\"]}], \"poststop\": [{\"path\": \"$1\", \"args\": [\"h\", \"poststop\"]}]}"; }
+hooks_for() { # the hook's host settings: this run's own save directory
+    local c="\"--config\", \"$work/hook.conf\""
+    echo "{\"prestart\": [{\"path\": \"$1\", \"args\": [\"h\", \"prestart\", $c]}], \"poststop\": [{\"path\": \"$1\", \"args\": [\"h\", \"poststop\", $c]}]}"
+}
 
 cat > "$work/timed-hook" <<WRAP
 #!/bin/sh
@@ -42,8 +48,8 @@ make_bundle "$work/traced" "$(hooks_for "$hook")"
 make_bundle "$work/timed" "$(hooks_for "$work/timed-hook")"
 
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
-run_once() { # bundle -> microseconds
-    local s e; s=$(now_us); runc run --bundle "$1" "bench-$$-$RANDOM" >/dev/null; e=$(now_us); echo $((e - s))
+run_once() { # bundle [id] -> microseconds
+    local s e; s=$(now_us); runc run --bundle "$1" "${2:-bench-$$-$RANDOM}" >/dev/null; e=$(now_us); echo $((e - s))
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 
@@ -59,7 +65,7 @@ settle() { # until no instance of the hook is left and the detached removal proc
 }
 for _ in $(seq 3); do run_once "$work/plain" >/dev/null; run_once "$work/traced" >/dev/null; done # warm up
 tracefs=$(awk '$9 == "tracefs" {print $5; exit}' /proc/self/mountinfo)
-: > "$work/plain.us"; : > "$work/traced.us"; : > "$work/b2b.us"
+: > "$work/plain.us"; : > "$work/traced.us"; : > "$work/b2b.us"; : > "$work/reused.us"
 for _ in $(seq "$runs"); do
     settle
     run_once "$work/plain" >> "$work/plain.us"
@@ -69,19 +75,23 @@ done
 settle
 for _ in $(seq "$runs"); do run_once "$work/traced" >> "$work/b2b.us"; done
 settle
+for _ in $(seq "$runs"); do run_once "$work/traced" "bench-$$-reused" >> "$work/reused.us"; done
+settle
 : > "$work/hook-times"
 for _ in $(seq "$runs"); do settle; run_once "$work/timed" >/dev/null; done
 settle
 
 plain=$(median < "$work/plain.us"); traced=$(median < "$work/traced.us"); b2b=$(median < "$work/b2b.us")
+reused=$(median < "$work/reused.us")
 pre=$(awk '$1=="prestart"{print $2}' "$work/hook-times" | median)
 post=$(awk '$1=="poststop"{print $2}' "$work/hook-times" | median)
 left=$(ls /sys/kernel/tracing/instances 2>/dev/null | grep -c '^oci-ftrace-' || true)
-awk -v p="$plain" -v t="$traced" -v b="$b2b" -v pre="$pre" -v post="$post" -v n="$runs" 'BEGIN {
+awk -v p="$plain" -v t="$traced" -v b="$b2b" -v r="$reused" -v pre="$pre" -v post="$post" -v n="$runs" 'BEGIN {
     printf "runs: %d each, medians\n", n
     printf "runc run (true), no hook:            %8.1f ms\n", p / 1000
     printf "runc run (true), hook, isolated:     %8.1f ms   ratio %.2f\n", t / 1000, t / p
     printf "runc run (true), hook, back to back: %8.1f ms   ratio %.2f\n", b / 1000, b / p
+    printf "  the same, one id reused each run:  %8.1f ms   ratio %.2f\n", r / 1000, r / p
     printf "hook prestart:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", pre / 1000, 100 * pre / p
     printf "hook poststop:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", post / 1000, 100 * post / p
 }'

@@ -27,8 +27,9 @@ c = json.load(open(d + '/config.json'))
 c['process']['terminal'] = False
 c['process']['args'] = ['sh', '-c', script]
 c['root']['readonly'] = False
-c['hooks'] = {s: [{'path': hook, 'args': ['oci-ftrace-hook', s]}] for s in ('prestart', 'poststop')}
-c['annotations'] = dict(json.loads(annotations), **{'org.ociftracehook.save-dir': d + '/saved'})
+open(d + '/hook.conf', 'w').write('save-dir = ' + d + '/saved\n')
+c['hooks'] = {s: [{'path': hook, 'args': ['oci-ftrace-hook', s, '--config', d + '/hook.conf']}] for s in ('prestart', 'poststop')}
+c['annotations'] = json.loads(annotations)
 json.dump(c, open(d + '/config.json', 'w'), indent=1)
 PY
 }

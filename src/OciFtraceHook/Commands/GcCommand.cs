@@ -18,16 +18,19 @@ internal static class GcCommand
                       "which the starting containers' prestart needs)",
     };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "log nothing" };
+    private static readonly Option<string?> Config = new("--config") { Description = "the host settings (default /etc/oci-ftrace-hook/hook.conf)", HelpName = "FILE" };
+    private static readonly Option<bool> Detached = new(DetachedGc.DetachedFlag) { Description = "started by poststop: start clean (stdio on /dev/null, own session)", Hidden = true };
 
     public static Command Create()
     {
-        var command = new Command("gc", "save and remove the instances whose container is gone") { Instance, WhenQuiet, Quiet };
+        var command = new Command("gc", "save and remove the instances whose container is gone") { Instance, WhenQuiet, Quiet, Config, Detached };
         command.SetAction(Run);
         return command;
     }
 
     private static int Run(ParseResult parse)
     {
+        if (parse.GetValue(Detached)) DetachedGc.CleanStart();
         if (!Environment.IsPrivilegedProcess) throw new HookException("gc must run as root");
         using var loggerFactory = HookLogging.CreateFactory(parse.GetValue(Quiet));
         var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
@@ -37,7 +40,7 @@ internal static class GcCommand
         try
         {
             count = Gc.Run(mountPoint is null ? null : new TraceFs(mountPoint), new InstanceRecords(), parse.GetValue(Instance), logger,
-                HostDefaults.Load());
+                HostDefaults.Load(parse.GetValue(Config)));
         }
         catch (HookException e)
         {

@@ -1,18 +1,20 @@
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Export;
+using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Commands;
 
 /// <summary>seccomp: a least-privilege seccomp profile from one or more traces of a workload.</summary>
 internal static class Seccomp
 {
-    public static int Run(SeccompArguments args, TextWriter error)
+    public static int Run(SeccompArguments args, TextWriter error, HostDefaults host, InstanceRecords records)
     {
         var traces = new TraceSyscalls();
         foreach (var container in args.Containers)
         {
-            using var reader = Show.OpenContainer(container, args.SaveDir);
+            using var reader = Show.OpenContainer(container, Show.Search(host, records, args.SaveDir), records);
             traces.Read(reader.BaseStream, container);
         }
         foreach (var file in args.Files)

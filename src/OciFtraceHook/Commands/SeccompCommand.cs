@@ -1,3 +1,5 @@
+using OciFtraceHook.Tracing;
+using OciFtraceHook.Oci;
 using System.CommandLine;
 using OciFtraceHook.Tables;
 
@@ -43,7 +45,7 @@ internal static class SeccompCommand
         {
             Containers, Files, Output, ErrnoName, Runtime, Arch, SaveDir,
         };
-        command.SetAction(parse => Seccomp.Run(Arguments(parse), console.Error));
+        command.SetAction(parse => Seccomp.Run(Arguments(parse), console.Error, HostDefaults.Load(), new InstanceRecords()));
         return command;
     }
 

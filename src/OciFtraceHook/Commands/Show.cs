@@ -3,8 +3,8 @@ using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Export;
 using OciFtraceHook.Oci;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.SavedTraces;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Commands;
 
@@ -12,7 +12,9 @@ namespace OciFtraceHook.Commands;
 /// its saved trace, a file, or stdin; with --follow, streamed from trace_pipe while it runs.</summary>
 internal static class Show
 {
-    public static int Run(ShowArguments parsed, TextWriter output, TextWriter error, Stream stdin)
+    /// <param name="host">hook.conf: the save directories to search.</param>
+    /// <param name="records">The records of live instances.</param>
+    public static int Run(ShowArguments parsed, TextWriter output, TextWriter error, Stream stdin, HostDefaults host, InstanceRecords records)
     {
         var decoder = new TraceDecoder(ExportSinks.WithSink(parsed.Options), output);
         if (parsed.File is "-" || (parsed.File is null && parsed.Container is null))
@@ -26,122 +28,43 @@ internal static class Show
             TraceInput.Decode(reader.BaseStream, decoder, parsed.File);
             return 0;
         }
+        var search = Search(host, records, parsed.SaveDir);
         if (parsed.Follow)
         {
-            var instance = LiveInstance(ResolveContainerId(parsed.Container!, parsed.SaveDir))
+            var instance = LiveInstance(search.ResolveContainerId(parsed.Container!), records)
                            ?? throw new HookException($"container {parsed.Container} has no live instance to follow");
-            return Follow(instance, decoder);
+            return Follow(instance, records, decoder);
         }
-        using (var reader = OpenContainer(parsed.Container!, parsed.SaveDir)) TraceInput.Decode(reader.BaseStream, decoder, parsed.Container!);
+        using (var reader = OpenContainer(parsed.Container!, search, records)) TraceInput.Decode(reader.BaseStream, decoder, parsed.Container!);
         return 0;
     }
 
+    /// <summary>Saved traces are looked for in the directory the user named, then hook.conf's.</summary>
+    internal static SavedTraceSearch Search(HostDefaults host, InstanceRecords records, string? extraDir) =>
+        new(extraDir is null ? host.SaveDirs : [extraDir, .. host.SaveDirs], records);
+
     /// <summary>A container's trace: its live instance while it runs, else its newest saved trace.</summary>
-    internal static StreamReader OpenContainer(string query, string? saveDir)
+    internal static StreamReader OpenContainer(string query, SavedTraceSearch search, InstanceRecords records)
     {
-        var id = ResolveContainerId(query, saveDir);
-        var name = InstanceName.For(id);
-        if (LiveInstance(id) is { } instance && TryOpenLive(instance) is { } live) return live;
-        var savedByPoststop = new InstanceRecords().Read(name)?.SavedTo;
-        var saved = (savedByPoststop is not null && File.Exists(savedByPoststop) ? savedByPoststop : null)
-                    ?? FindSaved(name, saveDir)
+        var id = search.ResolveContainerId(query);
+        if (LiveInstance(id, records) is { } instance && TryOpenLive(instance) is { } live) return live;
+        var saved = search.FindNewest(id)
                     ?? throw new HookException($"no live instance and no saved trace for container {id} " +
-                                               $"(looked for {name}-*.trace in {string.Join(", ", SaveDirs(saveDir))})");
+                                               $"(looked for {InstanceName.For(id)}-*.trace in {string.Join(", ", search.SaveDirs)})");
         return OpenFile(saved);
     }
 
-    /// <summary>The instance of a running container; null once poststop has saved its trace (the
-    /// instance is then only waiting to be removed).</summary>
-    private static TraceInstance? LiveInstance(string id)
+    /// <summary>The instance of the id's running start (the newest, should there be several); null
+    /// once poststop has saved its trace (the instance then only waits to be removed), and for a
+    /// start whose init has ended.</summary>
+    private static TraceInstance? LiveInstance(string id, InstanceRecords records)
     {
-        var name = InstanceName.For(id);
-        var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-        var instance = mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
-        if (instance is null || !instance.Exists || new InstanceRecords().Read(name)?.SavedTo is not null) return null;
-        return instance;
+        var own = records.OfContainer(id)
+            .Where(r => r.Record.SavedTo is null && r.Record.InitIsAlive()).Select(r => r.Name).FirstOrDefault();
+        var mountPoint = own is null ? null : TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        var instance = own is null || mountPoint is null ? null : new TraceFs(mountPoint).Instance(own);
+        return instance is not null && instance.Exists ? instance : null;
     }
-
-    /// <summary>A full id as it is; otherwise the one container whose id starts with the query or
-    /// whose name (where the engine gave one) is the query, among running and saved ones.</summary>
-    internal static string ResolveContainerId(string query, string? saveDir)
-    {
-        var records = new InstanceRecords();
-        if (IsPlainId(query) && (records.Read(InstanceName.For(query)) is not null || FindSaved(InstanceName.For(query), saveDir) is not null))
-            return query;
-        var matches = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var recordName in records.Names())
-        {
-            if (records.Read(recordName) is { } r && Matches(query, r.ContainerId, r.Name)) matches.Add(r.ContainerId);
-        }
-        foreach (var file in SaveDirs(saveDir).Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*" + TraceArchive.Extension)))
-        {
-            var (id, containerName) = ReadOwner(file);
-            if (id is not null && Matches(query, id, containerName)) matches.Add(id);
-        }
-        return matches.Count switch
-        {
-            1 => matches.Min!,
-            0 when IsPlainId(query) => query, // reported as "no live instance and no saved trace" by the caller
-            0 => throw new HookException($"no container has the id or name '{query}'"),
-            _ => throw new HookException($"'{query}' matches several containers: {string.Join(", ", matches.Take(10))}"),
-        };
-    }
-
-    private static bool IsPlainId(string text)
-    {
-        try
-        {
-            InstanceName.ValidateId(text);
-            return true;
-        }
-        catch (HookException)
-        {
-            return false;
-        }
-    }
-
-    private static bool Matches(string query, string id, string? name) =>
-        id.StartsWith(query, StringComparison.Ordinal) || (name is not null && name == query);
-
-    /// <summary>The container id and name from a saved trace's first lines.</summary>
-    private static (string? Id, string? Name) ReadOwner(string file)
-    {
-        string? id = null, name = null;
-        try
-        {
-            using (var stream = File.OpenRead(file))
-            {
-                Span<byte> start = stackalloc byte[10];
-                if (TraceDatFormat.HasMagic(start[..stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false)]))
-                {
-                    var metadata = TraceDatFile.Open(stream, file).Metadata;
-                    return (metadata?.ContainerId, metadata?.Name);
-                }
-            }
-            foreach (var line in File.ReadLines(file).Take(4))
-            {
-                if (line.StartsWith(TraceArchive.ContainerHeader, StringComparison.Ordinal)) id = line[TraceArchive.ContainerHeader.Length..];
-                else if (line.StartsWith(TraceArchive.NameHeader, StringComparison.Ordinal)) name = line[TraceArchive.NameHeader.Length..];
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TraceDatException)
-        {
-        }
-        return (id, name);
-    }
-
-    private static IEnumerable<string> SaveDirs(string? extra)
-    {
-        var host = HostDefaults.Load().SaveDir;
-        return (extra is null ? new[] { host, HookSettings.DefaultSaveDir } : [extra, host, HookSettings.DefaultSaveDir]).Distinct();
-    }
-
-    /// <summary>The newest saved trace of an instance name (names end in a sortable UTC time).</summary>
-    internal static string? FindSaved(string instanceName, string? extraDir) =>
-        SaveDirs(extraDir).Where(Directory.Exists)
-            .SelectMany(dir => Directory.EnumerateFiles(dir, instanceName + "-*" + TraceArchive.Extension))
-            .OrderBy(File.GetLastWriteTimeUtc).ThenBy(Path.GetFileName, StringComparer.Ordinal)
-            .LastOrDefault();
 
     /// <summary>The live trace, or null when the instance went away meanwhile (the container ended).</summary>
     private static StreamReader? TryOpenLive(TraceInstance instance)
@@ -172,9 +95,8 @@ internal static class Show
 
     /// <summary>Reads trace_pipe without blocking, so the end of the container (its record's process
     /// gone, or its instance removed) and Ctrl-C are noticed between reads.</summary>
-    private static int Follow(TraceInstance instance, TraceDecoder decoder)
+    private static int Follow(TraceInstance instance, InstanceRecords records, TraceDecoder decoder)
     {
-        var records = new InstanceRecords();
         var record = records.Read(instance.Name);
         var stop = false;
         Console.CancelKeyPress += (_, e) =>
@@ -185,8 +107,10 @@ internal static class Show
         var path = instance.FilePath("trace_pipe");
         using var pipe = Interop.Open(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, "open");
         // What trace_pipe hands out leaves the ring buffer: it is kept for poststop's saved trace.
-        Directory.CreateDirectory(records.Dir);
-        using var followed = new FileStream(records.FollowedPath(instance.Name), FileMode.Append, FileAccess.Write, FileShare.Read);
+        records.EnsureDir();
+        // Bounded by the instance's own ring buffer: /run is memory.
+        var spoolCap = record is { RingBufferBytes: > 0 } r ? Math.Max(r.RingBufferBytes, 1L << 20) : 16L << 20;
+        using var followed = new FollowSpool(records.FollowedPath(instance.Name), spoolCap);
         var lines = new LineSplitter(decoder.Line);
         var buffer = new byte[1 << 16];
         var idle = 0;
@@ -195,7 +119,7 @@ internal static class Show
             var n = Interop.Read(pipe, buffer, out var errno);
             if (n > 0)
             {
-                followed.Write(buffer, 0, (int)n);
+                followed.Write(buffer.AsSpan(0, (int)n));
                 lines.Add(buffer.AsSpan(0, (int)n));
                 idle = 0;
                 continue;

@@ -1,3 +1,5 @@
+using OciFtraceHook.Tracing;
+using OciFtraceHook.Oci;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using OciFtraceHook.Decoding;
@@ -59,7 +61,7 @@ internal static class ShowCommand
         {
             Container, File, SaveDir, Follow, Summary, Trace, Failed, Pid, Durations, Format, Arch,
         };
-        command.SetAction(parse => Show.Run(Arguments(parse), console.Output, console.Error, console.OpenInput()));
+        command.SetAction(parse => Show.Run(Arguments(parse), console.Output, console.Error, console.OpenInput(), HostDefaults.Load(), new InstanceRecords()));
         return command;
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using OciFtraceHook.Hook;
 
 namespace OciFtraceHook.Commands;
 
@@ -13,7 +14,8 @@ internal static class ToolCommandLine
         oci-ftrace-hook: gives each container its own ftrace instance and reads the traces.
 
         As an OCI hook (config.json hooks or hooks.d), the state JSON on stdin:
-          oci-ftrace-hook [prestart|createRuntime|poststop]
+          oci-ftrace-hook [prestart|createRuntime|poststop] [--config FILE]
+        --config names the host settings (default /etc/oci-ftrace-hook/hook.conf, root's file only).
         With no stage word the stage is taken from the state's status (created: prestart,
         stopped: poststop).
         """;
@@ -50,10 +52,18 @@ internal static class ToolCommandLine
                 EnableDefaultExceptionHandler = false,
             });
         }
-        catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            console.Output.Flush();
-            console.Error.WriteLine($"oci-ftrace-hook: error: {e.Message}");
+            // Whatever failed, foreseen or not: one line, never an abort with a core dump.
+            try
+            {
+                console.Output.Flush();
+            }
+            catch (IOException)
+            {
+                // The reader went away: the error line still goes to stderr.
+            }
+            console.Error.WriteLine($"oci-ftrace-hook: error: {VerbGuard.OneLine(e)}");
             return e is UsageException ? 2 : 1;
         }
     }

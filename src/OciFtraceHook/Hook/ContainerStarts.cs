@@ -1,3 +1,5 @@
+using OciFtraceHook.Tracing;
+
 namespace OciFtraceHook.Hook;
 
 /// <summary>When the last traced container started. Removing an instance holds ftrace's event lock
@@ -20,10 +22,10 @@ internal sealed class ContainerStarts(string marker = ContainerStarts.DefaultMar
         {
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+                RunDirectory.Ensure(Path.GetDirectoryName(marker)!);
                 File.WriteAllBytes(marker, []);
             }
-            catch (Exception inner) when (inner is IOException or UnauthorizedAccessException)
+            catch (Exception inner) when (inner is IOException or UnauthorizedAccessException or HookException)
             {
             }
         }

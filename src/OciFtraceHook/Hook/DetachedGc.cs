@@ -3,16 +3,71 @@ using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Hook;
 
-/// <summary>Runs `oci-ftrace-hook gc [--instance NAME] --when-quiet --quiet` in the background, so
-/// slow instance removals stay off the container's path (and off the next containers' starts). The child gets its own pipes for stdio: a child holding
-/// the runtime's stdout/stderr would make the runtime wait for it to end.</summary>
+/// <summary>Runs `oci-ftrace-hook gc [--instance NAME] --detached --when-quiet --quiet` in the
+/// background, so slow instance removals stay off the container's path (and off the next
+/// containers' starts). It starts clean: no environment, working directory "/", no descriptor but
+/// stdio, which it moves onto /dev/null at once (a child holding the runtime's stdout/stderr would
+/// make the runtime wait for it to end, and one writing into a closed pipe would die of EPIPE).</summary>
 internal static class DetachedGc
 {
-    public static bool TryStart(string? instanceName, out string why) =>
-        TryStartSelf(instanceName is null ? ["gc", "--when-quiet", "--quiet"] : ["gc", "--instance", instanceName, "--when-quiet", "--quiet"], out why);
+    /// <param name="configPath">hook.conf when not the default one, passed on.</param>
+    public static bool TryStart(string? instanceName, string? configPath, out string why)
+    {
+        why = "";
+        var self = Environment.ProcessPath;
+        if (self is null || !File.Exists(self))
+        {
+            why = "own executable not found";
+            return false;
+        }
+        try
+        {
+            var info = new ProcessStartInfo(self)
+            {
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = "/",
+            };
+            // Nothing of the runtime's (or the container's) environment, nor any descriptor but
+            // stdio, reaches the child; it puts its stdio on /dev/null itself (CleanStart).
+            info.Environment.Clear();
+            Interop.CloseOnExecFrom3();
+            info.ArgumentList.Add("gc");
+            info.ArgumentList.Add(DetachedFlag);
+            if (instanceName is not null)
+            {
+                info.ArgumentList.Add("--instance");
+                info.ArgumentList.Add(instanceName);
+            }
+            if (configPath is not null)
+            {
+                info.ArgumentList.Add("--config");
+                info.ArgumentList.Add(configPath);
+            }
+            info.ArgumentList.Add("--when-quiet");
+            info.ArgumentList.Add("--quiet");
+            using var child = System.Diagnostics.Process.Start(info);
+            if (child is null)
+            {
+                why = "process did not start";
+                return false;
+            }
+            child.StandardInput.Close();
+            child.StandardOutput.Close();
+            child.StandardError.Close();
+            return true;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            why = e.Message;
+            return false;
+        }
+    }
 
-    /// <summary>Runs this executable with <paramref name="arguments"/> in the background, on pipes
-    /// of its own.</summary>
+    /// <summary>Runs this executable with <paramref name="arguments"/> in the background, started as
+    /// clean as the gc (no environment, "/", no inherited descriptor but stdio, pipes closed at once).</summary>
     public static bool TryStartSelf(IReadOnlyList<string> arguments, out string why)
     {
         why = "";
@@ -30,7 +85,10 @@ internal static class DetachedGc
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
+                WorkingDirectory = "/",
             };
+            info.Environment.Clear();
+            Interop.CloseOnExecFrom3();
             foreach (var argument in arguments) info.ArgumentList.Add(argument);
             using var child = System.Diagnostics.Process.Start(info);
             if (child is null)
@@ -39,6 +97,8 @@ internal static class DetachedGc
                 return false;
             }
             child.StandardInput.Close();
+            child.StandardOutput.Close();
+            child.StandardError.Close();
             return true;
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
@@ -46,6 +106,21 @@ internal static class DetachedGc
             why = e.Message;
             return false;
         }
+    }
+
+    /// <summary>Marks the gc started by <see cref="TryStart"/>.</summary>
+    public const string DetachedFlag = "--detached";
+
+    /// <summary>The detached gc's first step: a session of its own (the runtime's signals to its
+    /// group do not reach it), files it makes private (umask 077), the working directory "/", and
+    /// stdio on /dev/null, so a write never fails with EPIPE once the hook that started it is gone.</summary>
+    public static void CleanStart()
+    {
+        Interop.Libc.Umask(0x3F /* 077 */);
+        Interop.Libc.SetSid(); // EPERM only if already a group leader: nothing to leave then
+        Environment.CurrentDirectory = "/";
+        using var devNull = Interop.Open("/dev/null", Interop.OpenFlags.O_RDWR | Interop.OpenFlags.O_CLOEXEC, "open");
+        for (var fd = 0; fd <= 2; fd++) Interop.Dup2(devNull, fd);
     }
 
     /// <summary>Is any recorded instance's container gone (a crash, or a start that failed after

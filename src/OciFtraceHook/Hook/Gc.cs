@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Logging;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Tracing;
@@ -24,6 +25,7 @@ internal static class Gc
             }
         }
         names.UnionWith(records.Names().Where(InstanceName.IsOurs));
+        records.DeleteAbandonedTemporaries();
         if (onlyInstance is not null) names.IntersectWith([onlyInstance]);
 
         var collected = 0;
@@ -33,9 +35,10 @@ internal static class Gc
             {
                 if (Collect(traceFs?.Instance(name), name, records, logger, host)) collected++;
             }
-            catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
-                Log.GcFailed(logger, name, e.Message);
+                // One instance that cannot be collected never keeps gc from the others.
+                Log.GcFailed(logger, name, VerbGuard.OneLine(e));
             }
         }
         return collected;
@@ -67,31 +70,42 @@ internal static class Gc
     }
 
     /// <summary>Saves a stopped instance's trace (with what `show --follow` took from it), says so,
-    /// and keeps the host's save directory within its budget. The caller drops the follow spool once
-    /// the save is recorded.</summary>
+    /// and keeps the save directories within their budget. The caller drops the follow spool once
+    /// the save is recorded. A save directory that is no longer safe (a component swapped for a
+    /// symlink, or the directory replaced by someone else's) is not written into: the trace goes to
+    /// the host's own save directory instead.</summary>
     public static string SaveTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
         InstanceRecords records, ILogger logger, HostDefaults host)
     {
-        // A trace `show --follow` took events from is saved as text, with those events put back;
-        // any other is copied raw from the ring buffer into a trace.dat.
-        var followed = records.FollowedPath(instance.Name);
+        SafeFileHandle dir;
+        try
+        {
+            dir = SaveDirectory.Open(saveDir, create: saveDir == host.SaveDir);
+        }
+        catch (Exception e) when (saveDir != host.SaveDir && e is HookException or IOException)
+        {
+            Log.SaveDirRefused(logger, containerId, e.Message, host.SaveDir);
+            saveDir = host.SaveDir;
+            dir = SaveDirectory.Open(saveDir, create: true);
+        }
+        string saved;
         long lost;
-        var saved = File.Exists(followed)
-            ? TraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName)
-            : RawTraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, containerName,
-                Path.Combine(records.Dir, instance.Name + ".pending" + TraceArchive.Extension),
-                new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost);
+        using (dir)
+        {
+            // A trace `show --follow` took events from is saved as text, with those events put back
+            // (so is one of a tracefs without events/header_page to read raw pages by); any other is
+            // copied raw from the ring buffer into a trace.dat.
+            var followed = records.FollowedPath(instance.Name);
+            saved = File.Exists(followed) || !File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page"))
+                ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName)
+                : RawTraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, containerName,
+                    Path.Combine(records.Dir, instance.Name + ".pending" + TraceArchive.Extension),
+                    new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost);
+        }
         Log.Saved(logger, containerId, saved);
         if (lost > 0) Log.LostEvents(logger, containerId, lost);
-        KeepWithinBudget(saved, host, logger);
+        foreach (var removed in SavedTraceBudget.Enforce(host.SaveDirs, host.MaxSavedBytes, host.MaxSavedBytesPerContainer, keep: saved))
+            Log.BudgetRemoved(logger, removed);
         return saved;
-    }
-
-    /// <summary>Traces saved in the host's own directory stay within hook.conf's disk budget.</summary>
-    private static void KeepWithinBudget(string saved, HostDefaults host, ILogger logger)
-    {
-        if (Path.GetDirectoryName(saved) != host.SaveDir) return;
-        foreach (var removed in SavedTraceBudget.Enforce(host.SaveDir, host.MaxSavedBytes, keep: saved))
-            Log.BudgetRemoved(logger, removed, host.MaxSavedBytes / (1024 * 1024));
     }
 }

@@ -13,56 +13,50 @@ namespace OciFtraceHook.Hook;
 /// process never runs, the next gc removes the instance all the same.</summary>
 internal static class Poststop
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host)
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host) =>
+        Run(state, logger, records, host, TraceFs.OnHost, name => DetachedGc.TryStart(name, host.ConfigPath, out var why) ? null : why);
+
+    /// <param name="findTraceFs">Where tracefs is (read only when there is an instance to stop).</param>
+    /// <param name="startRemoval">Hands the instance's removal to a detached gc; returns why it
+    /// could not (then it is removed here), or null.</param>
+    internal static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host,
+        Func<TraceFs?> findTraceFs, Func<string, string?> startRemoval)
     {
         InstanceName.ValidateId(state.Id);
         var id = state.Id!;
-        var settings = HookSettings.FromAnnotations(state.Annotations ?? TryReadConfig(state.Bundle)?.Annotations, host);
         if (!Environment.IsPrivilegedProcess)
         {
             Log.NoInstance(logger, id, InstanceName.For(id)); // without root, prestart made nothing either
             return;
         }
-        var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-        var name = InstanceName.For(id);
-        var instance = mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
-        if (instance is null || !instance.Exists)
+        // This start's instance: a record of this id and bundle whose init has ended and whose
+        // trace is not saved yet (the newest such, should an older one still wait for gc). A running
+        // container with the same id (under another runtime root) is never touched, nor is anything
+        // when this start's prestart was refused and wrote no record.
+        var own = records.OfContainer(id)
+            .Where(r => r.Record.Bundle == state.Bundle && r.Record.SavedTo is null && !r.Record.InitIsAlive())
+            .Select(r => r.Name).FirstOrDefault();
+        var instance = own is null ? null : findTraceFs()?.Instance(own);
+        if (own is null || instance is null || !instance.Exists)
         {
-            Log.NoInstance(logger, id, name);
+            Log.NoInstance(logger, id, own ?? InstanceName.For(id) + "-*");
             return;
         }
-        using (var held = records.TryLock(name))
+        using (var held = records.TryLock(own))
         {
             if (held is null) return; // a gc is collecting it right now: it saves and removes it
+            var record = records.Read(own);
+            if (record is null || record.SavedTo is not null) return; // collected meanwhile
             instance.Stop();
-            var record = records.Read(name)
-                         ?? new InstanceRecord { ContainerId = id, Bundle = state.Bundle, SaveDir = SaveDirectory.Check(settings.SaveDir, host.SaveDir) };
-            if (record.SavedTo is null)
-            {
-                var saved = Gc.SaveTrace(instance, id, record.SaveDir, record.Name ?? ContainerName.FromAnnotations(state.Annotations),
-                    records, logger, host);
-                records.Write(name, record with { SavedTo = saved });
-                records.DeleteFollowed(name);
-            }
+            var saved = Gc.SaveTrace(instance, id, record.SaveDir, record.Name ?? ContainerName.FromAnnotations(state.Annotations),
+                records, logger, host);
+            records.Write(own, record with { SavedTo = saved });
+            records.DeleteFollowed(own);
         }
-        if (!DetachedGc.TryStart(name, out var why))
+        if (startRemoval(own) is { } why)
         {
-            Log.RemovingInForeground(logger, name, why);
-            Gc.Collect(instance, name, records, logger, host);
-        }
-    }
-
-    /// <summary>Engines may delete the bundle before poststop (podman --rm): then the state's
-    /// annotations are all there is.</summary>
-    private static ContainerConfig? TryReadConfig(string? bundle)
-    {
-        try
-        {
-            return HookInput.ReadConfig(bundle);
-        }
-        catch (HookException)
-        {
-            return null;
+            Log.RemovingInForeground(logger, own, why);
+            Gc.Collect(instance, own, records, logger, host);
         }
     }
 }

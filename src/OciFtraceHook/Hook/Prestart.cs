@@ -13,9 +13,14 @@ namespace OciFtraceHook.Hook;
 /// each one that makes something registers how to undo it.</summary>
 internal static class Prestart
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host)
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host) =>
+        Run(state, logger, records, host, PrestartHost.OnHost);
+
+    internal static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host, PrestartHost on)
     {
         InstanceName.ValidateId(state.Id);
+        // Before anything is read or made: from inside the container the hook would act on its view.
+        InitProcessLocator.RefuseInsideContainer(state.Pid, on.ProcRoot);
         var id = state.Id!;
         var config = HookInput.ReadConfig(state.Bundle);
         var settings = HookSettings.FromAnnotations(state.Annotations ?? config.Annotations, host);
@@ -26,41 +31,45 @@ internal static class Prestart
         }
         try
         {
-            Trace(state, config, settings, logger, records, host);
+            Trace(state, config, settings, logger, records, host, on);
         }
-        catch (Exception e) when (settings.OnFailure == FailurePolicy.Warn && e is HookException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (settings.OnFailure == FailurePolicy.Warn)
         {
-            Log.StartingUntraced(logger, id, HookSettings.OnFailureKey, e.Message);
+            // Whatever failed, foreseen or not: the owner asked to start untraced rather than not at all.
+            Log.StartingUntraced(logger, id, HookSettings.OnFailureKey, VerbGuard.OneLine(e));
         }
     }
 
     private static void Trace(ContainerState state, ContainerConfig config, HookSettings settings, ILogger logger, InstanceRecords records,
-        HostDefaults host)
+        HostDefaults host, PrestartHost on)
     {
         var id = state.Id!;
         if (!Environment.IsPrivilegedProcess)
             throw new HookException("cannot trace: the hook runs without root (a rootless engine?) and only root can create ftrace instances and mounts");
-        new ContainerStarts().Mark();
+        on.Starts.Mark();
         var rootfs = HookInput.RootfsOf(state.Bundle!, config);
-        var saveDir = SaveDirectory.Check(settings.SaveDir, host.SaveDir);
+        var saveDir = SaveDirectory.Choose(settings.SaveDir, host);
         var (uid, gid) = HostIds.ForProcess(config);
-        var init = InitProcessLocator.Locate(state.Pid);
-        var traceFs = TraceFs.FindOrMount(path => Log.MountedTraceFs(logger, path));
-        var instance = traceFs.Instance(InstanceName.For(id));
+        var init = InitProcessLocator.Locate(state.Pid, on.ProcRoot);
+        var traceFs = on.FindTraceFs(logger);
+        // A name of its own for this start: an earlier start with the same id (still being
+        // removed in the background, or running under another runtime root) is never waited for.
+        var instance = traceFs.Instance(InstanceName.ForStart(id, init.Pid, init.StartTime));
         Log.PrestartBegin(logger, id, init.Pid, init.Command, instance.Name);
-
-        if (instance.Exists) CollectLeftover(instance, id, records, logger, host);
 
         var undo = new UndoStack((step, e) => Log.UndoFailed(logger, step, e.Message));
         try
         {
             // The record comes first: an instance of ours never exists without one, so gc can
             // always tell whose it is, even when this process is killed right after the mkdir.
-            records.Write(instance.Name, new InstanceRecord
+            // It binds the instance to this start: id, bundle, and the init by PID and start time.
+            // Host-wide limits are checked under the same lock: the buffers are the host's memory.
+            Admission.Admit(records, instance.Name, new InstanceRecord
             {
                 ContainerId = id, Bundle = state.Bundle, Pid = init.Pid, PidStartTime = init.StartTime,
                 SaveDir = saveDir, Created = DateTimeOffset.UtcNow, Name = ContainerName.FromAnnotations(state.Annotations ?? config.Annotations),
-            });
+                RingBufferBytes = RingBufferMemory.BytesFor(settings.BufferSizeKb, RingBufferMemory.OnlineCpus()),
+            }, new Admission.Limits(host.MaxTracedContainers, host.MaxRingBufferBytes ?? RingBufferMemory.DefaultCap()));
             undo.Push($"delete record of {instance.Name}", () => records.Delete(instance.Name));
 
             instance.Create();
@@ -74,10 +83,10 @@ internal static class Prestart
                 TraceFileOwnership.Give(instance.FilePath(file.Name), uid, gid);
 
             // Mounts happen in the container's namespace and vanish with it: nothing to undo on the host.
-            MountNamespace.Run(init.Pid, () => TraceMounts.Mount(rootfs, settings.MountPath, instance.Name, TraceFile.Defaults));
+            on.MountIntoContainer(init, rootfs, settings, instance, config);
             Log.Mounted(logger, uid, gid, settings.MountPath);
 
-            if (!InitProcessLocator.IsSame(init))
+            if (!InitProcessLocator.IsSame(init, on.ProcRoot))
                 throw new HookException($"process {init.Pid} exited while the hook set up its tracing");
             undo.Commit();
         }
@@ -91,7 +100,7 @@ internal static class Prestart
         // has them collected in the background.
         try
         {
-            if (DetachedGc.AnyLeftBehind(records, except: instance.Name)) DetachedGc.TryStart(null, out _);
+            on.CollectLeftovers(records, instance.Name, host);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -100,23 +109,5 @@ internal static class Prestart
 
         if (settings.StopAfter is { } after && !StopRecording.TryStart(instance.Name, after, out var why))
             Log.StopAfterNotStarted(logger, instance.Name, why);
-    }
-
-    /// <summary>An instance already carries this id's name: a container with the same id that
-    /// crashed, or whose background removal is still running. Its trace is saved and it is removed
-    /// first; a live container with the same id is refused, never shared.</summary>
-    private static void CollectLeftover(TraceInstance instance, string id, InstanceRecords records, ILogger logger, HostDefaults host)
-    {
-        Log.ReusedId(logger, instance.Name, id);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (instance.Exists)
-        {
-            if (!Gc.Collect(instance, instance.Name, records, logger, host) && records.Read(instance.Name) is { } record
-                && record.InitIsAlive())
-                throw new HookException($"container id {id} is already traced by a running container (pid {record.Pid}, instance {instance.Name})");
-            if (DateTime.UtcNow > deadline)
-                throw new HookException($"ftrace instance {instance.Name} of an earlier container with id {id} could not be removed");
-            if (instance.Exists) Thread.Sleep(20); // another process is collecting it
-        }
     }
 }

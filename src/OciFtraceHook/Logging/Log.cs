@@ -41,9 +41,6 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "gc: {Count} instance(s) collected")]
     public static partial void GcDone(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "instance {Instance} is left from an earlier container with id {ContainerId}; collecting it first")]
-    public static partial void ReusedId(ILogger logger, string instance, string containerId);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "cannot hand the removal of {Instance} to a background process ({Reason}); removing it now")]
     public static partial void RemovingInForeground(ILogger logger, string instance, string reason);
 
@@ -56,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "the trace of {ContainerId} is partial: {Lost} events were lost when the buffer was full (raise org.ociftracehook.buffer-size-kb)")]
     public static partial void LostEvents(ILogger logger, string containerId, long lost);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "removed the old saved trace {Path}: saved traces may use {BudgetMb} MiB (max-saved-mb in hook.conf)")]
-    public static partial void BudgetRemoved(ILogger logger, string path, long budgetMb);
+    [LoggerMessage(Level = LogLevel.Information, Message = "removed the old saved trace {Path} to keep within the disk budget (max-saved-mb, max-saved-mb-per-container in hook.conf)")]
+    public static partial void BudgetRemoved(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the trace of {ContainerId} goes to {HostSaveDir}: {Reason}")]
+    public static partial void SaveDirRefused(ILogger logger, string containerId, string reason, string hostSaveDir);
 }

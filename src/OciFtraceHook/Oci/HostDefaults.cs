@@ -4,20 +4,46 @@ using OciFtraceHook.Oci;
 namespace OciFtraceHook.Oci;
 
 /// <summary>Host-wide settings of the administrator (the package's conffile
-/// /etc/oci-ftrace-hook/hook.conf, "key = value" lines, '#' comments): where traces are saved, how
-/// much disk saved traces may use there, and the largest buffer a container may ask for. A missing
-/// file means the built-in defaults; a bad line is an error naming the file and line.</summary>
+/// /etc/oci-ftrace-hook/hook.conf, "key = value" lines, '#' comments): where traces are saved and
+/// which directories an annotation may pick instead, how much disk saved traces may use (in all and
+/// per container), the largest buffer a container may ask for, and the host-wide caps on traced
+/// containers and their ring-buffer memory. A missing file means the built-in defaults; a bad line
+/// is an error naming the file and line. The file must be root's: it decides where root writes.</summary>
 internal sealed record HostDefaults
 {
     public const string DefaultPath = "/etc/oci-ftrace-hook/hook.conf";
 
     public string SaveDir { get; init; } = HookSettings.DefaultSaveDir;
-    /// <summary>Disk budget of <see cref="SaveDir"/>: the oldest saved traces go first. 0: no limit.</summary>
+    /// <summary>Other directories an annotation (org.ociftracehook.save-dir) may pick; none by default.</summary>
+    public IReadOnlyList<string> AllowedSaveDirs { get; init; } = [];
+    /// <summary>Disk budget of all save directories together: when it is exceeded, the container
+    /// holding the most loses its oldest trace first. 0: no limit.</summary>
     public long MaxSavedBytes { get; init; } = 1L << 30;
+    /// <summary>Disk budget of one container id's saved traces (its oldest go first). 0: no limit.</summary>
+    public long MaxSavedBytesPerContainer { get; init; } = 256L << 20;
     public int MaxBufferSizeKb { get; init; } = HookSettings.MaxBufferSizeKb;
+    /// <summary>Cap on the ring-buffer memory of all live instances; null: an eighth of the host's RAM.</summary>
+    public long? MaxRingBufferBytes { get; init; }
+    /// <summary>How many containers may be traced at once. 0: no limit.</summary>
+    public int MaxTracedContainers { get; init; }
 
-    public static HostDefaults Load(string path = DefaultPath)
+    /// <summary>Every save directory: the host's first, then the allowed ones.</summary>
+    public IReadOnlyList<string> SaveDirs => [SaveDir, .. AllowedSaveDirs.Where(d => d != SaveDir)];
+
+    public bool Equals(HostDefaults? other) =>
+        other is not null && SaveDir == other.SaveDir && AllowedSaveDirs.SequenceEqual(other.AllowedSaveDirs)
+        && MaxSavedBytes == other.MaxSavedBytes && MaxSavedBytesPerContainer == other.MaxSavedBytesPerContainer
+        && MaxBufferSizeKb == other.MaxBufferSizeKb && MaxRingBufferBytes == other.MaxRingBufferBytes
+        && MaxTracedContainers == other.MaxTracedContainers && ConfigPath == other.ConfigPath;
+
+    public override int GetHashCode() => HashCode.Combine(SaveDir, MaxSavedBytes, ConfigPath);
+
+    /// <summary>The file this was read from, passed on to the detached gc.</summary>
+    public string? ConfigPath { get; init; }
+
+    public static HostDefaults Load(string? path = DefaultPath)
     {
+        path ??= DefaultPath;
         string[] lines;
         try
         {
@@ -25,9 +51,10 @@ internal sealed record HostDefaults
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return new HostDefaults();
+            return new HostDefaults { ConfigPath = path == DefaultPath ? null : path };
         }
-        var defaults = new HostDefaults();
+        CheckOwner(path);
+        var defaults = new HostDefaults { ConfigPath = path == DefaultPath ? null : path };
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].Trim();
@@ -39,12 +66,36 @@ internal sealed record HostDefaults
             defaults = key switch
             {
                 "save-dir" => defaults with { SaveDir = ParsePath(path, i, value) },
+                "allowed-save-dirs" => defaults with
+                {
+                    AllowedSaveDirs = value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => ParsePath(path, i, v)).Distinct().ToArray(),
+                },
                 "max-saved-mb" => defaults with { MaxSavedBytes = ParseNumber(path, i, value, 0, 1 << 30) * 1024 * 1024 },
+                "max-saved-mb-per-container" => defaults with { MaxSavedBytesPerContainer = ParseNumber(path, i, value, 0, 1 << 30) * 1024 * 1024 },
                 "max-buffer-size-kb" => defaults with { MaxBufferSizeKb = (int)ParseNumber(path, i, value, 1, 1 << 20) },
-                _ => throw Bad(path, i, $"unknown key '{key}' (known: save-dir, max-saved-mb, max-buffer-size-kb)"),
+                "max-ring-buffer-mb" => defaults with { MaxRingBufferBytes = ParseNumber(path, i, value, 1, 1 << 30) * 1024 * 1024 },
+                "max-traced-containers" => defaults with { MaxTracedContainers = (int)ParseNumber(path, i, value, 0, 1 << 20) },
+                _ => throw Bad(path, i, $"unknown key '{key}' (known: {string.Join(", ", Keys)})"),
             };
         }
         return defaults;
+    }
+
+    public static readonly string[] Keys =
+    [
+        "save-dir", "allowed-save-dirs", "max-saved-mb", "max-saved-mb-per-container", "max-buffer-size-kb",
+        "max-ring-buffer-mb", "max-traced-containers",
+    ];
+
+    /// <summary>The settings decide where root writes: a file someone else may change is refused.</summary>
+    private static void CheckOwner(string path)
+    {
+        if (Mono.Unix.Native.Syscall.lstat(path, out var st) != 0) return; // unreadable: reading it says why
+        var owner = Mono.Unix.Native.Syscall.geteuid();
+        if ((st.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT) != Mono.Unix.Native.FilePermissions.S_IFREG)
+            throw new HookException($"{path}: refused: not a regular file (a symlink?)");
+        if ((st.st_uid != 0 && st.st_uid != owner) || ((uint)st.st_mode & 0x12 /* 022 */) != 0)
+            throw new HookException($"{path}: refused: it must be owned by root and writable by no one else");
     }
 
     private static string ParsePath(string file, int line, string value)

@@ -25,6 +25,31 @@ internal static class InitProcessLocator
         return new InitProcess(pid.Value, stat.Command, stat.StartTime);
     }
 
+    /// <summary>Refuses to act from inside the container. Registered as a createContainer or
+    /// startContainer hook, the runtime runs the hook in the container's mount namespace (and, for
+    /// createContainer, its PID namespace, where the state's pid reads 1): mounts and files made
+    /// there land in the container's view, and what the hook reads is the container's.</summary>
+    public static void RefuseInsideContainer(int? pid, string procRoot = "/proc")
+    {
+        const string how = "register it as a prestart or createRuntime hook, not createContainer or startContainer";
+        if (pid == 1)
+            throw new HookException($"the state's pid is 1: the hook runs inside the container's namespaces ({how})");
+        if (pid is not > 1) return;
+        try
+        {
+            var theirs = new FileInfo($"{procRoot}/{pid}/ns/mnt").LinkTarget;
+            var ours = new FileInfo($"{procRoot}/self/ns/mnt").LinkTarget;
+            // A runtime's init sharing the hook's mount namespace: the runtime runs the hook from it.
+            // (Any other process there is refused by Locate: it is no container's init.)
+            if (theirs is not null && theirs == ours && ReadStat(procRoot, pid.Value) is { } stat && RuntimeInitNames.Contains(stat.Command))
+                throw new HookException($"the hook runs inside the mount namespace of the container's init ({how})");
+        }
+        catch (IOException)
+        {
+            // The init is gone or unreadable: locating it says so.
+        }
+    }
+
     /// <summary>Is <paramref name="pid"/> still the process that was located (not a reused PID)?</summary>
     public static bool IsSame(InitProcess init, string procRoot = "/proc") =>
         ReadStat(procRoot, init.Pid) is { } stat && stat.StartTime == init.StartTime && stat.State is not ('Z' or 'X');

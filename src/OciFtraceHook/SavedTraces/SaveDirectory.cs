@@ -1,50 +1,122 @@
-using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Oci;
+using static Interop.OpenFlags;
 
 namespace OciFtraceHook.SavedTraces;
 
-/// <summary>Where a container's trace may be saved. The directory can come from the container's
-/// owner (an annotation), and the hook writes there as root: it must exist already (the host's
-/// own save directory excepted), and neither it nor the real path behind its symlinks may be a system directory,
-/// so an owner cannot make root drop files into /etc, /usr, /root and the like.</summary>
+/// <summary>Where traces are saved: only directories the administrator allows in hook.conf
+/// (save-dir, and allowed-save-dirs that an annotation may pick). The hook writes there as root, so
+/// each use opens the directory by handle from "/" without following any symlink on the way
+/// (openat2 RESOLVE_NO_SYMLINKS, or a walk on O_PATH|O_NOFOLLOW handles where the kernel has no
+/// openat2), then checks that the directory is the hook's own (owned by it, writable by no one
+/// else). A component swapped for a symlink, or a directory replaced by someone else's, is refused:
+/// what is checked is what is written into.</summary>
 internal static class SaveDirectory
 {
-    private static readonly string[] SystemDirs =
-    [
-        "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/root", "/run", "/sbin",
-        "/sys", "/usr", "/var/lib", "/var/spool", "/var/log", "/var/cache", "/var/run",
-    ];
+    /// <summary>Set by tests to force the walk on a kernel that has openat2.</summary>
+    internal static bool ForceWalk { get; set; }
 
-    /// <summary>The real path to save into, or an error naming the annotation.</summary>
-    public static string Check(string saveDir, string hostSaveDir = HookSettings.DefaultSaveDir)
+    /// <summary>prestart: the directory a container asked for (an annotation, or the host's default)
+    /// if hook.conf allows it, checked now so that a bad one refuses the start, not the save.</summary>
+    public static string Choose(string requested, HostDefaults host)
     {
-        // The administrator's directory (hook.conf, or the built-in one) is trusted and made on demand.
-        if (saveDir == hostSaveDir) return saveDir;
-        var real = RealPath(saveDir)
-                   ?? throw Refused(saveDir, "it does not exist (create it first; only the default directory is made by the hook)");
-        if (!Directory.Exists(real)) throw Refused(saveDir, "it is not a directory");
-        foreach (var system in SystemDirs)
-        {
-            if (real == "/" || real == system || real.StartsWith(system + "/", StringComparison.Ordinal))
-                throw Refused(saveDir, real == saveDir ? $"{system} is a system directory" : $"it leads to {real}, under {system}");
-        }
-        return real;
-    }
-
-    private static HookException Refused(string saveDir, string why) =>
-        new($"annotation {HookSettings.SaveDirKey}={saveDir}: refused: {why}");
-
-    private static string? RealPath(string path)
-    {
-        var resolved = Interop.Libc.RealPath(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero) return null;
+        if (!host.SaveDirs.Contains(requested))
+            throw new HookException($"annotation {HookSettings.SaveDirKey}={requested}: refused: not a save directory hook.conf allows " +
+                                    $"(allowed: {string.Join(", ", host.SaveDirs)})");
+        if (requested == host.SaveDir) return requested; // the host's own: made on first save
         try
         {
-            return Marshal.PtrToStringUTF8(resolved);
+            using var _ = Open(requested, create: false);
         }
-        finally
+        catch (Exception e) when (e is HookException or IOException)
         {
-            Interop.Libc.Free(resolved);
+            throw new HookException($"annotation {HookSettings.SaveDirKey}={requested}: refused: {e.Message}", e);
+        }
+        return requested;
+    }
+
+    /// <summary>Opens <paramref name="dir"/> (absolute) for reading and creating entries in, by
+    /// handle, no symlink followed; with <paramref name="create"/> the missing components are made
+    /// (0700). Throws when a component is a symlink or the directory is not the hook's own.</summary>
+    public static SafeFileHandle Open(string dir, bool create)
+    {
+        if (!dir.StartsWith('/')) throw new HookException($"save directory {dir} is not an absolute path");
+        var relative = dir.Trim('/');
+        using var root = Interop.Open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, "open");
+        SafeFileHandle? handle = null;
+        if (relative.Length == 0) throw Unsafe(dir, "the root directory is never a save directory");
+        if (!ForceWalk)
+        {
+            handle = Interop.TryOpenAt2(root, relative, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                Interop.Libc.RESOLVE_NO_SYMLINKS | Interop.Libc.RESOLVE_NO_MAGICLINKS, out var errno);
+            if (handle is null && errno == Interop.ELOOP) throw Unsafe(dir, "a component is a symlink");
+            if (handle is null && !(errno == Interop.ENOSYS || (errno == Interop.ENOENT && create)))
+                throw new SyscallException("open save directory", dir, errno);
+        }
+        handle ??= Walk(root, relative, dir, create);
+        try
+        {
+            CheckOwnerAndMode(handle, dir);
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
         }
     }
+
+    /// <summary>One component at a time on O_PATH|O_NOFOLLOW handles: a symlink is opened as itself
+    /// and refused, never followed.</summary>
+    private static SafeFileHandle Walk(SafeFileHandle root, string relative, string dir, bool create)
+    {
+        var current = Interop.OpenAt(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, "open", "/");
+        foreach (var part in relative.Split('/'))
+        {
+            if (part is "" or "." or "..") throw Unsafe(dir, "empty, '.' and '..' components are not allowed");
+            if (!Interop.TryOpenAt(current, part, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, out var next, out var errno))
+            {
+                next.Dispose();
+                if (errno != Interop.ENOENT || !create)
+                {
+                    current.Dispose();
+                    throw new SyscallException("open save directory", dir, errno);
+                }
+                Interop.MkdirAt(current, part, 0x1C0 /* 0700 */, dir, existingIsFine: true);
+                next = Interop.OpenAt(current, part, O_PATH | O_NOFOLLOW | O_CLOEXEC, "open save directory", dir);
+            }
+            current.Dispose();
+            current = next;
+            var type = Stat(current, dir).Mode & Interop.Libc.S_IFMT;
+            if (type == Interop.Libc.S_IFLNK)
+            {
+                current.Dispose();
+                throw Unsafe(dir, "a component is a symlink");
+            }
+            if (type != Interop.Libc.S_IFDIR)
+            {
+                current.Dispose();
+                throw Unsafe(dir, "a component is not a directory");
+            }
+        }
+        using (current) return Interop.OpenAt(current, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, "open save directory", dir);
+    }
+
+    /// <summary>Saved traces hold what a container's calls reveal: the directory must be the
+    /// hook's user's (root's) and writable by no one else.</summary>
+    private static void CheckOwnerAndMode(SafeFileHandle handle, string dir)
+    {
+        var st = Stat(handle, dir);
+        var owner = Mono.Unix.Native.Syscall.geteuid();
+        if (st.Uid != owner) throw Unsafe(dir, $"it is owned by uid {st.Uid}, not {owner}");
+        if ((st.Mode & 0x12 /* 022 */) != 0) throw Unsafe(dir, $"it is writable by group or others (mode {Convert.ToString(st.Mode & 0xFFF, 8)})");
+    }
+
+    private static Interop.Libc.StatxBuffer Stat(SafeFileHandle handle, string dir)
+    {
+        Interop.Check(Interop.Libc.Statx(handle, "", Interop.Libc.AT_EMPTY_PATH, 0x7FF /* STATX_BASIC_STATS */, out var st), "statx", dir);
+        return st;
+    }
+
+    private static HookException Unsafe(string dir, string why) => new($"save directory {dir} is refused: {why}");
 }

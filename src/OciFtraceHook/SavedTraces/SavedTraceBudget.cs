@@ -1,27 +1,90 @@
+using Microsoft.Win32.SafeHandles;
+using OciFtraceHook.Tracing;
+
 namespace OciFtraceHook.SavedTraces;
 
-/// <summary>Keeps the saved traces in the host's save directory within the administrator's disk
-/// budget: the oldest go first, never the one just saved.</summary>
+/// <summary>Keeps the saved traces of every save directory within the administrator's disk budget,
+/// fairly: first each container id's traces within its own limit (its oldest go first), then, while
+/// all of them together exceed the total, the oldest trace of the container id holding the most
+/// space goes. A container's traces are never removed because another container saved more; the one
+/// just saved is never removed. Directories are opened by handle (no symlink followed, checked as
+/// for saving) and traces removed with unlinkat in them, so a swapped path cannot turn the
+/// budget into root deleting files elsewhere.</summary>
 internal static class SavedTraceBudget
 {
-    /// <returns>The files removed.</returns>
-    public static IReadOnlyList<string> Enforce(string dir, long maxBytes, string keep)
+    /// <param name="Owner">The container id's stem of the name (every start of one id shares it).</param>
+    private sealed record SavedFile(SafeFileHandle Dir, string DirPath, string Name, long Length, DateTime Written, string Owner)
     {
-        if (maxBytes <= 0 || !Directory.Exists(dir)) return [];
-        var files = new DirectoryInfo(dir).EnumerateFiles("*" + TraceArchive.Extension)
-            .Where(f => f.LinkTarget is null)
-            .OrderBy(f => f.LastWriteTimeUtc).ThenBy(f => f.Name, StringComparer.Ordinal)
-            .ToList();
-        var total = files.Sum(f => f.Length);
-        var removed = new List<string>();
-        foreach (var file in files)
+        public string Path => System.IO.Path.Combine(DirPath, Name);
+    }
+
+    /// <param name="maxTotal">All directories together, bytes; 0: no limit.</param>
+    /// <param name="maxPerContainer">One container id's traces, bytes; 0: no limit.</param>
+    /// <param name="keep">The trace just saved.</param>
+    /// <returns>The files removed.</returns>
+    public static IReadOnlyList<string> Enforce(IReadOnlyList<string> dirs, long maxTotal, long maxPerContainer, string keep)
+    {
+        if (maxTotal <= 0 && maxPerContainer <= 0) return [];
+        var handles = new List<SafeFileHandle>();
+        try
         {
-            if (total <= maxBytes) break;
-            if (file.FullName == Path.GetFullPath(keep)) continue;
-            total -= file.Length;
-            file.Delete();
-            removed.Add(file.FullName);
+            var files = new List<SavedFile>();
+            foreach (var dir in dirs.Distinct())
+            {
+                SafeFileHandle handle;
+                try
+                {
+                    handle = SaveDirectory.Open(dir, create: false);
+                }
+                catch (Exception e) when (e is HookException or IOException)
+                {
+                    continue; // missing, or not safe to act in: nothing of ours to count there
+                }
+                handles.Add(handle);
+                files.AddRange(List(handle, dir));
+            }
+            var removed = new List<string>();
+            var removable = files.Where(f => f.Path != keep).OrderBy(f => f.Written).ThenBy(f => f.Name, StringComparer.Ordinal).ToList();
+            var held = files.GroupBy(f => f.Owner).ToDictionary(g => g.Key, g => g.Sum(f => f.Length));
+            var total = files.Sum(f => f.Length);
+
+            void Remove(SavedFile file)
+            {
+                if (Interop.Libc.UnlinkAt(file.Dir, file.Name, 0) != 0) return; // gone meanwhile
+                removable.Remove(file);
+                held[file.Owner] -= file.Length;
+                total -= file.Length;
+                removed.Add(file.Path);
+            }
+
+            if (maxPerContainer > 0)
+            {
+                foreach (var file in removable.ToList())
+                {
+                    if (held[file.Owner] > maxPerContainer) Remove(file);
+                }
+            }
+            while (maxTotal > 0 && total > maxTotal && removable.Count > 0)
+            {
+                var largest = removable.Select(f => f.Owner).Distinct().MaxBy(owner => held[owner])!;
+                Remove(removable.First(f => f.Owner == largest));
+            }
+            return removed;
         }
-        return removed;
+        finally
+        {
+            foreach (var handle in handles) handle.Dispose();
+        }
+    }
+
+    /// <summary>The saved traces in one open directory, each with its container id's stem (from
+    /// the name the hook gave it: no file needs to be opened).</summary>
+    private static IEnumerable<SavedFile> List(SafeFileHandle dir, string dirPath)
+    {
+        foreach (var info in new DirectoryInfo(Interop.ThreadSelfFdPath(dir)).EnumerateFiles("*" + TraceArchive.Extension))
+        {
+            if (info.LinkTarget is not null) continue;
+            yield return new SavedFile(dir, dirPath, info.Name, info.Length, info.LastWriteTimeUtc, InstanceName.StemOf(info.Name) ?? info.Name);
+        }
     }
 }

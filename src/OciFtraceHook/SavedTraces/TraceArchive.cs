@@ -26,6 +26,35 @@ internal static class TraceArchive
     public const string ArchHeader = "# oci-ftrace-hook: arch ";
     public const string LostHeader = "# oci-ftrace-hook: lost events: ";
 
+    /// <summary>The container id and name from a saved trace's first lines (nulls when unreadable).</summary>
+    public static (string? Id, string? Name) ReadOwner(string file)
+    {
+        try
+        {
+            using var stream = File.OpenRead(file);
+            // A trace.dat says it in the hook's option; a text trace in its first lines.
+            if (TraceDatMetadata.ReadFrom(stream) is { } metadata) return (metadata.ContainerId, metadata.Name);
+            stream.Position = 0;
+            using var reader = new StreamReader(stream);
+            return ReadOwner(reader);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, null);
+        }
+    }
+
+    public static (string? Id, string? Name) ReadOwner(TextReader reader)
+    {
+        string? id = null, name = null;
+        for (var i = 0; i < 4 && reader.ReadLine() is { } line; i++)
+        {
+            if (line.StartsWith(ContainerHeader, StringComparison.Ordinal)) id = line[ContainerHeader.Length..];
+            else if (line.StartsWith(NameHeader, StringComparison.Ordinal)) name = line[NameHeader.Length..];
+        }
+        return (id, name);
+    }
+
     /// <summary>The architecture an "arch" header line names, or null for any other line.</summary>
     public static TraceArch? ReadArch(ReadOnlySpan<char> line) =>
         line.StartsWith(ArchHeader) ? TraceArchNames.Parse(line[ArchHeader.Length..].Trim().ToString()) : null;
@@ -47,6 +76,15 @@ internal static class TraceArchive
     public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, string? followed,
         out long lostEvents, string? containerName = null)
     {
+        using var dir = SaveDirectory.Open(saveDir, create: true);
+        return Save(instance, containerId, dir, saveDir, now, followed, out lostEvents, containerName);
+    }
+
+    /// <summary>The same, into a save directory already opened (and checked) by handle: the file is
+    /// created in that very directory, whatever its path has become meanwhile.</summary>
+    public static string Save(TraceInstance instance, string containerId, SafeFileHandle dir, string saveDir, DateTimeOffset now,
+        string? followed, out long lostEvents, string? containerName = null)
+    {
         lostEvents = instance.LostEvents();
         // Opened first: no file is created for a trace that cannot be read.
         FileStream trace;
@@ -59,13 +97,12 @@ internal static class TraceArchive
             throw new HookException($"cannot read the trace of instance {instance.Name}: {e.Message}", e);
         }
         using var _ = trace;
-        // Traces can hold what a container's calls reveal: only root may list them.
-        Directory.CreateDirectory(saveDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var baseName = BaseName(instance.Name, containerName, now);
         for (var attempt = 0; ; attempt++)
         {
-            var path = Path.Combine(saveDir, (attempt == 0 ? baseName : $"{baseName}.{attempt}") + Extension);
-            if (!Interop.TryOpen(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180 /* 0600 */, out var handle, out var errno))
+            var fileName = (attempt == 0 ? baseName : $"{baseName}.{attempt}") + Extension;
+            var path = Path.Combine(saveDir, fileName);
+            if (!Interop.TryOpenAt(dir, fileName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180 /* 0600 */, out var handle, out var errno))
             {
                 handle.Dispose();
                 if (errno == Interop.EEXIST && attempt < 100) continue;
@@ -86,14 +123,6 @@ internal static class TraceArchive
             else trace.CopyTo(output);
             return path;
         }
-    }
-
-    /// <summary>A saved trace's name without suffix or extension: the instance, the engine's name for
-    /// the container if it gave one, and the UTC time, which sorts.</summary>
-    public static string BaseName(string instanceName, string? containerName, DateTimeOffset now)
-    {
-        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        return containerName is null ? $"{instanceName}-{stamp}" : $"{instanceName}-{ContainerName.ForFileName(containerName)}-{stamp}";
     }
 
     private static void CopyWithFollowed(Stream trace, Stream output, string followed)
@@ -118,5 +147,13 @@ internal static class TraceArchive
             using (var spool = File.OpenRead(followed)) spool.CopyTo(output);
             inserted = true;
         }
+    }
+
+    /// <summary>A saved trace's name without suffix or extension: the instance, the engine's name for
+    /// the container if it gave one, and the UTC time, which sorts.</summary>
+    public static string BaseName(string instanceName, string? containerName, DateTimeOffset now)
+    {
+        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        return containerName is null ? $"{instanceName}-{stamp}" : $"{instanceName}-{ContainerName.ForFileName(containerName)}-{stamp}";
     }
 }

@@ -18,6 +18,9 @@ internal sealed record InstanceRecord
     [JsonPropertyName("savedTo")] public string? SavedTo { get; init; }
     /// <summary>The container's name where the engine gave one.</summary>
     [JsonPropertyName("name")] public string? Name { get; init; }
+    /// <summary>Ring-buffer memory the instance holds on the host (all CPUs), counted against
+    /// hook.conf's cap until the instance is removed.</summary>
+    [JsonPropertyName("ringBufferBytes")] public long RingBufferBytes { get; init; }
 
     /// <summary>Is the traced init still running (the same process, not a reused PID)?</summary>
     public bool InitIsAlive() => InitProcessLocator.IsSame(new InitProcess(Pid, "", PidStartTime));

@@ -10,14 +10,23 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
 
     public string Dir { get; } = dir;
 
+    /// <summary>Makes the records' directory (and /run/oci-ftrace-hook above it) 0700 and checks both
+    /// (the hook's own, real directories) before anything is written or trusted there.</summary>
+    public void EnsureDir()
+    {
+        RunDirectory.Ensure(Path.GetDirectoryName(Dir)!);
+        RunDirectory.Ensure(Dir);
+    }
+
     public string PathFor(string instanceName) => Path.Combine(Dir, instanceName + ".json");
 
     /// <summary>Written to a temporary file and renamed, so a reader never sees half a record.</summary>
     public void Write(string instanceName, InstanceRecord record)
     {
-        Directory.CreateDirectory(Dir);
+        EnsureDir();
         var path = PathFor(instanceName);
-        var temporary = path + ".tmp";
+        // Named after the writer, so gc can tell one abandoned by a killed hook from one being written.
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
         File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(record, RecordJsonContext.Default.InstanceRecord));
         File.Move(temporary, path, overwrite: true);
     }
@@ -34,7 +43,53 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
         }
     }
 
+    /// <summary>Removes temporary records whose writer is gone (a hook killed between write and rename).</summary>
+    public void DeleteAbandonedTemporaries()
+    {
+        if (!Directory.Exists(Dir)) return;
+        foreach (var file in Directory.EnumerateFiles(Dir, "*.tmp"))
+        {
+            // NAME.json.PID.tmp
+            var parts = Path.GetFileName(file).Split('.');
+            if (parts.Length >= 3 && int.TryParse(parts[^2], out var writer) && Directory.Exists($"/proc/{writer}")) continue;
+            File.Delete(file);
+        }
+    }
+
     public void Delete(string instanceName) => File.Delete(PathFor(instanceName));
+
+    /// <summary>Every readable record, with its instance name.</summary>
+    public IEnumerable<(string Name, InstanceRecord Record)> All()
+    {
+        foreach (var name in Names())
+        {
+            if (Read(name) is { } record) yield return (name, record);
+        }
+    }
+
+    /// <summary>The records of one container id, newest start first.</summary>
+    public IEnumerable<(string Name, InstanceRecord Record)> OfContainer(string containerId) =>
+        All().Where(r => r.Record.ContainerId == containerId).OrderByDescending(r => r.Record.Created);
+
+    /// <summary>Serialises prestarts' admission (host-wide limits, one live instance per id): held
+    /// while one prestart counts the records and writes its own, so two prestarts at once cannot
+    /// both see room for one more. A flock on the records' directory itself (no lock file to leave
+    /// behind); admission is a few file reads, so waiting for it is short.</summary>
+    public IDisposable LockAdmission()
+    {
+        EnsureDir();
+        var handle = Interop.Open(Dir, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_CLOEXEC, "open");
+        try
+        {
+            Interop.LockExclusive(handle, Dir);
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
 
     public IEnumerable<string> Names() =>
         Directory.Exists(Dir)
@@ -46,7 +101,7 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     /// another process holds it.</summary>
     public IDisposable? TryLock(string instanceName)
     {
-        Directory.CreateDirectory(Dir);
+        EnsureDir();
         try
         {
             return new FileStream(Path.Combine(Dir, instanceName + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);

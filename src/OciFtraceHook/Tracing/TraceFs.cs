@@ -9,6 +9,10 @@ internal sealed class TraceFs(string root)
     public string Root { get; } = root;
     public string InstancesDir => Path.Combine(Root, "instances");
 
+    /// <summary>Tracefs where this process's mount table has it, or null when it is not mounted.</summary>
+    public static TraceFs? OnHost() =>
+        FindMountPoint(File.ReadLines("/proc/self/mountinfo")) is { } mountPoint ? new TraceFs(mountPoint) : null;
+
     /// <summary>Finds tracefs in <paramref name="mountInfo"/> (preferring the standard path,
     /// then the debugfs one, then any), or null.</summary>
     public static string? FindMountPoint(IEnumerable<string> mountInfo)

@@ -52,7 +52,7 @@ public class BadInputTests
 
     [TestCase(null, "has no pid")]
     [TestCase(0, "cannot be a container's init")]
-    [TestCase(1, "cannot be a container's init")]
+    [TestCase(1, "the state's pid is 1: the hook runs inside the container's namespaces")]
     [TestCase(-4, "cannot be a container's init")]
     [TestCase(int.MaxValue, "does not exist")]
     public void Missing_or_impossible_pid(int? pid, string message) =>

@@ -140,7 +140,7 @@ public class ContainerTraceTests : OneBundleTests
     }
 
     [TestCase(HookSettings.BufferSizeKey, "0", "annotation org.ociftracehook.buffer-size-kb=0: expected a whole number")]
-    [TestCase(HookSettings.SaveDirKey, "/etc", "annotation org.ociftracehook.save-dir=/etc: refused: /etc is a system directory")]
+    [TestCase(HookSettings.SaveDirKey, "/etc", "annotation org.ociftracehook.save-dir=/etc: refused: not a save directory hook.conf allows")]
     [TestCase(HookSettings.MountPathKey, "/sys/../../etc", "'..' path components are not allowed")]
     [TestCase(HookSettings.SyscallsKey, "openat,nosuchcall", "no syscall event for nosuchcall")]
     public void A_bad_setting_stops_the_container_with_one_clear_line(string key, string value, string message)

@@ -35,9 +35,7 @@ public class CrashRecoveryTests
         var bundle = Keep(BusyboxBundle.Create("killed").Script("sleep 60"));
         var container = Keep(CreatedContainer.Create(bundle));
         var mountsBefore = File.ReadAllLines("/proc/self/mountinfo").Length;
-        var name = InstanceName.For(container.Id);
-
-        using (var hook = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(HookBinary.Path, "prestart")
+        using (var hook = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(HookBinary.Path, ["prestart", "--config", bundle.ConfigPath])
                {
                    RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true,
                })!)
@@ -48,18 +46,18 @@ public class CrashRecoveryTests
             hook.Kill();
             hook.WaitForExit();
         }
-        var instanceExisted = TestHost.HookInstances().Contains(name);
+        var instanceExisted = TestHost.InstancesOf(container.Id).Length == 1;
 
         var gcWhileAlive = HookProcess.Run("", "gc");
         Assert.That(gcWhileAlive.ExitCode, Is.Zero, gcWhileAlive.ToString());
-        Assert.That(TestHost.HookInstances().Contains(name), Is.EqualTo(instanceExisted), "gc leaves a live container's instance alone");
+        Assert.That(TestHost.InstancesOf(container.Id).Length == 1, Is.EqualTo(instanceExisted), "gc leaves a live container's instance alone");
 
         container.Delete();
         var gc = HookProcess.Run("", "gc");
         Assert.Multiple(() =>
         {
             Assert.That(gc.ExitCode, Is.Zero, gc.ToString());
-            Assert.That(TestHost.HookInstances(), Does.Not.Contain(name), "the instance is removed once its container is gone");
+            Assert.That(TestHost.InstancesOf(container.Id), Is.Empty, "the instance is removed once its container is gone");
             Assert.That(TestHost.HookRecords(), Is.Empty, "and its record too");
             Assert.That(bundle.SavedTraces(), Has.Length.EqualTo(instanceExisted ? 1 : 0), "its trace was saved first");
             Assert.That(File.ReadAllLines("/proc/self/mountinfo"), Has.Length.EqualTo(mountsBefore), "no mount on the host");
@@ -72,10 +70,10 @@ public class CrashRecoveryTests
         // Prestart by hand, then the container is deleted without any poststop: a leak in the making.
         var leaked = Keep(BusyboxBundle.Create("leaked").Script("sleep 60"));
         var container = Keep(CreatedContainer.Create(leaked));
-        var prestart = HookProcess.Run(container.State, "prestart");
+        var prestart = container.RunHook("prestart");
         Assert.That(prestart.ExitCode, Is.Zero, prestart.ToString());
         container.Delete();
-        Assert.That(TestHost.HookInstances(), Does.Contain(InstanceName.For(container.Id)));
+        Assert.That(TestHost.InstancesOf(container.Id), Has.Length.EqualTo(1));
 
         var next = Keep(BusyboxBundle.Create("next").WithHook(HookBinary.Path).Script("true"));
         var run = Runc.Run(next);
@@ -90,13 +88,19 @@ public class CrashRecoveryTests
         var id = "oft-reused-" + Guid.NewGuid().ToString("N")[..8];
         var first = Keep(BusyboxBundle.Create("first").Script("sleep 60"));
         var old = Keep(CreatedContainer.Create(first, id));
-        Assert.That(HookProcess.Run(old.State, "prestart").ExitCode, Is.Zero);
+        Assert.That(old.RunHook("prestart").ExitCode, Is.Zero);
         old.Delete(); // crashed: no poststop
+        var oldInstance = TestHost.InstancesOf(id).Single();
 
-        var second = Keep(BusyboxBundle.Create("second").WithHook(HookBinary.Path).Script("echo MARK-second > /sys/kernel/tracing/trace_marker"));
+        var second = Keep(BusyboxBundle.Create("second").WithHook(HookBinary.Path).Script(
+            "ls /sys/kernel/tracing >/dev/null; echo MARK-second > /sys/kernel/tracing/trace_marker"));
         var run = Runc.Run(second, id);
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        // The new start did not wait for the old instance: it had its own, and the old one is
+        // collected in the background (its trace saved first).
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "the old instance is collected in the background");
         Assert.That(first.SavedTraces(), Has.Length.EqualTo(1), "the old container's trace is saved, not destroyed");
+        Assert.That(Path.GetFileName(first.SavedTraces()[0]), Does.StartWith(oldInstance + "-"));
         var secondTraces = second.SavedTraces();
         Assert.That(secondTraces, Has.Length.EqualTo(1));
         Assert.That(SavedTraceText.Read(secondTraces[0]), Does.Contain("MARK-second"));
@@ -108,14 +112,23 @@ public class CrashRecoveryTests
     {
         var id = "oft-live-" + Guid.NewGuid().ToString("N")[..8];
         var owner = Keep(CreatedContainer.Create(Keep(BusyboxBundle.Create("owner").Script("sleep 60")), id));
-        Assert.That(HookProcess.Run(owner.State, "prestart").ExitCode, Is.Zero);
+        Assert.That(owner.RunHook("prestart").ExitCode, Is.Zero);
         var intruder = Keep(CreatedContainer.Create(Keep(BusyboxBundle.Create("intruder").Script("sleep 60"))));
 
-        var result = HookProcess.Run(HookProcess.State(id, intruder.Pid, intruder.Bundle.Dir), "prestart");
+        var result = HookProcess.Run(HookProcess.State(id, intruder.Pid, intruder.Bundle.Dir), "prestart", "--config", intruder.Bundle.ConfigPath);
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
         Assert.That(result.Stderr, Does.Contain($"container id {id} is already traced by a running container"));
         var tracefs = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"))!;
-        var pidFilter = File.ReadAllText(Path.Combine(tracefs, "instances", InstanceName.For(id), "set_event_pid")).Trim();
+        var pidFilter = File.ReadAllText(Path.Combine(tracefs, "instances", TestHost.InstancesOf(id).Single(), "set_event_pid")).Trim();
         Assert.That(pidFilter, Is.EqualTo(owner.Pid.ToString()), "the owner's instance still traces the owner");
+
+        // The intruder's runtime still runs poststop for it, here even with the owner's bundle (two
+        // runtime roots running one bundle): that touches nothing of the owner's.
+        intruder.Delete();
+        var poststop = HookProcess.Run(HookProcess.State(id, null, owner.Bundle.Dir, "stopped"), "poststop", "--config", owner.Bundle.ConfigPath);
+        Assert.That(poststop.ExitCode, Is.Zero, poststop.ToString());
+        Assert.That(File.ReadAllText(Path.Combine(tracefs, "instances", TestHost.InstancesOf(id).Single(), "events/syscalls/enable")).Trim(),
+            Is.EqualTo("1"), "the owner's instance still records");
+        Assert.That(owner.Bundle.SavedTraces(), Is.Empty, "nothing of the owner's was saved early");
     }
 }

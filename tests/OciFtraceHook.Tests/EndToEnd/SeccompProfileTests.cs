@@ -128,7 +128,7 @@ public class SeccompProfileTests : ManyBundleTests
             File.WriteAllText(Path.Combine(hooksDir, $"oci-ftrace-hook-{stage}.json"), new JsonObject
             {
                 ["version"] = "1.0.0",
-                ["hook"] = new JsonObject { ["path"] = HookBinary.Path, ["args"] = new JsonArray("oci-ftrace-hook", stage) },
+                ["hook"] = new JsonObject { ["path"] = HookBinary.Path, ["args"] = new JsonArray("oci-ftrace-hook", stage, "--config", bundle.ConfigPath) },
                 ["when"] = new JsonObject { ["annotations"] = new JsonObject { [@"^org\.ociftracehook\.enabled$"] = "^true$" } },
                 ["stages"] = new JsonArray(stage),
             }.ToJsonString());
@@ -138,7 +138,7 @@ public class SeccompProfileTests : ManyBundleTests
             "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096", .. options, "--rootfs", bundle.Rootfs, "sh", "-c", script,
         ], timeout: TimeSpan.FromMinutes(2));
 
-        var traced = Podman(Workload, "--annotation", $"{HookSettings.EnabledKey}=true", "--annotation", $"{HookSettings.SaveDirKey}={bundle.SaveDir}");
+        var traced = Podman(Workload, "--annotation", $"{HookSettings.EnabledKey}=true");
         Assert.That(traced.ExitCode, Is.Zero, traced.ToString());
         var profile = Path.Combine(bundle.Dir, "podman-profile.json");
         var make = HookProcess.Run("", "seccomp", "--file", bundle.SavedTraces().Single(), "-o", profile);

@@ -26,13 +26,13 @@ public class HostDefaultsTests
 
     [Test]
     public void A_missing_file_means_the_built_in_defaults() =>
-        Assert.That(HostDefaults.Load(Path.Combine(_dir, "missing.conf")), Is.EqualTo(new HostDefaults()));
+        Assert.That(HostDefaults.Load(Path.Combine(_dir, "missing.conf")), Is.EqualTo(new HostDefaults { ConfigPath = Path.Combine(_dir, "missing.conf") }));
 
     [Test]
     public void Every_key_is_read()
     {
         var defaults = Load("# comment\n\nsave-dir = /srv/traces/\nmax-saved-mb = 20\nmax-buffer-size-kb=1024\n");
-        Assert.That(defaults, Is.EqualTo(new HostDefaults { SaveDir = "/srv/traces", MaxSavedBytes = 20L << 20, MaxBufferSizeKb = 1024 }));
+        Assert.That(defaults, Is.EqualTo(new HostDefaults { SaveDir = "/srv/traces", MaxSavedBytes = 20L << 20, MaxBufferSizeKb = 1024, ConfigPath = Path.Combine(_dir, "hook.conf") }));
     }
 
     [TestCase("save-dir = relative", "line 1: annotation save-dir=relative: expected an absolute path")]
@@ -55,25 +55,5 @@ public class HostDefaultsTests
         var error = Assert.Throws<HookException>(() =>
             HookSettings.FromAnnotations(new Dictionary<string, string> { [HookSettings.BufferSizeKey] = "101" }, host));
         Assert.That(error!.Message, Does.Contain("from 1 to 100"));
-    }
-
-    [Test]
-    public void The_budget_removes_the_oldest_saved_traces_but_never_the_newest()
-    {
-        var files = Enumerable.Range(0, 5).Select(i =>
-        {
-            var path = Path.Combine(_dir, $"t{i}.trace");
-            File.WriteAllBytes(path, new byte[1000]);
-            File.SetLastWriteTimeUtc(path, new DateTime(2026, 1, 1, 0, 0, i, DateTimeKind.Utc));
-            return path;
-        }).ToArray();
-        File.WriteAllText(Path.Combine(_dir, "other.txt"), new string('x', 5000));
-
-        var removed = SavedTraceBudget.Enforce(_dir, 2500, keep: files[4]);
-
-        Assert.That(removed, Is.EqualTo(files[..3]));
-        Assert.That(files.Select(File.Exists), Is.EqualTo(new[] { false, false, false, true, true }));
-        Assert.That(File.Exists(Path.Combine(_dir, "other.txt")), Is.True, "only saved traces are counted and removed");
-        Assert.That(SavedTraceBudget.Enforce(_dir, 100, keep: files[4]), Is.EqualTo(new[] { files[3] }), "the one just saved stays even over budget");
     }
 }

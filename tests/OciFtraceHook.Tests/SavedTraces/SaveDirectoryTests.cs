@@ -1,5 +1,4 @@
 using OciFtraceHook.Oci;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.SavedTraces;
 
 namespace OciFtraceHook.Tests.SavedTracesTests;
@@ -12,59 +11,96 @@ public class SaveDirectoryTests
     public void Create()
     {
         _dir = Path.Combine(Path.GetTempPath(), "save-dir-tests-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_dir);
+        Directory.CreateDirectory(_dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     [TearDown]
-    public void Remove() => Directory.Delete(_dir, recursive: true);
-
-    [Test]
-    public void An_existing_ordinary_directory_is_accepted_as_its_real_path()
+    public void Remove()
     {
-        var link = Path.Combine(_dir, "link");
-        Directory.CreateDirectory(Path.Combine(_dir, "real"));
-        File.CreateSymbolicLink(link, Path.Combine(_dir, "real"));
-        Assert.That(SaveDirectory.Check(link), Is.EqualTo(Path.Combine(_dir, "real")));
+        SaveDirectory.ForceWalk = false;
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private HostDefaults Host(params string[] allowed) => new() { SaveDir = Path.Combine(_dir, "host"), AllowedSaveDirs = allowed };
+
+    private string Sub(string name)
+    {
+        var path = Path.Combine(_dir, name);
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
     }
 
     [Test]
-    public void The_default_directory_is_accepted_before_it_exists() =>
-        Assert.That(SaveDirectory.Check(HookSettings.DefaultSaveDir), Is.EqualTo(HookSettings.DefaultSaveDir));
-
-    [TestCase("/etc")]
-    [TestCase("/etc/cron.d")]
-    [TestCase("/usr/lib")]
-    [TestCase("/root")]
-    [TestCase("/var/lib")]
-    public void System_directories_are_refused(string dir)
+    public void An_annotation_may_pick_only_a_directory_hook_conf_allows()
     {
-        if (!Directory.Exists(dir)) Assert.Ignore($"{dir} does not exist on this host");
-        var error = Assert.Throws<HookException>(() => SaveDirectory.Check(dir));
-        Assert.That(error!.Message, Does.StartWith($"annotation {HookSettings.SaveDirKey}={dir}: refused").And.Contain("system directory"));
+        var allowed = Sub("team-a");
+        var other = Sub("team-b");
+        Assert.Multiple(() =>
+        {
+            Assert.That(SaveDirectory.Choose(allowed, Host(allowed)), Is.EqualTo(allowed));
+            Assert.That(SaveDirectory.Choose(Path.Combine(_dir, "host"), Host()), Is.EqualTo(Path.Combine(_dir, "host")),
+                "the host's own directory, made on first save");
+            Assert.That(() => SaveDirectory.Choose(other, Host(allowed)),
+                Throws.TypeOf<HookException>().With.Message.Contains("refused: not a save directory hook.conf allows"));
+            Assert.That(() => SaveDirectory.Choose("/etc", Host()), Throws.TypeOf<HookException>().With.Message.Contains("not a save directory"));
+        });
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_symlink_anywhere_on_the_way_is_refused(bool walk)
+    {
+        SaveDirectory.ForceWalk = walk;
+        var real = Sub("real");
+        Directory.CreateDirectory(Path.Combine(real, "traces"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.CreateSymbolicLink(Path.Combine(_dir, "link"), real);
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "link", "traces"), create: false),
+                Throws.TypeOf<HookException>().With.Message.Contains("a component is a symlink"));
+            Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "link"), create: false),
+                Throws.TypeOf<HookException>().With.Message.Contains("a component is a symlink"));
+            Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "link", "new"), create: true), Throws.TypeOf<HookException>());
+            Assert.That(Directory.Exists(Path.Combine(real, "new")), Is.False, "nothing is made behind the link");
+        });
+        using var opened = SaveDirectory.Open(Path.Combine(real, "traces"), create: false);
+        Assert.That(opened.IsInvalid, Is.False);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Missing_components_are_made_root_only(bool walk)
+    {
+        SaveDirectory.ForceWalk = walk;
+        var target = Path.Combine(_dir, "a", "b", "traces");
+        using (SaveDirectory.Open(target, create: true)) { }
+        Assert.That(File.GetUnixFileMode(target), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+        Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "x", "y"), create: false), Throws.InstanceOf<IOException>());
     }
 
     [Test]
-    public void A_symlink_leading_to_a_system_directory_is_refused()
+    public void A_directory_others_may_write_to_is_refused()
     {
-        var link = Path.Combine(_dir, "innocent");
-        File.CreateSymbolicLink(link, "/etc");
-        var error = Assert.Throws<HookException>(() => SaveDirectory.Check(link));
-        Assert.That(error!.Message, Does.Contain("it leads to /etc, under /etc"));
+        var open = Sub("open");
+        File.SetUnixFileMode(open, (UnixFileMode)0x1FF /* 0777 */);
+        Assert.That(() => SaveDirectory.Open(open, create: false),
+            Throws.TypeOf<HookException>().With.Message.Contains("writable by group or others"));
     }
 
     [Test]
-    public void A_missing_directory_is_refused()
+    public void A_directory_of_another_user_is_refused()
     {
-        var error = Assert.Throws<HookException>(() => SaveDirectory.Check(Path.Combine(_dir, "missing")));
-        Assert.That(error!.Message, Does.Contain("it does not exist"));
+        if (!Environment.IsPrivilegedProcess) Assert.Ignore("needs root to give a directory to another user");
+        var theirs = Sub("theirs");
+        Assert.That(Mono.Unix.Native.Syscall.chown(theirs, 65534, 65534), Is.Zero);
+        Assert.That(() => SaveDirectory.Open(theirs, create: false), Throws.TypeOf<HookException>().With.Message.Contains("owned by uid 65534"));
     }
 
     [Test]
-    public void A_file_is_refused()
+    public void A_file_in_place_of_the_directory_is_refused()
     {
         var file = Path.Combine(_dir, "file");
-        File.WriteAllText(file, "");
-        var error = Assert.Throws<HookException>(() => SaveDirectory.Check(file));
-        Assert.That(error!.Message, Does.Contain("not a directory"));
+        File.WriteAllText(file, "x");
+        Assert.That(() => SaveDirectory.Open(file, create: false), Throws.InstanceOf<IOException>().Or.InstanceOf<HookException>());
     }
 }

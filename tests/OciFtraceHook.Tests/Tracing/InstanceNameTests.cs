@@ -171,4 +171,30 @@ public class InstanceNameTests
             Assert.That(InstanceName.IsOurs(""), Is.False);
         });
     }
+
+    [Test]
+    public void Each_start_has_its_own_name_under_the_ids_stem()
+    {
+        var first = InstanceName.ForStart("web-1", 4242, 1000);
+        var second = InstanceName.ForStart("web-1", 4242, 2000);
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.Not.EqualTo(second), "a reused PID has another start time");
+            Assert.That(first, Does.StartWith(InstanceName.For("web-1") + "-"));
+            Assert.That(InstanceName.StemOf(first), Is.EqualTo(InstanceName.For("web-1")));
+            Assert.That(InstanceName.StemOf(second + "-app-20260101T000000Z.trace"), Is.EqualTo(InstanceName.For("web-1")));
+        });
+    }
+
+    [TestCase("a-0123456789abcdef-x")]
+    [TestCase("deadbeef")]
+    [TestCase("x.y+z")]
+    public void The_stem_of_any_ids_names_is_the_ids_stem(string id)
+    {
+        var longId = new string('q', 60) + id;
+        foreach (var each in new[] { id, longId })
+            Assert.That(InstanceName.StemOf(InstanceName.ForStart(each, 7, 8) + "-n-20260101T000000Z.trace.1"),
+                Is.EqualTo(InstanceName.StemOf(InstanceName.ForStart(each, 9, 10))), each);
+        Assert.That(InstanceName.StemOf("unrelated.trace"), Is.Null);
+    }
 }

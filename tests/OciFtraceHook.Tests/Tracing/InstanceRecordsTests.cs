@@ -39,7 +39,7 @@ public class InstanceRecordsTests
         {
             Assert.That(_records.Read(name), Is.EqualTo(record));
             Assert.That(File.Exists(_records.PathFor(name)), Is.True);
-            Assert.That(File.Exists(_records.PathFor(name) + ".tmp"), Is.False, "the temporary file is renamed away");
+            Assert.That(Directory.GetFiles(_records.Dir, "*.tmp"), Is.Empty, "the temporary file is renamed away");
         });
     }
 
@@ -162,5 +162,18 @@ public class InstanceRecordsTests
         Assert.That(File.Exists(lockFile), Is.True);
         _records.DeleteLock(name);
         Assert.That(File.Exists(lockFile), Is.False);
+    }
+
+    [Test]
+    public void Temporary_records_of_killed_writers_are_removed_others_stay()
+    {
+        _records.EnsureDir();
+        var abandoned = _records.PathFor("x") + ".999999999.tmp";
+        var ours = _records.PathFor("y") + $".{Environment.ProcessId}.tmp";
+        File.WriteAllText(abandoned, "{");
+        File.WriteAllText(ours, "{");
+        _records.DeleteAbandonedTemporaries();
+        Assert.That(File.Exists(abandoned), Is.False);
+        Assert.That(File.Exists(ours), Is.True, "a writer still running keeps its temporary file");
     }
 }

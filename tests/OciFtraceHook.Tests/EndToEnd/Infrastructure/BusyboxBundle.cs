@@ -14,6 +14,9 @@ internal sealed class BusyboxBundle : IDisposable
     public string Dir { get; }
     public string Rootfs => Path.Combine(Dir, "rootfs");
     public string SaveDir => Path.Combine(Dir, "saved-traces");
+    /// <summary>The host settings the hook gets for this bundle (--config): its save directory is
+    /// the bundle's own, so a test never writes into the host's.</summary>
+    public string ConfigPath => Path.Combine(Dir, "hook.conf");
     public JsonObject Config { get; }
 
     private BusyboxBundle(string dir, JsonObject config)
@@ -38,8 +41,15 @@ internal sealed class BusyboxBundle : IDisposable
         config["process"]!["terminal"] = false;
         var bundle = new BusyboxBundle(dir, config);
         Directory.CreateDirectory(bundle.SaveDir);
-        bundle.Annotate(HookSettings.SaveDirKey, bundle.SaveDir);
+        bundle.HostConfig("");
         return bundle;
+    }
+
+    /// <summary>Writes the bundle's hook.conf: its save directory, then <paramref name="moreLines"/>.</summary>
+    public BusyboxBundle HostConfig(string moreLines)
+    {
+        File.WriteAllText(ConfigPath, $"save-dir = {SaveDir}\n{moreLines}");
+        return this;
     }
 
     public BusyboxBundle Script(string shellScript)
@@ -67,8 +77,8 @@ internal sealed class BusyboxBundle : IDisposable
     {
         Config["hooks"] = new JsonObject
         {
-            ["prestart"] = new JsonArray(new JsonObject { ["path"] = hookPath, ["args"] = new JsonArray("oci-ftrace-hook", "prestart") }),
-            ["poststop"] = new JsonArray(new JsonObject { ["path"] = hookPath, ["args"] = new JsonArray("oci-ftrace-hook", "poststop") }),
+            ["prestart"] = new JsonArray(new JsonObject { ["path"] = hookPath, ["args"] = new JsonArray("oci-ftrace-hook", "prestart", "--config", ConfigPath) }),
+            ["poststop"] = new JsonArray(new JsonObject { ["path"] = hookPath, ["args"] = new JsonArray("oci-ftrace-hook", "poststop", "--config", ConfigPath) }),
         };
         return this;
     }

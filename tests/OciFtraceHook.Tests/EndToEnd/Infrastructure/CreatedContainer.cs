@@ -33,6 +33,9 @@ internal sealed class CreatedContainer : IDisposable
 
     public string State => HookProcess.State(Id, Pid, Bundle.Dir);
 
+    /// <summary>Runs the hook by hand for this container, as its runtime would, with the bundle's hook.conf.</summary>
+    public ProcessResult RunHook(string stage) => HookProcess.Run(State, stage, "--config", Bundle.ConfigPath);
+
     /// <summary>Starts the program (runc start): the init execs it and the exec trigger fires.</summary>
     public void Start()
     {

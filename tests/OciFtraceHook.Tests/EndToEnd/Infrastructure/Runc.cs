@@ -3,18 +3,20 @@ namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 /// <summary>Runs a bundle with `runc run` and always deletes the container afterwards.</summary>
 internal static class Runc
 {
-    public static ProcessResult Run(BusyboxBundle bundle, string? id = null)
+    /// <param name="root">runc's state directory (--root), for a second runtime on the same host.</param>
+    public static ProcessResult Run(BusyboxBundle bundle, string? id = null, string? root = null)
     {
         bundle.Save();
         var runc = HostRequirements.FindRunc()!;
         id ??= "oft-test-" + Guid.NewGuid().ToString("N")[..12];
+        string[] global = root is null ? [] : ["--root", root];
         try
         {
-            return ProcessRunner.Run(runc, ["run", "--bundle", bundle.Dir, id], timeout: TimeSpan.FromMinutes(2));
+            return ProcessRunner.Run(runc, [.. global, "run", "--bundle", bundle.Dir, id], timeout: TimeSpan.FromMinutes(2));
         }
         finally
         {
-            ProcessRunner.Run(runc, ["delete", "--force", id]);
+            ProcessRunner.Run(runc, [.. global, "delete", "--force", id]);
         }
     }
 }

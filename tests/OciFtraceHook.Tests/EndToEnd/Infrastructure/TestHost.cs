@@ -31,6 +31,10 @@ internal static class TestHost
             .ToArray()!;
     }
 
+    /// <summary>The instances of the starts of one container id (one name per start).</summary>
+    public static string[] InstancesOf(string containerId) =>
+        HookInstances().Where(n => n.StartsWith(InstanceName.For(containerId) + "-", StringComparison.Ordinal)).ToArray();
+
     /// <summary>Poststop hands the slow instance removal to a detached process: wait for it.
     /// Returns what is still there (instances and records) after the wait.</summary>
     public static string[] WaitUntilNoHookInstances(TimeSpan? timeout = null)

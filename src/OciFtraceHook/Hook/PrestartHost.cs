@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+using OciFtraceHook.Container;
+using OciFtraceHook.Logging;
+using OciFtraceHook.Oci;
+using OciFtraceHook.Processes;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Hook;
+
+/// <summary>What prestart reaches on the host besides its records and settings: /proc, tracefs,
+/// the start marker, the container's mount namespace and the housekeeping of other containers'
+/// leftovers. The hook uses the host's; unit tests stand each in with a temporary directory or a
+/// recorder.</summary>
+internal sealed record PrestartHost
+{
+    public static PrestartHost OnHost { get; } = new();
+
+    public string ProcRoot { get; init; } = "/proc";
+
+    public Func<ILogger, TraceFs> FindTraceFs { get; init; } =
+        logger => TraceFs.FindOrMount(path => Log.MountedTraceFs(logger, path));
+
+    public ContainerStarts Starts { get; init; } = new();
+
+    /// <summary>Makes the instance's files appear in the container: in its mount namespace, where
+    /// they vanish with it.</summary>
+    public Action<InitProcess, string, HookSettings, TraceInstance, ContainerConfig> MountIntoContainer { get; init; } =
+        (init, rootfs, settings, instance, _) =>
+            MountNamespace.Run(init.Pid, () => TraceMounts.Mount(rootfs, settings.MountPath, instance.Name, TraceFile.Defaults));
+
+    /// <summary>Has instances that never got a poststop collected in the background.</summary>
+    public Action<InstanceRecords, string, HostDefaults> CollectLeftovers { get; init; } = (records, ownInstance, host) =>
+    {
+        if (DetachedGc.AnyLeftBehind(records, except: ownInstance)) DetachedGc.TryStart(null, host.ConfigPath, out _);
+    };
+}

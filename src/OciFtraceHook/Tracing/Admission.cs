@@ -1,0 +1,37 @@
+using OciFtraceHook.Oci;
+
+namespace OciFtraceHook.Tracing;
+
+/// <summary>Whether one more start may be traced, decided under one host-wide lock so that
+/// concurrent prestarts are counted one after another and cannot overshoot a limit together: a
+/// running container's id is never traced twice, at most <see cref="Limits.MaxTracedContainers"/>
+/// containers are traced at once, and the ring buffers of all instances stay within
+/// <see cref="Limits.MaxRingBufferBytes"/>. The record is written before the lock is released, so
+/// the next prestart counts it.</summary>
+internal static class Admission
+{
+    /// <param name="MaxTracedContainers">0: no limit.</param>
+    /// <param name="MaxRingBufferBytes">All instances that exist (running, or ended and not yet removed).</param>
+    internal sealed record Limits(int MaxTracedContainers, long MaxRingBufferBytes);
+
+    /// <summary>Admits the start and writes its record, or throws saying why not.</summary>
+    public static void Admit(InstanceRecords records, string instanceName, InstanceRecord record, Limits limits)
+    {
+        using var _ = records.LockAdmission();
+        var all = records.All().ToList();
+        var live = all.Where(r => r.Record.SavedTo is null && r.Record.InitIsAlive()).ToList();
+        if (live.FirstOrDefault(r => r.Record.ContainerId == record.ContainerId) is { Name: not null } same)
+            throw new HookException($"container id {record.ContainerId} is already traced by a running container " +
+                                    $"(pid {same.Record.Pid}, instance {same.Name})");
+        if (limits.MaxTracedContainers > 0 && live.Count >= limits.MaxTracedContainers)
+            throw new HookException($"{live.Count} containers are traced already: max-traced-containers in hook.conf allows {limits.MaxTracedContainers}");
+        var held = all.Sum(r => r.Record.RingBufferBytes);
+        if (held + record.RingBufferBytes > limits.MaxRingBufferBytes)
+            throw new HookException($"its ring buffer ({Mib(record.RingBufferBytes)} MiB, all CPUs) would bring the instances on this host to " +
+                                    $"{Mib(held + record.RingBufferBytes)} MiB: max-ring-buffer-mb in hook.conf allows {Mib(limits.MaxRingBufferBytes)} MiB " +
+                                    $"(ask for less with {HookSettings.BufferSizeKey})");
+        records.Write(instanceName, record);
+    }
+
+    private static long Mib(long bytes) => (bytes + (1 << 20) - 1) >> 20;
+}

@@ -1,0 +1,67 @@
+using OciFtraceHook.Hook;
+using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+
+namespace OciFtraceHook.Tests.EndToEnd;
+
+/// <summary>Threat: the background gc that poststop leaves behind carrying the runtime's (or a
+/// container's) environment, descriptors or terminal, or dying of EPIPE once its parent is gone. It
+/// starts clean: empty environment, cwd /, umask 077, its own session, stdio on /dev/null.</summary>
+[Category("EndToEnd")]
+public class DetachedGcTests : OneBundleTests
+{
+    [SetUp]
+    public void Create()
+    {
+        HostRequirements.RequireRuncAndTraceFs();
+        Bundle = BusyboxBundle.Create("detached").WithHook(HookBinary.Path).Script("true");
+    }
+
+    [Test]
+    public void The_detached_gc_starts_clean()
+    {
+        var result = Runc.Run(Bundle);
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        // It waits for a quiet second before removing the instance: there is time to look at it.
+        var pid = FindDetachedGc();
+        Assert.That(pid, Is.Not.Null, "poststop started a detached gc");
+        var status = File.ReadAllLines($"/proc/{pid}/status");
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var session = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3];
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllBytes($"/proc/{pid}/environ"), Is.Empty, "no environment");
+            Assert.That(new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget, Is.EqualTo("/"));
+            Assert.That(status, Does.Contain("Umask:\t0077"));
+            Assert.That(session, Is.EqualTo(pid.ToString()), "a session of its own");
+            foreach (var fd in new[] { 0, 1, 2 })
+                Assert.That(new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget, Is.EqualTo("/dev/null"), $"fd {fd} on /dev/null");
+            var inherited = Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget)
+                .Where(t => t is not null && (t.StartsWith(Bundle.Dir, StringComparison.Ordinal) || t.StartsWith("/run/oci-ftrace-hook", StringComparison.Ordinal)))
+                .ToArray();
+            Assert.That(inherited, Is.Empty, "no descriptor of the hook's or the runtime's files");
+        });
+        // Its parent is long gone and its stdio went nowhere: it still finishes the removal.
+    }
+
+    private static int? FindDetachedGc()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var dir in Directory.GetDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+                try
+                {
+                    var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                    if (args.Contains("gc") && args.Contains(DetachedGc.DetachedFlag) && args[0] == HookBinary.Path) return pid;
+                }
+                catch (IOException)
+                {
+                }
+            }
+            Thread.Sleep(20);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,88 @@
+using OciFtraceHook.Oci;
+using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Tests.EndToEnd;
+
+/// <summary>Threat: containers that each ask for the largest ring buffer, or simply many traced
+/// containers, pinning host memory the kernel charges to no container's cgroup. hook.conf caps the
+/// buffers of all instances together and the number of traced containers; concurrent prestarts are
+/// admitted one at a time, so they cannot overshoot together; a start beyond follows on-failure.</summary>
+[Category("EndToEnd")]
+public class HostLimitsTests
+{
+    private const string Tracing = "/sys/kernel/tracing";
+    private readonly List<BusyboxBundle> _bundles = [];
+
+    [SetUp]
+    public void Require() => HostRequirements.RequireRuncAndTraceFs();
+
+    [TearDown]
+    public void NothingIsLeftBehind()
+    {
+        var made = _bundles.ToArray();
+        _bundles.Clear();
+        TestHost.DisposeAndAssertNothingLeft(made, TimeSpan.FromSeconds(60));
+    }
+
+    private BusyboxBundle NewBundle(string name, string hostConfig, string script)
+    {
+        var bundle = BusyboxBundle.Create(name).WithHook(HookBinary.Path).HostConfig(hostConfig).Script(script);
+        _bundles.Add(bundle);
+        return bundle;
+    }
+
+    [TestCase("refuse")]
+    [TestCase("warn")]
+    public void Four_containers_asking_64_MiB_per_CPU_against_a_small_cap(string onFailure)
+    {
+        // Room for two of them (all CPUs counted), not three.
+        var perContainerMb = 64 * RingBufferMemory.OnlineCpus();
+        var cap = perContainerMb * 5 / 2;
+        var bundles = Enumerable.Range(0, 4).Select(i => NewBundle($"cap-{i}", $"max-ring-buffer-mb = {cap}\n",
+                $"sleep 4; echo MARK-{i} > {Tracing}/trace_marker 2>/dev/null; echo ran")
+            .Annotate(HookSettings.BufferSizeKey, "65536").Annotate(HookSettings.OnFailureKey, onFailure)).ToArray();
+
+        var results = bundles.AsParallel().WithDegreeOfParallelism(4).Select(b => Runc.Run(b)).ToArray();
+
+        var traced = bundles.Count(b => b.SavedTraces().Length == 1);
+        Assert.That(traced, Is.EqualTo(2), "two fit under the cap: " + string.Join("\n", results));
+        if (onFailure == "refuse")
+        {
+            Assert.That(results.Count(r => r.ExitCode == 0), Is.EqualTo(2));
+            Assert.That(results.Where(r => r.ExitCode != 0).Select(r => r.Stderr),
+                Is.All.Contain($"max-ring-buffer-mb in hook.conf allows {cap} MiB"));
+        }
+        else
+        {
+            Assert.That(results.Select(r => r.ExitCode), Is.All.Zero, "beyond the cap they start untraced");
+            Assert.That(results.Select(r => r.Stdout), Is.All.EqualTo("ran\n"));
+        }
+    }
+
+    [Test]
+    public void Max_traced_containers_is_a_host_wide_count()
+    {
+        const string config = "max-traced-containers = 1\n";
+        var first = NewBundle("max-1", config, "sleep 3");
+        var second = NewBundle("max-2", config, $"ls {Tracing} | wc -l").Annotate(HookSettings.OnFailureKey, "warn");
+        var third = NewBundle("max-3", config, "echo PROGRAM-RAN");
+
+        var running = Task.Run(() => Runc.Run(first));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (TestHost.HookInstances().Length == 0 && !running.IsCompleted && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        var untraced = Runc.Run(second);
+        var refused = Runc.Run(third);
+        Assert.That(running.Result.ExitCode, Is.Zero, running.Result.ToString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(untraced.ExitCode, Is.Zero, untraced.ToString());
+            Assert.That(untraced.Stdout, Is.EqualTo("0\n"), "with warn it starts untraced: no trace files");
+            Assert.That(second.SavedTraces(), Is.Empty);
+            Assert.That(refused.ExitCode, Is.Not.Zero, refused.ToString());
+            Assert.That(refused.Stdout, Does.Not.Contain("PROGRAM-RAN"));
+            Assert.That(refused.Stderr, Does.Contain("max-traced-containers in hook.conf allows 1"));
+            Assert.That(first.SavedTraces(), Has.Length.EqualTo(1));
+        });
+    }
+}

@@ -1,0 +1,159 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using OciFtraceHook.Hook;
+using OciFtraceHook.Oci;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Tests.HookTests;
+
+/// <summary>poststop and gc as orchestration, against a temporary directory standing in for
+/// tracefs, records and a save directory: which start's instance they act on, what they write,
+/// and what they leave to others. (The kernel's side is in the end-to-end tests.)</summary>
+public class PoststopAndGcTests
+{
+    private const string Id = "web-1";
+    private string _root = null!;
+    private TraceFs _traceFs = null!;
+    private InstanceRecords _records = null!;
+    private HostDefaults _host = null!;
+    private readonly List<string> _removalsStarted = [];
+
+    [SetUp]
+    public void CreateStandIns()
+    {
+        // Poststop acts only as root (without root prestart made nothing); save directories must be root's.
+        if (!Environment.IsPrivilegedProcess) Assert.Ignore("needs root: poststop does nothing without it, save directories are root's");
+        _root = Directory.CreateTempSubdirectory("poststop-gc-").FullName;
+        _traceFs = new TraceFs(Path.Combine(_root, "tracing"));
+        Directory.CreateDirectory(_traceFs.InstancesDir);
+        _records = new InstanceRecords(Path.Combine(_root, "records"));
+        var saveDir = Directory.CreateDirectory(Path.Combine(_root, "traces")).FullName;
+        File.SetUnixFileMode(saveDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _host = new HostDefaults { SaveDir = saveDir };
+        _removalsStarted.Clear();
+    }
+
+    [TearDown]
+    public void RemoveStandIns()
+    {
+        if (_root is not null) Directory.Delete(_root, recursive: true);
+    }
+
+    /// <summary>An instance as the hook leaves it: recording, with a trace, and its record.</summary>
+    private string Instance(string tag, string bundle, int pid, ulong startTime, string? savedTo = null)
+    {
+        var name = $"oci-ftrace-{Id}-0123456789abcdef-{tag}";
+        var instance = _traceFs.Instance(name);
+        Directory.CreateDirectory(instance.Dir);
+        File.WriteAllText(instance.FilePath("tracing_on"), "1\n");
+        Directory.CreateDirectory(instance.FilePath("events/syscalls"));
+        File.WriteAllText(instance.FilePath("events/syscalls/enable"), "1\n");
+        File.WriteAllText(instance.FilePath("trace"),
+            "# tracer: nop\n" +
+            $"              sh-{pid}   (   {pid}) [000] ..... 10.000001: sys_openat(dfd: 0xffffff9c, filename: 0x7ffd0, flags: 0x0, mode: 0x0)\n" +
+            $"              sh-{pid}   (   {pid}) [000] ..... 10.000002: sys_openat -> 0xfffffffffffffffe\n");
+        _records.EnsureDir();
+        _records.Write(name, new InstanceRecord
+        {
+            ContainerId = Id, Bundle = bundle, Pid = pid, PidStartTime = startTime, SaveDir = _host.SaveDir,
+            Created = DateTimeOffset.UtcNow, SavedTo = savedTo,
+        });
+        return name;
+    }
+
+    /// <summary>A PID that ran and ended.</summary>
+    private static int EndedPid()
+    {
+        using var process = System.Diagnostics.Process.Start("true")!;
+        process.WaitForExit();
+        return process.Id;
+    }
+
+    private static ulong StartTimeOf(int pid) =>
+        ulong.Parse(File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[19]);
+
+    private void RunPoststop(string bundle) =>
+        Poststop.Run(new ContainerState { Id = Id, Bundle = bundle, Status = "stopped" }, NullLogger.Instance, _records, _host,
+            () => _traceFs, name =>
+            {
+                _removalsStarted.Add(name);
+                return null;
+            });
+
+    private string[] Saved() => Directory.GetFiles(_host.SaveDir);
+
+    [Test]
+    public void Poststop_stops_and_saves_its_own_start_then_hands_the_removal_on()
+    {
+        var name = Instance("a", "/bundles/web-1", EndedPid(), 1);
+        RunPoststop("/bundles/web-1");
+        var instance = _traceFs.Instance(name);
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllText(instance.FilePath("tracing_on")), Is.EqualTo("0\n"), "recording stopped");
+            Assert.That(File.ReadAllText(instance.FilePath("events/syscalls/enable")), Is.EqualTo("0\n"), "events off: no tax on the host");
+            Assert.That(Saved(), Has.Length.EqualTo(1));
+            Assert.That(_records.Read(name)!.SavedTo, Is.EqualTo(Saved().Single()), "the record says where");
+            Assert.That(File.ReadAllText(Saved().Single()), Does.Contain(Id).And.Contain("sys_openat -> 0xfffffffffffffffe"));
+            Assert.That(_removalsStarted, Is.EqualTo(new[] { name }));
+        });
+    }
+
+    [Test]
+    public void Poststop_leaves_a_running_container_with_the_same_id_alone()
+    {
+        // Another runtime root runs a container with this id: its init (here: this test) is alive.
+        var self = Environment.ProcessId;
+        var name = Instance("b", "/bundles/web-1", self, StartTimeOf(self));
+        RunPoststop("/bundles/web-1");
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllText(_traceFs.Instance(name).FilePath("tracing_on")), Is.EqualTo("1\n"), "still recording");
+            Assert.That(Saved(), Is.Empty);
+            Assert.That(_records.Read(name)!.SavedTo, Is.Null);
+            Assert.That(_removalsStarted, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void Poststop_of_another_bundle_or_of_a_refused_start_touches_nothing()
+    {
+        var name = Instance("c", "/bundles/someone-else", EndedPid(), 1);
+        RunPoststop("/bundles/web-1");
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllText(_traceFs.Instance(name).FilePath("tracing_on")), Is.EqualTo("1\n"));
+            Assert.That(Saved(), Is.Empty);
+            Assert.That(_removalsStarted, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void Gc_collects_a_saved_instance_whose_container_ended_and_leaves_live_and_foreign_ones()
+    {
+        var saved = Path.Combine(_host.SaveDir, "earlier.trace");
+        File.WriteAllText(saved, "# saved\n");
+        // A start poststop already saved: what is left is an instance directory (the kernel
+        // removes its files with it) and the record.
+        var done = Instance("d", "/bundles/web-1", EndedPid(), 1, savedTo: saved);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(_traceFs.Instance(done).Dir))
+        {
+            if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+            else File.Delete(entry);
+        }
+        var self = Environment.ProcessId;
+        var live = Instance("e", "/bundles/web-2", self, StartTimeOf(self));
+        Directory.CreateDirectory(Path.Combine(_traceFs.InstancesDir, "someone-elses"));
+
+        var collected = Gc.Run(_traceFs, _records, null, NullLogger.Instance, _host);
+        Assert.Multiple(() =>
+        {
+            Assert.That(collected, Is.EqualTo(1));
+            Assert.That(Directory.Exists(_traceFs.Instance(done).Dir), Is.False, "removed");
+            Assert.That(_records.Read(done), Is.Null, "its record went with it");
+            Assert.That(Directory.Exists(_traceFs.Instance(live).Dir), Is.True, "a running container's instance stays");
+            Assert.That(_records.Read(live), Is.Not.Null);
+            Assert.That(Directory.Exists(Path.Combine(_traceFs.InstancesDir, "someone-elses")), Is.True, "not ours: never touched");
+            Assert.That(Saved(), Is.EqualTo(new[] { saved }), "nothing saved twice");
+        });
+    }
+}

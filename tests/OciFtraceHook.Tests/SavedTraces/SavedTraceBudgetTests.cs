@@ -1,0 +1,83 @@
+using OciFtraceHook.SavedTraces;
+
+namespace OciFtraceHook.Tests.SavedTracesTests;
+
+public class SavedTraceBudgetTests
+{
+    private string _root = null!;
+    private string _a = null!;
+    private string _b = null!;
+    private int _second;
+
+    [SetUp]
+    public void Create()
+    {
+        _root = Directory.CreateTempSubdirectory("budget-").FullName;
+        _a = Path.Combine(_root, "a");
+        _b = Path.Combine(_root, "b");
+        foreach (var dir in new[] { _a, _b }) Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    [TearDown]
+    public void Remove() => Directory.Delete(_root, recursive: true);
+
+    /// <summary>A saved trace of <paramref name="id"/>, 1000 bytes, each newer than the one before.</summary>
+    private string Saved(string dir, string id)
+    {
+        var path = Path.Combine(dir, $"{OciFtraceHook.Tracing.InstanceName.For(id)}-{_second:x}-1-20260101T000000Z.trace");
+        var header = $"{TraceArchive.ContainerHeader}{id}\n";
+        File.WriteAllText(path, header + new string('x', 1000 - header.Length));
+        File.SetLastWriteTimeUtc(path, new DateTime(2026, 1, 1, 0, 0, _second++, DateTimeKind.Utc));
+        return path;
+    }
+
+    [Test]
+    public void The_oldest_go_first_and_never_the_one_just_saved()
+    {
+        var files = Enumerable.Range(0, 5).Select(_ => Saved(_a, "c1")).ToArray();
+        File.WriteAllText(Path.Combine(_a, "other.txt"), new string('x', 5000));
+
+        var removed = SavedTraceBudget.Enforce([_a], 2500, 0, keep: files[4]);
+
+        Assert.That(removed, Is.EqualTo(files[..3]));
+        Assert.That(files.Select(File.Exists), Is.EqualTo(new[] { false, false, false, true, true }));
+        Assert.That(File.Exists(Path.Combine(_a, "other.txt")), Is.True, "only saved traces are counted and removed");
+        Assert.That(SavedTraceBudget.Enforce([_a], 100, 0, keep: files[4]), Is.EqualTo(new[] { files[3] }), "the one just saved stays even over budget");
+    }
+
+    [Test]
+    public void One_containers_traces_never_push_out_another_containers()
+    {
+        // c1 saved long ago and little; c2 saves a lot, in another save directory, later.
+        var quiet = Saved(_a, "c1");
+        var busy = Enumerable.Range(0, 6).Select(_ => Saved(_b, "c2")).ToArray();
+
+        var removed = SavedTraceBudget.Enforce([_a, _b], 4000, 0, keep: busy[^1]);
+
+        Assert.That(removed, Is.EqualTo(busy[..3]), "the container holding the most loses its oldest, across directories");
+        Assert.That(File.Exists(quiet), Is.True, "the other container's older trace stays");
+    }
+
+    [Test]
+    public void Each_container_stays_within_its_own_limit()
+    {
+        var c1 = Enumerable.Range(0, 4).Select(_ => Saved(_a, "c1")).ToArray();
+        var c2 = Saved(_b, "c2");
+
+        var removed = SavedTraceBudget.Enforce([_a, _b], 0, 2000, keep: c1[^1]);
+
+        Assert.That(removed, Is.EqualTo(c1[..2]));
+        Assert.That(File.Exists(c2), Is.True);
+    }
+
+    [Test]
+    public void A_symlinked_save_directory_is_not_acted_in()
+    {
+        var victim = Saved(_a, "c1");
+        var link = Path.Combine(_root, "link");
+        File.CreateSymbolicLink(link, _a);
+        var keep = Saved(_b, "c2");
+        Assert.That(SavedTraceBudget.Enforce([link, _b], 1, 0, keep), Is.Empty);
+        Assert.That(File.Exists(victim), Is.True);
+    }
+}
