@@ -58,6 +58,15 @@ public class TraceDatWriterTests
     }
 
     [Test]
+    public void The_owner_is_found_by_walking_the_header_alone()
+    {
+        var bytes = Write(Sample());
+        Assert.That(TraceDatMetadata.ReadFrom(new MemoryStream(bytes))?.ContainerId, Is.EqualTo("c0ffee"));
+        Assert.That(TraceDatMetadata.ReadFrom(new MemoryStream("# oci-ftrace-hook: container x\n"u8.ToArray())), Is.Null, "a text trace");
+        Assert.That(TraceDatMetadata.ReadFrom(new MemoryStream(bytes[..200])), Is.Null, "a cut one");
+    }
+
+    [Test]
     public void Events_come_back_in_time_order_with_their_fields()
     {
         var file = TraceDatFile.Open(new MemoryStream(Write(Sample())), "test");
