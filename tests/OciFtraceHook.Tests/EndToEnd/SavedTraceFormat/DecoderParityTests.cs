@@ -27,7 +27,7 @@ public class DecoderParityTests : OneBundleTests
                       "read line < /dev/null; sleep 3");
         using var container = CreatedContainer.Create(Bundle);
         container.Start();
-        var trace = Path.Combine(Tracing, "instances", InstanceName.For(container.Id), "trace");
+        var trace = Path.Combine(InstanceDir(container.Id), "trace");
         string text = "";
         for (var i = 0; i < 100 && !text.Contains("DONE-parity"); i++)
         {
@@ -79,4 +79,8 @@ public class DecoderParityTests : OneBundleTests
         TraceEventKind.LostEvents => $"lost {e.Lost} on {e.Cpu}",
         _ => $"{e.TimeNs} [{e.Cpu}] {e.Comm}-{e.Tid} {e.Name}",
     };
+
+    /// <summary>The container's instance: its name carries the id (and the start's init).</summary>
+    private static string InstanceDir(string id) =>
+        Directory.GetDirectories(Path.Combine(Tracing, "instances"), $"*{id}*").Single();
 }
