@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test as root against the real kernel, runc, podman, dockerd and containerd, installing
-# what they need first (runc, busybox-static, podman, lintian, docker.io, and qemu, kmod, zstd,
+# what they need first (runc, busybox-static, podman, lintian, trace-cmd, docker.io, and qemu, kmod, zstd,
 # xz-utils, strace for the kernel matrix) through apt when missing. Prints "N passed, N failed,
 # N skipped" last and exits non-zero when a test failed or none ran.
 set -euo pipefail
@@ -21,6 +21,7 @@ command -v modprobe >/dev/null 2>&1 || missing+=(kmod)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
+command -v trace-cmd >/dev/null 2>&1 || missing+=(trace-cmd)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "tests/run.sh: ${missing[*]} missing and not root: end-to-end tests will be skipped" >&2

@@ -29,6 +29,7 @@ if (verb is "--version")
     Console.Out.WriteLine($"oci-ftrace-hook {typeof(HookException).Assembly.GetName().Version?.ToString(3)}");
     return 0;
 }
+if (verb == StopRecording.Verb) return RunStopRecording(args[1..]);
 if (verb is not ("show" or "seccomp" or "gc" or "-h" or "--help" or "-?") && !verb.StartsWith('[')) return UnknownArguments(args);
 return RunTool(args);
 
@@ -52,6 +53,27 @@ static int RunStage(string? verb, string? configPath)
         else Prestart.Run(state, logger, new InstanceRecords(), host);
         return 0;
     }, (message, e) => Log.StageFailed(logger, stage, state?.Id ?? "(unknown)", message, e));
+}
+
+// Detached by prestart for the stop-after annotation; quiet, as nobody reads its output.
+static int RunStopRecording(string[] args)
+{
+    if (args is not ["--instance", var name, "--after", var seconds] || !InstanceName.IsOurs(name)
+        || !long.TryParse(seconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) || s is < 1 or > 86400)
+        return 2;
+    try
+    {
+        var stopped = StopRecording.Run(name, TimeSpan.FromSeconds(s), new InstanceRecords(), () =>
+        {
+            var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+            return mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
+        });
+        return stopped ? 0 : 1;
+    }
+    catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
+    {
+        return 1;
+    }
 }
 
 static int UnknownArguments(string[] args)

@@ -16,12 +16,12 @@ internal static class Seccomp
         foreach (var container in args.Containers)
         {
             using var reader = Show.OpenContainer(container, Show.Search(host, records, args.SaveDir), records);
-            traces.Read(reader);
+            traces.Read(reader.BaseStream, container);
         }
         foreach (var file in args.Files)
         {
             using var reader = Show.OpenFile(file);
-            traces.Read(reader);
+            traces.Read(reader.BaseStream, file);
         }
         if (traces.Events.Count == 0) throw new UsageException("seccomp: the traces hold no syscall events");
         if (traces.Lost > 0)

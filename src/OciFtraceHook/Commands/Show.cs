@@ -20,14 +20,13 @@ internal static class Show
         var decoder = new TraceDecoder(ExportSinks.WithSink(parsed.Options), output);
         if (parsed.File is "-" || (parsed.File is null && parsed.Container is null))
         {
-            using var reader = new StreamReader(stdin, Printable.Utf8KeepingBadBytes, false, 1 << 16);
-            decoder.Run(reader);
+            TraceInput.Decode(stdin, decoder, "stdin");
             return SayWhyNoPaths(decoder, error);
         }
         if (parsed.File is not null)
         {
             using var reader = OpenFile(parsed.File);
-            decoder.Run(reader);
+            TraceInput.Decode(reader.BaseStream, decoder, parsed.File);
             return SayWhyNoPaths(decoder, error);
         }
         var search = Search(host, records, parsed.SaveDir);
@@ -37,7 +36,7 @@ internal static class Show
                            ?? throw new HookException($"container {parsed.Container} has no live instance to follow");
             return Follow(instance, records, decoder);
         }
-        using (var reader = OpenContainer(parsed.Container!, search, records)) decoder.Run(reader);
+        using (var reader = OpenContainer(parsed.Container!, search, records)) TraceInput.Decode(reader.BaseStream, decoder, parsed.Container!);
         return SayWhyNoPaths(decoder, error);
     }
 

@@ -58,6 +58,22 @@ internal sealed class TraceDecoder
         Finish();
     }
 
+    /// <summary>Decodes a trace.dat: the architecture and lost-event count come from the file
+    /// (the hook's own option; else its uname, and the pages' lost-event marks).</summary>
+    public void Run(TraceDatFile file, string what)
+    {
+        _arch ??= file.Arch;
+        if (file.Metadata?.Paths is { } paths) PathsMissing ??= TraceArchive.ReadPathsMissing(TraceArchive.PathsHeader + paths);
+        long counted = 0;
+        new TraceDatEvents(file, what).Read(e =>
+        {
+            if (e.Kind == TraceEventKind.LostEvents) counted += e.Lost;
+            (_pairer ?? Start()).Add(e);
+        });
+        LostFromHeader = file.Metadata?.LostEvents ?? counted;
+        Finish();
+    }
+
     private CallPairer Start()
     {
         var arch = _arch ?? TraceArchNames.Host;

@@ -12,6 +12,21 @@ internal sealed class TraceSyscalls
     public TraceArch? Arch { get; private set; }
     public long Lost { get; private set; }
 
+    /// <summary>Reads a trace.dat or a text trace, whichever <paramref name="input"/> holds.</summary>
+    public void Read(Stream input, string what) => TraceInput.Read(input, what, ReadBinary, Read);
+
+    private void ReadBinary(TraceDatFile file)
+    {
+        long counted = 0;
+        new TraceDatEvents(file, file.Metadata?.ContainerId ?? "trace.dat").Read(e =>
+        {
+            if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
+            else if (e.Kind == TraceEventKind.LostEvents) counted += e.Lost;
+        });
+        Lost += file.Metadata?.LostEvents ?? counted;
+        UseArch(file.Arch);
+    }
+
     public void Read(TextReader input)
     {
         var parser = new TraceLineParser();
@@ -28,6 +43,11 @@ internal sealed class TraceSyscalls
             else if (e.Kind == TraceEventKind.LostEvents) lost += e.Lost;
         });
         Lost += lost;
+        UseArch(arch);
+    }
+
+    private void UseArch(TraceArch? arch)
+    {
         if (arch is { } a)
         {
             if (Arch is { } known && known != a)

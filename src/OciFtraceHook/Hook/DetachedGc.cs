@@ -66,6 +66,48 @@ internal static class DetachedGc
         }
     }
 
+    /// <summary>Runs this executable with <paramref name="arguments"/> in the background, started as
+    /// clean as the gc (no environment, "/", no inherited descriptor but stdio, pipes closed at once).</summary>
+    public static bool TryStartSelf(IReadOnlyList<string> arguments, out string why)
+    {
+        why = "";
+        var self = Environment.ProcessPath;
+        if (self is null || !File.Exists(self))
+        {
+            why = "own executable not found";
+            return false;
+        }
+        try
+        {
+            var info = new ProcessStartInfo(self)
+            {
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = "/",
+            };
+            info.Environment.Clear();
+            Interop.CloseOnExecFrom3();
+            foreach (var argument in arguments) info.ArgumentList.Add(argument);
+            using var child = System.Diagnostics.Process.Start(info);
+            if (child is null)
+            {
+                why = "process did not start";
+                return false;
+            }
+            child.StandardInput.Close();
+            child.StandardOutput.Close();
+            child.StandardError.Close();
+            return true;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            why = e.Message;
+            return false;
+        }
+    }
+
     /// <summary>Marks the gc started by <see cref="TryStart"/>.</summary>
     public const string DetachedFlag = "--detached";
 

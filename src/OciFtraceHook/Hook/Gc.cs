@@ -95,8 +95,17 @@ internal static class Gc
         long lost;
         using (dir)
         {
-            saved = TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, records.FollowedPath(instance.Name),
-                out lost, containerName, paths);
+            // A trace `show --follow` took events from is saved as text, with those events put back
+            // (so is one of a tracefs without events/header_page to read raw pages by, and one whose
+            // paths came from probe events, which are joined to their calls from the text); any
+            // other is copied raw from the ring buffer into a trace.dat.
+            var followed = records.FollowedPath(instance.Name);
+            var pathsFromProbes = paths is not null && paths != "off" && !paths.StartsWith("none", StringComparison.Ordinal);
+            saved = File.Exists(followed) || pathsFromProbes || !File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page"))
+                ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths)
+                : RawTraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, containerName,
+                    Path.Combine(records.Dir, instance.Name + ".pending" + TraceArchive.Extension),
+                    new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost, paths);
         }
         Log.Saved(logger, containerId, saved);
         if (lost > 0) Log.LostEvents(logger, containerId, lost);

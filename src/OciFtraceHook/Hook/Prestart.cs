@@ -109,5 +109,8 @@ internal static class Prestart
         {
             // Only housekeeping for other containers: never a reason to fail this one.
         }
+
+        if (settings.StopAfter is { } after && !StopRecording.TryStart(instance.Name, after, out var why))
+            Log.StopAfterNotStarted(logger, instance.Name, why);
     }
 }

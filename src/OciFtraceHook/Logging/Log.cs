@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "cannot hand the removal of {Instance} to a background process ({Reason}); removing it now")]
     public static partial void RemovingInForeground(ILogger logger, string instance, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot start the background stop of {Instance} (stop-after): {Reason}; it records until the container ends")]
+    public static partial void StopAfterNotStarted(ILogger logger, string instance, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "container {ContainerId} starts untraced ({Setting}=warn): {Reason}")]
     public static partial void StartingUntraced(ILogger logger, string containerId, string setting, string reason);
 

@@ -17,9 +17,10 @@ internal sealed record HookSettings
     public const string SaveDirKey = Prefix + "save-dir";
     public const string OnFailureKey = Prefix + "on-failure";
     public const string PathsKey = Prefix + "paths";
+    public const string StopAfterKey = Prefix + "stop-after";
 
     public static readonly string[] Keys =
-        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey, PathsKey];
+        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey, PathsKey, StopAfterKey];
 
     /// <summary>Per CPU, unless hook.conf says otherwise. Keeps one container from pinning a large
     /// share of host memory.</summary>
@@ -43,6 +44,9 @@ internal sealed record HookSettings
     public FailurePolicy OnFailure { get; init; } = FailurePolicy.Refuse;
     /// <summary>Whether the path arguments of file syscalls are recorded as strings (see PathsSetting).</summary>
     public PathsSetting Paths { get; init; } = PathsSetting.Auto;
+    /// <summary>How long the container records before its events go off (it keeps the trace it
+    /// has, and stops taxing every syscall on the host); null records until it ends.</summary>
+    public TimeSpan? StopAfter { get; init; }
 
     /// <param name="host">The administrator's defaults and caps (hook.conf); built-in ones when null.</param>
     public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, HostDefaults? host = null)
@@ -64,6 +68,7 @@ internal sealed record HookSettings
                 SaveDirKey => settings with { SaveDir = ParseAbsolutePath(key, value, allowRoot: false) },
                 OnFailureKey => settings with { OnFailure = ParseFailurePolicy(value) },
                 PathsKey => settings with { Paths = PathsSettings.Parse(value) ?? throw Bad(key, value, "expected auto, on or off") },
+                StopAfterKey => settings with { StopAfter = ParseDuration(StopAfterKey, value) },
                 _ => throw Bad(key, value, $"unknown setting; known: {string.Join(", ", Keys)}"),
             };
         }
@@ -95,6 +100,22 @@ internal sealed record HookSettings
                 throw Bad(SyscallsKey, value, $"'{Shorten(name)}' is not a syscall name (expected e.g. openat,read,write or all)");
         }
         return names.Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>"90s", "5m", "2h" or plain seconds; from 1 s to a day.</summary>
+    internal static TimeSpan ParseDuration(string key, string value)
+    {
+        var unit = value.Length > 0 ? value[^1] : ' ';
+        var (digits, scale) = unit switch
+        {
+            's' => (value[..^1], 1),
+            'm' => (value[..^1], 60),
+            'h' => (value[..^1], 3600),
+            _ => (value, 1),
+        };
+        if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || (long)n * scale > 86400)
+            throw Bad(key, value, "expected a duration from 1s to 24h, like 30s, 5m or 2h");
+        return TimeSpan.FromSeconds((long)n * scale);
     }
 
     private static int ParseBufferSize(string value, int max)

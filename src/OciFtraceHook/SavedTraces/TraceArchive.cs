@@ -61,7 +61,11 @@ internal static class TraceArchive
     {
         try
         {
-            using var reader = new StreamReader(file);
+            using var stream = File.OpenRead(file);
+            // A trace.dat says it in the hook's option; a text trace in its first lines.
+            if (TraceDatMetadata.ReadFrom(stream) is { } metadata) return (metadata.ContainerId, metadata.Name);
+            stream.Position = 0;
+            using var reader = new StreamReader(stream);
             return ReadOwner(reader);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -123,8 +127,7 @@ internal static class TraceArchive
             throw new HookException($"cannot read the trace of instance {instance.Name}: {e.Message}", e);
         }
         using var _ = trace;
-        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var baseName = containerName is null ? $"{instance.Name}-{stamp}" : $"{instance.Name}-{ContainerName.ForFileName(containerName)}-{stamp}";
+        var baseName = BaseName(instance.Name, containerName, now);
         for (var attempt = 0; ; attempt++)
         {
             var fileName = (attempt == 0 ? baseName : $"{baseName}.{attempt}") + Extension;
@@ -176,5 +179,13 @@ internal static class TraceArchive
             using (var spool = File.OpenRead(followed)) spool.CopyTo(output);
             inserted = true;
         }
+    }
+
+    /// <summary>A saved trace's name without suffix or extension: the instance, the engine's name for
+    /// the container if it gave one, and the UTC time, which sorts.</summary>
+    public static string BaseName(string instanceName, string? containerName, DateTimeOffset now)
+    {
+        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        return containerName is null ? $"{instanceName}-{stamp}" : $"{instanceName}-{ContainerName.ForFileName(containerName)}-{stamp}";
     }
 }

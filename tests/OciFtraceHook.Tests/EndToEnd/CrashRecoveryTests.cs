@@ -103,8 +103,8 @@ public class CrashRecoveryTests
         Assert.That(Path.GetFileName(first.SavedTraces()[0]), Does.StartWith(oldInstance + "-"));
         var secondTraces = second.SavedTraces();
         Assert.That(secondTraces, Has.Length.EqualTo(1));
-        Assert.That(File.ReadAllText(secondTraces[0]), Does.Contain("MARK-second"));
-        Assert.That(File.ReadAllText(first.SavedTraces()[0]), Does.Not.Contain("MARK-second"), "the two traces are not mixed");
+        Assert.That(SavedTraceText.Read(secondTraces[0]), Does.Contain("MARK-second"));
+        Assert.That(SavedTraceText.Read(first.SavedTraces()[0]), Does.Not.Contain("MARK-second"), "the two traces are not mixed");
     }
 
     [Test]

@@ -40,8 +40,8 @@ public partial class IsolationAndLoadTests : ManyBundleTests
             Assert.That(runs[0].Result.Stdout, Is.EqualTo("MARK-ALPHA\n"), "A reads only its own marker");
             Assert.That(runs[1].Result.Stdout, Is.EqualTo("MARK-BRAVO\n"), "B reads only its own marker");
         });
-        var pidsA = TraceLine.Parse(File.ReadAllText(a.SavedTraces().Single())).Select(l => l.Pid).ToHashSet();
-        var pidsB = TraceLine.Parse(File.ReadAllText(b.SavedTraces().Single())).Select(l => l.Pid).ToHashSet();
+        var pidsA = TraceLine.Parse(SavedTraceText.Read(a.SavedTraces().Single())).Select(l => l.Pid).ToHashSet();
+        var pidsB = TraceLine.Parse(SavedTraceText.Read(b.SavedTraces().Single())).Select(l => l.Pid).ToHashSet();
         Assert.That(pidsA.Intersect(pidsB), Is.Empty, "no process appears in both traces");
     }
 
@@ -59,7 +59,7 @@ public partial class IsolationAndLoadTests : ManyBundleTests
         long events = 0, lost = 0;
         for (var i = 0; i < containers; i++)
         {
-            var text = File.ReadAllText(bundles[i].SavedTraces().Single());
+            var text = SavedTraceText.Read(bundles[i].SavedTraces().Single());
             var lines = TraceLine.Parse(text);
             var marks = lines.Where(l => l.Event == "tracing_mark_write").Select(l => l.Body.Trim(' ', ':')).ToArray();
             Assert.That(marks, Is.EqualTo(new[] { $"MARK-{i}" }), $"container {i} has its own marker only");
@@ -67,7 +67,7 @@ public partial class IsolationAndLoadTests : ManyBundleTests
             Assert.That(pids, Is.EqualTo(1 + TraceLine.ChildrenCreated(lines)), $"container {i}: only its own processes");
             Assert.That(lines.Count(l => l.Event == "sys_write" && l.IsExit), Is.GreaterThanOrEqualTo(2000), $"container {i}: every dd write");
             events += lines.Count;
-            lost += LostEvents(text);
+            lost += SavedTraceText.LostEvents(bundles[i].SavedTraces().Single());
         }
         TestContext.Out.WriteLine($"load: {containers} containers in parallel, {events / containers} events per container on average, {lost} lost events");
         Assert.That(lost, Is.Zero, "a 4 MiB buffer holds each container's events");
@@ -81,16 +81,9 @@ public partial class IsolationAndLoadTests : ManyBundleTests
             .Annotate(HookSettings.BufferSizeKey, "16").Annotate(HookSettings.OverwriteKey, overwrite);
         var result = Runc.Run(bundle);
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        var text = File.ReadAllText(bundle.SavedTraces().Single());
-        var lost = LostEvents(text);
-        Assert.That(text, Does.Contain("(the buffer was full: this trace is partial)"));
+        var lost = SavedTraceText.LostEvents(bundle.SavedTraces().Single());
         // 50000 one-byte reads and writes are 200000 events; a 16 KiB buffer per CPU holds a few hundred.
         Assert.That(lost, Is.GreaterThan(100_000), $"events {how} when the buffer was full");
     }
 
-    private static long LostEvents(string savedTrace) =>
-        long.Parse(LostPattern().Match(savedTrace).Groups[1].Value);
-
-    [GeneratedRegex(@"^# oci-ftrace-hook: lost events: (\d+)", RegexOptions.Multiline)]
-    private static partial Regex LostPattern();
 }

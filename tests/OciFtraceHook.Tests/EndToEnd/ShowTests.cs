@@ -62,7 +62,7 @@ public class ShowTests : OneBundleTests
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         var saved = Bundle.SavedTraces().Single();
         Assert.That(Path.GetFileName(saved), Does.Contain("-web-7f9c_app-"));
-        Assert.That(File.ReadLines(saved).Take(3), Does.Contain("# oci-ftrace-hook: name web-7f9c/app"));
+        Assert.That(SavedTraceText.Metadata(saved)?.Name, Is.EqualTo("web-7f9c/app"), "the trace carries the engine's name");
         foreach (var query in new[] { "web-7f9c/app", id[..16], id })
         {
             var show = HookProcess.Run("", "show", query, "--save-dir", Bundle.SaveDir, "-Z");

@@ -118,7 +118,7 @@ public class DebPackageTests
         Assert.That(saved, Has.Length.EqualTo(1), "the trace survives podman run --rm");
         try
         {
-            var id = File.ReadLines(saved[0]).First()["# oci-ftrace-hook: container ".Length..];
+            var id = SavedTraceText.ContainerId(saved[0]);
             var show = ProcessRunner.Run("/usr/bin/oci-ftrace-hook", ["show", id[..12], "-e", "trace=openat"]);
             Assert.That(show.ExitCode, Is.Zero, show.ToString());
             Assert.That(show.Stdout, Does.Match(@"openat\(AT_FDCWD, 0x[0-9a-f]+, O_RDONLY\) = 3"), "show finds it by an id prefix");

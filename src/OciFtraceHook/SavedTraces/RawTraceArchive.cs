@@ -1,0 +1,91 @@
+using OciFtraceHook.Oci;
+using OciFtraceHook.Tables;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.SavedTraces;
+
+/// <summary>Saves an instance's ring buffer as a trace.dat (trace-cmd's format), copied raw from the
+/// kernel's pages instead of read through the text the kernel formats: several times faster, and
+/// half the size. Reading the pages consumes them, so a save that cannot be written (a full disk)
+/// is kept whole as a pending file under /run, which the next try (gc) publishes.</summary>
+internal static class RawTraceArchive
+{
+    /// <param name="pending">Where a save that fails is kept for the next try, and where that try
+    /// looks first.</param>
+    /// <param name="lostEvents">Events lost, counted from the pages.</param>
+    public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, string? containerName,
+        string pending, EventFormatCatalog catalog, out long lostEvents, string? paths = null)
+    {
+        // Traces can hold what a container's calls reveal: only root may list them.
+        Directory.CreateDirectory(saveDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var baseName = TraceArchive.BaseName(instance.Name, containerName, now);
+        if (File.Exists(pending)) return Publish(pending, saveDir, baseName, out lostEvents);
+
+        var capture = RawCapture.Read(instance, catalog);
+        lostEvents = capture.LostEvents;
+        var arch = TraceArchNames.Host;
+        var metadata = new TraceDatMetadata
+        {
+            ContainerId = containerId,
+            Name = containerName,
+            Instance = instance.Name,
+            Arch = TraceArchNames.Name(arch),
+            KernelRelease = KernelRelease(),
+            SavedAt = now,
+            LostEvents = capture.LostEvents,
+            Paths = paths,
+        };
+        var uname = TraceDatWriter.HostUname(arch == TraceArch.Arm64 ? "aarch64" : "x86_64");
+        void Write(Stream output) => TraceDatWriter.Write(output, capture, metadata, uname);
+        try
+        {
+            return AtomicSave.Create(saveDir, baseName, TraceArchive.Extension, Write);
+        }
+        catch (Exception e) when (e is IOException or HookException or UnauthorizedAccessException)
+        {
+            KeepPending(pending, Write);
+            throw new HookException($"cannot save the trace of {containerId} in {saveDir}: {e.Message} " +
+                                    $"(kept in {pending}; gc saves it again)", e);
+        }
+    }
+
+    /// <summary>Moves a pending save into the save directory.</summary>
+    private static string Publish(string pending, string saveDir, string baseName, out long lostEvents)
+    {
+        lostEvents = 0;
+        string saved;
+        using (var input = File.OpenRead(pending))
+        {
+            saved = AtomicSave.Create(saveDir, baseName, TraceArchive.Extension, input.CopyTo);
+        }
+        File.Delete(pending);
+        return saved;
+    }
+
+    private static void KeepPending(string pending, Action<Stream> write)
+    {
+        try
+        {
+            var dir = Path.GetDirectoryName(pending)!;
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var written = AtomicSave.Create(dir, Path.GetFileName(pending) + ".new", "", write);
+            File.Move(written, pending, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or HookException or UnauthorizedAccessException)
+        {
+            // Nowhere to keep it either: the trace is lost, and the caller's error says why.
+        }
+    }
+
+    private static string? KernelRelease()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,4 @@
+namespace OciFtraceHook.Tracing;
+
+/// <summary>One event's format file (events/SYSTEM/NAME/format) as the kernel printed it.</summary>
+internal sealed record EventFormatFile(int Id, string System, string Name, byte[] Text);

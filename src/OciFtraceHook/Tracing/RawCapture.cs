@@ -1,0 +1,142 @@
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace OciFtraceHook.Tracing;
+
+/// <summary>An instance's ring buffer as the kernel keeps it: every CPU's pages, copied from
+/// per_cpu/cpuN/trace_pipe_raw without waiting (it blocks when empty), with what a reader needs to
+/// make sense of them: the page and event headers, the format of every event the pages hold, the
+/// command names and thread groups the kernel remembers, the clock and each CPU's statistics.
+/// Reading consumes the pages: call it on a stopped instance, once.</summary>
+internal sealed class RawCapture
+{
+    public required byte[] HeaderPage { get; init; }
+    public required byte[] HeaderEvent { get; init; }
+    public required PageLayout Layout { get; init; }
+    public required IReadOnlyList<CpuPages> Cpus { get; init; }
+    /// <summary>The format files of the events the pages hold (and of markers, always).</summary>
+    public required IReadOnlyList<EventFormatFile> Formats { get; init; }
+    public required byte[] SavedCmdlines { get; init; }
+    public required byte[] SavedTgids { get; init; }
+    public required string TraceClock { get; init; }
+    /// <summary>per_cpu/cpuN/stats, by CPU.</summary>
+    public required IReadOnlyList<string> CpuStats { get; init; }
+    /// <summary>Events lost: those overwritten, counted from the pages' missed-events marks (a full
+    /// page has no room to store the count with its mark: the CPU's "overrun" total then), and
+    /// those refused when the buffer was full with overwrite off, which leave no mark in any page
+    /// (the CPU's "dropped events").</summary>
+    public required long LostEvents { get; init; }
+    public required long Events { get; init; }
+
+    /// <summary>The number of CPUs the file describes: one past the highest CPU with a directory.</summary>
+    public int CpuCount => Cpus.Count == 0 ? 0 : Cpus.Max(c => c.Cpu) + 1;
+
+    public static RawCapture Read(TraceInstance instance, EventFormatCatalog catalog)
+    {
+        var events = Path.Combine(instance.TraceFs.Root, "events");
+        var headerPage = File.ReadAllBytes(Path.Combine(events, "header_page"));
+        var layout = PageLayout.Parse(System.Text.Encoding.ASCII.GetString(headerPage))
+                     ?? throw new HookException($"cannot read {Path.Combine(events, "header_page")}: not a page layout this reader knows");
+        var cpus = new List<CpuPages>();
+        var stats = new List<string>();
+        var perCpu = instance.FilePath("per_cpu");
+        foreach (var cpu in CpuNumbers(perCpu))
+        {
+            var dir = Path.Combine(perCpu, "cpu" + cpu.ToString(CultureInfo.InvariantCulture));
+            cpus.Add(ReadCpu(Path.Combine(dir, "trace_pipe_raw"), cpu, layout.PageSize));
+            stats.Add(ReadText(Path.Combine(dir, "stats")));
+        }
+        var ids = new HashSet<int>();
+        long lost = 0, count = 0;
+        var cursor = new PageCursor(layout);
+        for (var i = 0; i < cpus.Count; i++)
+        {
+            var cpu = cpus[i];
+            var data = cpu.Buffer;
+            long marked = 0, unknownMarks = 0;
+            for (var at = 0; at + layout.PageSize <= cpu.Length; at += layout.PageSize)
+            {
+                if (!cursor.Load(data, at)) continue;
+                if (cursor.Lost < 0) unknownMarks++;
+                else marked += cursor.Lost;
+                while (cursor.Next(out var payload, out var length))
+                {
+                    count++;
+                    if (length >= 2) ids.Add(BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(payload, 2)));
+                }
+            }
+            // A full page has no room for the count: the kernel's overrun total says how many then.
+            lost += Math.Max(marked + unknownMarks, unknownMarks > 0 ? Stat(stats[i], "overrun:") : 0) + Stat(stats[i], "dropped events:");
+        }
+        return new RawCapture
+        {
+            HeaderPage = headerPage,
+            HeaderEvent = File.ReadAllBytes(Path.Combine(events, "header_event")),
+            Layout = layout,
+            Cpus = cpus,
+            Formats = catalog.Find(ids),
+            SavedCmdlines = ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_cmdlines")),
+            SavedTgids = ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_tgids")),
+            TraceClock = ReadText(instance.FilePath("trace_clock")),
+            CpuStats = stats,
+            LostEvents = lost,
+            Events = count,
+        };
+    }
+
+    private static IEnumerable<int> CpuNumbers(string perCpu)
+    {
+        if (!Directory.Exists(perCpu)) return [];
+        return Directory.EnumerateDirectories(perCpu, "cpu*")
+            .Select(d => int.TryParse(Path.GetFileName(d).AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
+            .Where(n => n >= 0).Order();
+    }
+
+    /// <summary>Reads whole pages until the kernel has none left (EAGAIN): a non-blocking read
+    /// of trace_pipe_raw hands out one page per call.</summary>
+    private static CpuPages ReadCpu(string path, int cpu, int pageSize)
+    {
+        if (!Interop.TryOpen(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0,
+                out var handle, out var openErrno))
+        {
+            handle.Dispose();
+            throw new HookException($"cannot read the raw trace: {new SyscallException("open", path, openErrno).Message}");
+        }
+        using var _ = handle;
+        var buffer = new byte[pageSize * 16];
+        var length = 0;
+        while (true)
+        {
+            if (buffer.Length - length < pageSize) Array.Resize(ref buffer, buffer.Length * 2);
+            var n = Interop.Read(handle, buffer.AsSpan(length, pageSize), out var errno);
+            if (n > 0)
+            {
+                // A short read still stands for a whole page: the rest of it is zero.
+                buffer.AsSpan(length + (int)n, pageSize - (int)n).Clear();
+                length += pageSize;
+                continue;
+            }
+            if (n == 0) break;
+            if (errno == Interop.EINTR) continue;
+            if (errno == Interop.EAGAIN) break;
+            var error = new SyscallException("read", path, errno);
+            throw new HookException($"cannot read the raw trace: {error.Message}", error);
+        }
+        return new CpuPages(cpu, buffer, length);
+    }
+
+    private static long Stat(string stats, string key)
+    {
+        foreach (var line in stats.Split('\n'))
+        {
+            if (line.StartsWith(key, StringComparison.Ordinal)
+                && long.TryParse(line.AsSpan(key.Length).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                return n;
+        }
+        return 0;
+    }
+
+    private static string ReadText(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
+
+    private static byte[] ReadBytes(string path) => File.Exists(path) ? File.ReadAllBytes(path) : [];
+}

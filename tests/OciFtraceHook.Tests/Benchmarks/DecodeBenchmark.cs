@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using OciFtraceHook.Decoding;
+
+namespace OciFtraceHook.Tests.Benchmarks;
+
+/// <summary>The binary decoder (trace.dat pages to events) against the text decoder (ftrace's text
+/// lines to the same events). tests/benchmarks/tracedat-decode.sh points it (BENCH_DAT, BENCH_TEXT)
+/// at 1.2 million events it recorded from one container's buffer; in the suite it runs on the
+/// recorded sample pair. Prints one line of figures; asserts no time, only that both read the
+/// same buffer.</summary>
+public class DecodeBenchmark
+{
+    [Test]
+    public void Binary_against_text_decode()
+    {
+        var samples = Path.Combine(TestContext.CurrentContext.TestDirectory, "Decoding", "Samples");
+        var dat = Environment.GetEnvironmentVariable("BENCH_DAT") ?? Path.Combine(samples, "busybox-raw.dat");
+        var text = Environment.GetEnvironmentVariable("BENCH_TEXT") ?? Path.Combine(samples, "busybox-raw.trace");
+        // Warm up both (JIT), then the best of five runs each.
+        BinaryEvents(dat);
+        TextEvents(text);
+        var (binaryEvents, binarySeconds) = Best(() => BinaryEvents(dat));
+        var (textEvents, textSeconds) = Best(() => TextEvents(text));
+        TestContext.Out.WriteLine(
+            $"BENCH binary_events={binaryEvents} binary_s={binarySeconds:F4} text_events={textEvents} text_s={textSeconds:F4} " +
+            $"binary_meps={binaryEvents / binarySeconds / 1e6:F1} text_meps={textEvents / textSeconds / 1e6:F1} " +
+            $"ratio={(binaryEvents / binarySeconds) / (textEvents / textSeconds):F2}");
+        Assert.That(binaryEvents, Is.GreaterThanOrEqualTo(textEvents), "the trace.dat holds the text's events");
+    }
+
+    private static (long Events, double Seconds) Best(Func<long> run)
+    {
+        var best = double.MaxValue;
+        long events = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            events = run();
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+        return (events, best);
+    }
+
+    private static long BinaryEvents(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        long events = 0;
+        new TraceDatEvents(TraceDatFile.Open(stream, path), path).Read(_ => events++);
+        return events;
+    }
+
+    private static long TextEvents(string path)
+    {
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, false, 1 << 16);
+        var parser = new TraceLineParser();
+        var e = new TraceEvent();
+        long events = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            if (parser.TryParse(line, e)) events++;
+        }
+        return events;
+    }
+}

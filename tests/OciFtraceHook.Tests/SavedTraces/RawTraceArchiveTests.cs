@@ -1,0 +1,87 @@
+using OciFtraceHook.Decoding;
+using OciFtraceHook.SavedTraces;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Tests.SavedTraces;
+
+/// <summary>The raw save against a directory standing in for tracefs (its trace_pipe_raw files
+/// are plain files holding kernel-layout pages): the capture, the file it makes, and a pending
+/// save that the next try publishes.</summary>
+public class RawTraceArchiveTests
+{
+    private string _root = null!;
+    private TraceInstance _instance = null!;
+
+    [SetUp]
+    public void FakeTraceFs()
+    {
+        _root = Directory.CreateTempSubdirectory("raw-archive").FullName;
+        var trace = TraceDatWriterTests.Sample().LoseBefore(0, 5);
+        var capture = trace.Capture();
+        var events = Path.Combine(_root, "tracefs", "events");
+        Directory.CreateDirectory(events);
+        File.WriteAllBytes(Path.Combine(events, "header_page"), capture.HeaderPage);
+        File.WriteAllBytes(Path.Combine(events, "header_event"), capture.HeaderEvent);
+        foreach (var format in SyntheticTrace.Formats)
+        {
+            var dir = Path.Combine(events, format.System, format.Name);
+            Directory.CreateDirectory(dir);
+            File.WriteAllBytes(Path.Combine(dir, "format"), format.Text);
+        }
+        File.WriteAllBytes(Path.Combine(_root, "tracefs", "saved_cmdlines"), capture.SavedCmdlines);
+        File.WriteAllText(Path.Combine(_root, "tracefs", "saved_tgids"), "100 99\n");
+        _instance = new TraceFs(Path.Combine(_root, "tracefs")).Instance("oci-ftrace-test");
+        foreach (var cpu in capture.Cpus)
+        {
+            var dir = _instance.FilePath($"per_cpu/cpu{cpu.Cpu}");
+            Directory.CreateDirectory(dir);
+            File.WriteAllBytes(Path.Combine(dir, "trace_pipe_raw"), cpu.Data.ToArray());
+            File.WriteAllText(Path.Combine(dir, "stats"), "entries: 4\noverrun: 0\ndropped events: 2\n");
+        }
+        File.WriteAllText(_instance.FilePath("trace_clock"), "[local] global\n");
+    }
+
+    [TearDown]
+    public void Remove() => Directory.Delete(_root, recursive: true);
+
+    private EventFormatCatalog Catalog() => new(Path.Combine(_root, "tracefs", "events"), Path.Combine(_root, "cache"));
+
+    [Test]
+    public void The_capture_holds_every_page_the_formats_its_events_need_and_the_losses()
+    {
+        var capture = RawCapture.Read(_instance, Catalog());
+        Assert.That(capture.Cpus.Select(c => c.Length), Is.All.EqualTo(SyntheticTrace.PageSize));
+        Assert.That(capture.Events, Is.EqualTo(7));
+        Assert.That(capture.Formats.Select(f => f.Name), Is.EquivalentTo(new[] { "sys_enter_openat", "sys_exit_openat", "print" }));
+        Assert.That(capture.LostEvents, Is.EqualTo(5 + 2 + 2), "the mark's stored count, and each CPU's dropped events");
+        Assert.That(File.Exists(Path.Combine(_root, "cache")), Is.True, "the formats are cached for the next save");
+        Assert.That(RawCapture.Read(_instance, Catalog()).Formats, Has.Count.EqualTo(3), "and read back from the cache");
+    }
+
+    [Test]
+    public void The_saved_file_names_its_container_and_decodes()
+    {
+        var saveDir = Path.Combine(_root, "saved");
+        var saved = RawTraceArchive.Save(_instance, "c0ffee", saveDir, DateTimeOffset.UnixEpoch, "web/app",
+            Path.Combine(_root, "pending.trace"), Catalog(), out var lost);
+        Assert.That(lost, Is.EqualTo(9));
+        using var stream = File.OpenRead(saved);
+        var file = TraceDatFile.Open(stream, saved);
+        Assert.That(file.Metadata!.ContainerId, Is.EqualTo("c0ffee"));
+        Assert.That(file.Metadata.Name, Is.EqualTo("web/app"));
+        Assert.That(file.Metadata.Tgids[100], Is.EqualTo(99));
+        Assert.That(Directory.GetFiles(saveDir).Select(Path.GetFileName), Is.EqualTo(new[] { Path.GetFileName(saved) }), "no temporary file left");
+    }
+
+    [Test]
+    public void A_pending_save_is_published_by_the_next_try()
+    {
+        var pending = Path.Combine(_root, "pending.trace");
+        File.WriteAllBytes(pending, TraceDatWriterTests.Write(TraceDatWriterTests.Sample()));
+        var saveDir = Path.Combine(_root, "saved");
+        var saved = RawTraceArchive.Save(_instance, "c0ffee", saveDir, DateTimeOffset.UnixEpoch, null, pending, Catalog(), out _);
+        Assert.That(File.Exists(pending), Is.False);
+        using var stream = File.OpenRead(saved);
+        Assert.That(TraceDatFile.Open(stream, saved).Metadata!.Name, Is.EqualTo("web/app"), "the pending file, not a new capture");
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmarks poststop's save (the trace.dat copy of the ring buffer) against its floor: a plain
+# non-blocking read of the same per_cpu/cpuN/trace_pipe_raw files, at three fills: empty, the
+# default buffer full, and 8 MiB per CPU full. Each fill runs two identical runc containers
+# traced by the hook (`dd bs=1` with overwrite on fills their buffers); once both have ended,
+# the first instance's pages are read by `dd iflag=nonblock` (the floor) and the second's are
+# saved by the hook's poststop, run as runc would run it. Prints both times and the ratio.
+# Needs root, runc, busybox-static. Usage: poststop.sh
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/oci-ftrace-poststop-bench.XXXXXX)
+run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
+tracefs_before=$(grep -c ' - tracefs ' /proc/self/mountinfo || true)
+ids=()
+hook=""
+cleanup() {
+    for id in "${ids[@]}"; do runc delete --force "$id" >/dev/null 2>&1 || true; done
+    for _ in $(seq 300); do pgrep -f "$hook gc" >/dev/null || break; sleep 0.1; done
+    rm -rf "$work"
+    [ "$run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook
+    if [ "$tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
+}
+trap cleanup EXIT
+# OCI_FTRACE_HOOK_DIR: a hook published already (as tests/run.sh does), else one is published here.
+if [ -n "${OCI_FTRACE_HOOK_DIR:-}" ]; then hook="$OCI_FTRACE_HOOK_DIR/oci-ftrace-hook"
+else dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet; hook="$work/hook/oci-ftrace-hook"; fi
+
+bundle() { # NAME COUNT BUFFER_KB(or "")
+    local b="$work/$1"; mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/sys" "$b/rootfs/dev" "$b/saved"
+    cp /bin/busybox "$b/rootfs/bin/" && for c in sh dd true; do ln -s busybox "$b/rootfs/bin/$c"; done
+    (cd "$b" && runc spec)
+    local buffer=""; [ -n "$3" ] && buffer=", \"org.ociftracehook.buffer-size-kb\": \"$3\""
+    local cmd="\"true\""; [ "$2" -gt 0 ] && cmd="\"dd\", \"if=/dev/zero\", \"of=/dev/null\", \"bs=1\", \"count=$2\""
+    sed -i -e 's/"terminal": true/"terminal": false/' -e "s|\"sh\"$|$cmd|" \
+        -e "s|\"ociVersion\"|\"hooks\": {\"prestart\": [{\"path\": \"$hook\", \"args\": [\"h\", \"prestart\"]}]}, \"annotations\": {\"org.ociftracehook.save-dir\": \"$b/saved\"$buffer}, \"ociVersion\"|" \
+        "$b/config.json"
+    echo "$b"
+}
+ms_since() { echo "scale=1; ($(date +%s%N) - $1) / 1000000" | bc; }
+
+printf "%-26s %10s %12s %8s %10s\n" fill "floor ms" "poststop ms" ratio "saved MB"
+for fill in "empty:0:" "default buffer full:200000:" "8 MiB per CPU full:700000:8192"; do
+    IFS=: read -r name count kb <<< "$fill"
+    for which in floor hook; do
+        b=$(bundle "${name// /-}-$which" "$count" "$kb")
+        id="pstbench-$which-$$-${#ids[@]}"; ids+=("$id")
+        runc run --detach --bundle "$b" "$id" >/dev/null 2>&1 || runc run --bundle "$b" "$id" >/dev/null 2>&1 || true
+        for _ in $(seq 600); do [ "$(runc state "$id" 2>/dev/null | grep -o '"status": "[a-z]*"' | cut -d'"' -f4)" = stopped ] && break; sleep 0.1; done
+        eval "bundle_$which=$b id_$which=$id"
+    done
+    inst=$(ls -d /sys/kernel/tracing/instances/*"$id_floor"*)
+    echo 0 > "$inst/tracing_on"
+    start=$(date +%s%N)
+    for f in "$inst"/per_cpu/cpu*/trace_pipe_raw; do dd if="$f" of=/dev/null bs=4096 iflag=nonblock 2>/dev/null || true; done
+    floor=$(ms_since "$start")
+    state="{\"ociVersion\":\"1.0.2\",\"id\":\"$id_hook\",\"status\":\"stopped\",\"bundle\":\"$bundle_hook\"}"
+    start=$(date +%s%N)
+    echo "$state" | "$hook" poststop 2>/dev/null
+    post=$(ms_since "$start")
+    size=$(stat -c %s "$bundle_hook"/saved/*.trace)
+    printf "%-26s %10s %12s %8s %10.1f\n" "$name" "$floor" "$post" "$(echo "scale=1; $post / ($floor + 0.05)" | bc)" "$(echo "$size / 1048576" | bc -l)"
+    runc delete --force "$id_floor" >/dev/null 2>&1 || true
+    runc delete --force "$id_hook" >/dev/null 2>&1 || true
+    echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$id_floor\",\"status\":\"stopped\",\"bundle\":\"$bundle_floor\"}" | "$hook" poststop 2>/dev/null
+done
