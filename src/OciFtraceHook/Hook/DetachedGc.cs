@@ -13,57 +13,11 @@ internal static class DetachedGc
     /// <param name="configPath">hook.conf when not the default one, passed on.</param>
     public static bool TryStart(string? instanceName, string? configPath, out string why)
     {
-        why = "";
-        var self = Environment.ProcessPath;
-        if (self is null || !File.Exists(self))
-        {
-            why = "own executable not found";
-            return false;
-        }
-        try
-        {
-            var info = new ProcessStartInfo(self)
-            {
-                UseShellExecute = false,
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = "/",
-            };
-            // Nothing of the runtime's (or the container's) environment, nor any descriptor but
-            // stdio, reaches the child; it puts its stdio on /dev/null itself (CleanStart).
-            info.Environment.Clear();
-            Interop.CloseOnExecFrom3();
-            info.ArgumentList.Add("gc");
-            info.ArgumentList.Add(DetachedFlag);
-            if (instanceName is not null)
-            {
-                info.ArgumentList.Add("--instance");
-                info.ArgumentList.Add(instanceName);
-            }
-            if (configPath is not null)
-            {
-                info.ArgumentList.Add("--config");
-                info.ArgumentList.Add(configPath);
-            }
-            info.ArgumentList.Add("--when-quiet");
-            info.ArgumentList.Add("--quiet");
-            using var child = System.Diagnostics.Process.Start(info);
-            if (child is null)
-            {
-                why = "process did not start";
-                return false;
-            }
-            child.StandardInput.Close();
-            child.StandardOutput.Close();
-            child.StandardError.Close();
-            return true;
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
-        {
-            why = e.Message;
-            return false;
-        }
+        List<string> arguments = ["gc", DetachedFlag];
+        if (instanceName is not null) arguments.AddRange(["--instance", instanceName]);
+        if (configPath is not null) arguments.AddRange(["--config", configPath]);
+        arguments.AddRange(["--when-quiet", "--quiet"]);
+        return TryStartSelf(arguments, out why);
     }
 
     /// <summary>Runs this executable with <paramref name="arguments"/> in the background, started as
@@ -87,6 +41,8 @@ internal static class DetachedGc
                 RedirectStandardError = true,
                 WorkingDirectory = "/",
             };
+            // Nothing of the runtime's (or the container's) environment, nor any descriptor but
+            // stdio, reaches the child; it puts its stdio on /dev/null itself (CleanStart).
             info.Environment.Clear();
             Interop.CloseOnExecFrom3();
             foreach (var argument in arguments) info.ArgumentList.Add(argument);
