@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using OciFtraceHook.Logging;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Decoding;
@@ -128,7 +129,8 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what)
         if (start < 0 || start > payload.Length) return "";
         var bytes = payload.Slice(start, Math.Min(Math.Max(length, 0), payload.Length - start));
         var nul = bytes.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(nul < 0 ? bytes : bytes[..nul]);
+        // What a container wrote may not be UTF-8: those bytes are kept, to be shown as \xNN (Printable).
+        return Printable.Utf8KeepingBadBytes.GetString(nul < 0 ? bytes : bytes[..nul]);
     }
 
     private EventPlan Plan(int id)

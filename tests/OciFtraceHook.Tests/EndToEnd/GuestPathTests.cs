@@ -145,7 +145,7 @@ public class GuestPathTests(string kernel)
         var refusal = File.ReadAllText(Part("conflict-on", "stderr"));
         Assert.That(refusal, Does.Contain("paths=on: dynamic event ociftracehook/openat exists with another definition"));
 
-        var header = File.ReadLines(SavedTrace("conflict-auto")).First(l => l.StartsWith("# oci-ftrace-hook: paths: ", StringComparison.Ordinal));
+        var header = SavedTraceNotes.PathsLine(SavedTrace("conflict-auto"));
         Assert.That(header, Does.StartWith("# oci-ftrace-hook: paths: none: dynamic event ociftracehook/openat exists with another definition"));
         Assert.That(File.ReadAllText(Part("conflict-auto", "stdout")), Does.Contain("--- own trace ---"), "auto: the container ran, traced");
         Assert.That(DynamicEventsAfter("conflict-auto"), Is.EqualTo(new[] { OtherGroup }));

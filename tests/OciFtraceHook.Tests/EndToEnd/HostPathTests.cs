@@ -30,8 +30,7 @@ public class HostPathTests : OneBundleTests
         var result = Runc.Run(Bundle.Script("cat /nonexistent-file 2>/dev/null; true"));
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         var saved = Bundle.SavedTraces().Single();
-        Assert.That(File.ReadLines(saved).Single(l => l.StartsWith("# oci-ftrace-hook: paths: ", StringComparison.Ordinal)),
-            Does.StartWith("# oci-ftrace-hook: paths: none: this kernel"));
+        Assert.That(SavedTraceNotes.PathsLine(saved), Does.StartWith("# oci-ftrace-hook: paths: none: this kernel"));
 
         var shown = HookProcess.Run("", "show", "--file", saved);
         Assert.That(shown.ExitCode, Is.Zero, shown.ToString());
