@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OciFtraceHook.Decoding;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tracing;
@@ -15,7 +16,7 @@ internal static class PathCapture
     public static string Start(TraceFs traceFs, TraceInstance instance, PathsSetting setting, ILogger logger, UndoStack undo)
     {
         if (setting == PathsSetting.Off) return "off";
-        if (Decoding.TraceTextFormats.FromKernelRelease(Environment.OSVersion.Version.ToString()) == Decoding.TraceTextFormat.UserStrings)
+        if (TraceTextFormats.FromKernelRelease(Environment.OSVersion.Version.ToString()) == TraceTextFormat.UserStrings)
             return "kernel";
         var probes = new PathProbes(traceFs);
         var why = probes.Unavailable();
