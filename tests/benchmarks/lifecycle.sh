@@ -14,7 +14,13 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/oci-ftrace-bench.XXXXXX)
 # The hook keeps its state under /run; leave none behind if there was none before.
 run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
-cleanup() { rm -rf "$work"; [ "$run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook; }
+# The hook mounts tracefs when it is not mounted; unmount it again if so (as poststop.sh does).
+tracefs_before=$(grep -c ' - tracefs ' /proc/self/mountinfo || true)
+cleanup() {
+    rm -rf "$work"
+    [ "$run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook
+    if [ "$tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
+}
 trap cleanup EXIT
 
 dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
