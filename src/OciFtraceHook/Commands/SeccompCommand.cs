@@ -27,13 +27,12 @@ internal static class SeccompCommand
         DefaultValueFactory = _ => "runc",
         HelpName = "NAME",
     };
-    private static readonly Option<string?> Arch = new("--arch") { Description = "x86_64 or arm64, for traces that do not say (default: this machine)" };
+    private static readonly Option<string?> Arch = ToolCommandLine.ArchOption("x86_64 or arm64, for traces that do not say (default: this machine)");
     private static readonly Option<string?> SaveDir = new("--save-dir") { Description = "also look for saved traces there", HelpName = "DIR" };
 
     static SeccompCommand()
     {
         ToolCommandLine.RefuseOptionLikeValues(Containers);
-        Arch.AcceptOnlyFromAmong("x86_64", "arm64", "amd64", "aarch64");
         ErrnoName.CompletionSources.Add("EPERM", "ENOSYS", "EACCES");
         Runtime.CompletionSources.Add("runc", "none");
     }
@@ -65,7 +64,7 @@ internal static class SeccompCommand
             ErrnoName = errnoName,
             Errno = errno,
             Runtime = runtime == "none" ? null : runtime,
-            Arch = parse.GetValue(Arch) is { } arch ? TraceArchNames.Parse(arch) : null,
+            Arch = ToolCommandLine.ArchOf(parse, Arch),
             SaveDir = parse.GetValue(SaveDir),
         };
     }

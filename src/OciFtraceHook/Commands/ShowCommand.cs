@@ -40,13 +40,12 @@ internal static class ShowCommand
         DefaultValueFactory = _ => "text",
         HelpName = "FORMAT",
     };
-    private static readonly Option<string?> Arch = new("--arch") { Description = "x86_64 or arm64, for a trace that does not say (default: this machine)" };
+    private static readonly Option<string?> Arch = ToolCommandLine.ArchOption("x86_64 or arm64, for a trace that does not say (default: this machine)");
 
     static ShowCommand()
     {
         ToolCommandLine.RefuseOptionLikeValues(Container);
         Format.AcceptOnlyFromAmong("text", "json", "chrome");
-        Arch.AcceptOnlyFromAmong("x86_64", "arm64", "amd64", "aarch64");
         Trace.CompletionSources.Add(SyscallClasses.Names.Select(n => "%" + n).ToArray());
         Pid.Validators.Add(result =>
         {
@@ -88,7 +87,7 @@ internal static class ShowCommand
                 "chrome" => OutputFormat.Chrome,
                 _ => OutputFormat.Text,
             },
-            Arch = parse.GetValue(Arch) is { } arch ? TraceArchNames.Parse(arch) : null,
+            Arch = ToolCommandLine.ArchOf(parse, Arch),
         };
         var follow = parse.GetValue(Follow);
         if (follow && (file is not null || container is null))

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using OciFtraceHook.Tables;
 using OciFtraceHook.Hook;
 using OciFtraceHook.Logging;
 
@@ -91,4 +92,15 @@ internal static class ToolCommandLine
                 if (token.Value.Length > 1 && token.Value[0] == '-') result.AddError($"unknown option '{token.Value}'");
             }
         });
+
+    /// <summary>--arch, as show and seccomp take it: the names the architecture tables know.</summary>
+    public static Option<string?> ArchOption(string description)
+    {
+        var option = new Option<string?>("--arch") { Description = description };
+        option.AcceptOnlyFromAmong(TraceArchNames.Spellings);
+        return option;
+    }
+
+    public static TraceArch? ArchOf(ParseResult parse, Option<string?> option) =>
+        parse.GetValue(option) is { } arch ? TraceArchNames.Parse(arch) : null;
 }

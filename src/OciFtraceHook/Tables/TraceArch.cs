@@ -16,6 +16,9 @@ internal static class TraceArchNames
 
     public static string Name(TraceArch arch) => arch == TraceArch.Arm64 ? "arm64" : "x86_64";
 
+    /// <summary>Every name <see cref="Parse"/> knows, for command lines to offer.</summary>
+    public static readonly string[] Spellings = ["x86_64", "arm64", "amd64", "aarch64", "x64"];
+
     public static TraceArch? Parse(string text) => text switch
     {
         "x86_64" or "amd64" or "x64" => TraceArch.X86_64,
