@@ -43,7 +43,7 @@ internal static class Show
     /// <summary>Once, on stderr: a trace recorded without paths shows addresses, and this says why.</summary>
     private static int SayWhyNoPaths(TraceDecoder decoder, TextWriter error)
     {
-        if (decoder.PathsMissing is { } why) error.WriteLine($"oci-ftrace-hook: paths are shown as addresses: {why}");
+        if (decoder.PathsMissing is { } why) error.WriteLine($"oci-ftrace-hook: paths are shown as addresses: {Printable.Line(why)}");
         return 0;
     }
 

@@ -143,4 +143,29 @@ public class ToolCommandLineTests
         Assert.That(error, Does.StartWith("oci-ftrace-hook: error: ").And.Contain("/nonexistent/trace"));
         Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
     }
+
+    [Test]
+    public void The_note_on_missing_paths_is_escaped_like_everything_a_trace_holds()
+    {
+        // A trace handed to show may be a copy a container made: its header is the container's text.
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "# oci-ftrace-hook: paths: none: \u001b]0;owned\u0007\n" +
+                "              sh-5   (      5) [000] ..... 10.000001: sys_close(fd: 0x3)\n" +
+                "              sh-5   (      5) [000] ..... 10.000002: sys_close -> 0x0\n");
+            var (code, output, error) = Run("show", "--file", file);
+            Assert.Multiple(() =>
+            {
+                Assert.That(code, Is.Zero, error);
+                Assert.That(output, Does.Contain("close(3) = 0"));
+                Assert.That(error, Does.Contain(@"paths are shown as addresses: \33]0;owned\7"));
+                Assert.That(error.Any(c => c is '\u001b' or '\u0007'), Is.False, "no raw control byte");
+            });
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
