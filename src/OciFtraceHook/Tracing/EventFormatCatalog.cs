@@ -73,25 +73,16 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
             ? id : null;
     }
 
-    private static string BootId()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
-
     private Dictionary<int, EventFormatFile>? LoadCache()
     {
         if (cachePath is null) return null;
         try
         {
-            using var reader = new BinaryReader(File.OpenRead(cachePath), Encoding.UTF8);
-            if (reader.ReadString() != BootId() || reader.ReadString() != eventsDir) return null;
+            // One read, then parsing in memory: a BinaryReader on the file itself reads each
+            // format with a pread of its own.
+            var bytes = File.ReadAllBytes(cachePath);
+            using var reader = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+            if (reader.ReadString() != BootId.Current() || reader.ReadString() != eventsDir) return null;
             var count = reader.ReadInt32();
             if (count is < 0 or > MaxFormats) return null;
             var formats = new Dictionary<int, EventFormatFile>(count);
@@ -123,7 +114,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
             Directory.CreateDirectory(Path.GetDirectoryName(cachePath)!);
             using (var writer = new BinaryWriter(File.Create(temporary), Encoding.UTF8))
             {
-                writer.Write(BootId());
+                writer.Write(BootId.Current());
                 writer.Write(eventsDir);
                 writer.Write(formats.Count);
                 foreach (var format in formats.Values)
