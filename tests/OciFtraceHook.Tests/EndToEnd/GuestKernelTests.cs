@@ -7,6 +7,7 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// container-trace.sh). One boot per kernel; each test checks one promise on its results.</summary>
 [TestFixture("6.1")]
 [TestFixture("6.12")]
+[TestFixture("7.3")]
 [Category("GuestKernel")]
 [NonParallelizable]
 public class GuestKernelTests(string kernel)

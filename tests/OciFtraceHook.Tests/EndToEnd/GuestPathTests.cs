@@ -9,6 +9,7 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// test checks one promise on what it left.</summary>
 [TestFixture("6.1")]
 [TestFixture("6.12")]
+[TestFixture("7.3")]
 [Category("GuestKernel")]
 [NonParallelizable]
 public class GuestPathTests(string kernel)
