@@ -3,9 +3,11 @@ using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.EndToEnd;
 
-/// <summary>File paths as strings on kernels that allow probes (Debian's 6.1 and 6.12 under qemu):
+/// <summary>File paths as strings on kernels that allow probes (Debian's 6.1, 6.12 and 7.3 under qemu):
 /// tests/kernels/scenarios/paths.sh runs busybox containers with the hook in the guest (paths auto,
-/// under strace -f, two at once, off, against a conflicting definition, after a killed hook); each
+/// under strace -f, two at once, off, against a conflicting definition, after a killed hook, with a
+/// read-only dynamic_events); on 7.3 the paths come from probes too, since by default the instance
+/// lets the kernel copy no user memory (see GuestWriteBufferTests); each
 /// test checks one promise on what it left.</summary>
 [TestFixture("6.1")]
 [TestFixture("6.12")]
@@ -150,6 +152,25 @@ public class GuestPathTests(string kernel)
         Assert.That(header, Does.StartWith("# oci-ftrace-hook: paths: none: dynamic event ociftracehook/openat exists with another definition"));
         Assert.That(File.ReadAllText(Part("conflict-auto", "stdout")), Does.Contain("--- own trace ---"), "auto: the container ran, traced");
         Assert.That(DynamicEventsAfter("conflict-auto"), Is.EqualTo(new[] { OtherGroup }));
+    }
+
+    [Test]
+    public void A_read_only_dynamic_events_leaves_auto_traced_without_paths_and_refuses_paths_on()
+    {
+        // Its last command, a grep for the path in its own trace, finds nothing: the container exits 1.
+        Assert.That(File.ReadAllText(Part("readonly-auto", "stdout")), Does.Contain("--- own trace ---").And.Not.Contain("a1="),
+            "auto: the container ran, traced, without paths: " + File.ReadAllText(Part("readonly-auto", "stderr")));
+        var header = SavedTraceNotes.PathsLine(SavedTrace("readonly-auto"));
+        Assert.That(header, Does.StartWith("# oci-ftrace-hook: paths: none: cannot define the path probe ociftracehook/")
+            .And.Contain("Read-only file system"));
+        var shown = Show(SavedTrace("readonly-auto"));
+        Assert.That(shown.Stderr.Split('\n').Count(l => l.Contains("Read-only file system", StringComparison.Ordinal)), Is.EqualTo(1),
+            "show says why once: " + shown.Stderr);
+        Assert.That(shown.Stdout, Does.Contain("openat(AT_FDCWD, 0x"), "addresses stay");
+
+        Assert.That(File.ReadAllText(Part("readonly-on", "exit")).Trim(), Is.Not.EqualTo("0"), "paths=on: the container is refused");
+        Assert.That(File.ReadAllText(Part("readonly-on", "stderr")), Does.Contain("paths=on: cannot define the path probe").And.Contain("Read-only file system"));
+        Assert.That(DynamicEventsAfter("readonly-on"), Is.EqualTo(new[] { OtherGroup }), "nothing was defined");
     }
 
     [Test]

@@ -76,5 +76,19 @@ cat $t/dynamic_events > "$RESULTS/killed/dynamic-events-before"
 $HOOK gc > "$RESULTS/killed/gc.out" 2>&1
 events killed
 
+# 7. A read-only dynamic_events (a read-only bind mount over it, before the containers start):
+#    auto starts traced without paths and says why in one line, on is refused.
+mount -o bind $t/dynamic_events $t/dynamic_events
+mount -o remount,bind,ro $t/dynamic_events
+make_bundle /tmp/ro-auto /tmp/files.sh
+run_bundle /tmp/ro-auto readonly-auto "$RESULTS/readonly-auto"
+wait_for_gc
+make_bundle /tmp/ro-on /tmp/files.sh '"org.ociftracehook.paths": "on"'
+run_bundle /tmp/ro-on readonly-on "$RESULTS/readonly-on"
+runc delete --force readonly-on 2>/dev/null
+wait_for_gc
+umount $t/dynamic_events
+events readonly-on
+
 echo '-:othergroup/openat' >> $t/dynamic_events
 true
