@@ -4,7 +4,8 @@ namespace OciFtraceHook.Tests.EndToEnd;
 
 /// <summary>Bytes of syscall buffers on a kernel that copies them (6.19 and later; Debian's 7.3
 /// under qemu): tests/kernels/scenarios/write-buffers.sh runs a busybox container that writes a
-/// secret to a file, by default, with org.ociftracehook.write-buffers=on and with 12 bytes.</summary>
+/// secret to a file, by default, with org.ociftracehook.write-buffers=on and with 12 bytes, and the
+/// path scenarios' workload under strace -f with the kernel's own strings.</summary>
 [TestFixture("7.3")]
 [Category("GuestKernel")]
 [NonParallelizable]
@@ -92,6 +93,15 @@ public class GuestWriteBufferTests(string kernel)
         Assert.That(shown, Does.Contain($"write(1, \"{Secret[..12]}\"..., 17) = 17"));
         Assert.That(File.ReadAllText(SavedTrace("bytes")), Does.Not.Contain(Secret[..13]));
         Assert.That(shown, Does.Contain("openat(AT_FDCWD, \"/nonexistent\"..., O_RDONLY) = -1 ENOENT"));
+    }
+
+    [Test]
+    public void With_the_kernels_own_strings_show_agrees_with_strace_on_the_same_run()
+    {
+        Assert.That(File.ReadAllText(Part("strace", "exit")).Trim(), Is.EqualTo("0"), File.ReadAllText(Part("strace", "stderr")));
+        var saved = SavedTrace("strace");
+        Assert.That(File.ReadAllText(saved), Does.Contain("# oci-ftrace-hook: paths: kernel"));
+        StraceComparison.AssertAgree(kernel, Show(saved), File.ReadLines(Part("strace", "strace.txt")));
     }
 
     [Test]

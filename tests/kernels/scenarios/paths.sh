@@ -5,15 +5,7 @@
 t=/sys/kernel/tracing
 events() { cat $t/dynamic_events > "$RESULTS/$1/dynamic-events-after"; }
 
-cat > /tmp/files.sh <<'SH'
-cat /nonexistent-file 2>/dev/null
-cat /etc/probe.txt >/dev/null
-mkdir /tmp/d; mv /tmp/d '/tmp/e "quoted"'; rmdir '/tmp/e "quoted"'
-ls /etc >/dev/null
-stat /etc/probe.txt >/dev/null
-echo '--- own trace ---'
-grep -e nonexistent-file /sys/kernel/tracing/trace
-SH
+cp /repo/tests/kernels/guest/files-workload.sh /tmp/files.sh
 
 # The same file calls without reading the trace (reading it pauses recording: pause-on-trace).
 sed '/own trace/,$d' /tmp/files.sh > /tmp/plain.sh

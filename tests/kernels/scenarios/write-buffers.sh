@@ -22,3 +22,13 @@ part default ''
 part on '"org.ociftracehook.write-buffers": "on"'
 part bytes '"org.ociftracehook.write-buffers": "12"'
 cat $t/syscall_user_buf_size > "$RESULTS/top-level-after"
+
+# The path workload under strace -f with the kernel's own strings: the two views of one run.
+sed '/own trace/,$d' /repo/tests/kernels/guest/files-workload.sh > /tmp/plain.sh
+make_bundle /tmp/strace /tmp/plain.sh '"org.ociftracehook.write-buffers": "on"'
+mkdir -p "$RESULTS/strace"
+status=0
+strace -f -qq -o "$RESULTS/strace/strace.txt" runc run --bundle /tmp/strace buffers-strace > "$RESULTS/strace/stdout" 2> "$RESULTS/strace/stderr" < /dev/null || status=$?
+echo $status > "$RESULTS/strace/exit"
+cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-buffers-strace-*.trace "$RESULTS/strace/" 2>/dev/null || true
+wait_for_gc
