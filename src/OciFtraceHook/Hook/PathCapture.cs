@@ -13,7 +13,8 @@ internal static class PathCapture
     /// <summary>Returns what the saved trace's header says about paths: "kprobes" or "eprobes", "kernel" (6.19+
     /// prints them itself, with the write buffers asked for), "off", or "none: WHY". Throws only when the container asked for paths
     /// explicitly (paths=on) and they cannot be had; with auto it logs one line and goes on.</summary>
-    public static string Start(TraceFs traceFs, TraceInstance instance, PathsSetting setting, ILogger logger, UndoStack undo)
+    public static string Start(TraceFs traceFs, TraceInstance instance, PathsSetting setting, ILogger logger, UndoStack undo,
+        string lockPath = PathProbes.LockPath)
     {
         // 6.19+ prints path strings itself, but only while the instance lets it copy user memory,
         // and write buffers' bytes come with them (one setting, syscall_user_buf_size, governs both;
@@ -22,7 +23,7 @@ internal static class PathCapture
             && KernelCopiesUserMemory(instance))
             return "kernel";
         if (setting == PathsSetting.Off) return "off";
-        var probes = new PathProbes(traceFs);
+        var probes = new PathProbes(traceFs, lockPath);
         var why = probes.Unavailable();
         var unsupported = why is not null;
         if (why is null)

@@ -105,8 +105,10 @@ public class PathCaptureFaultTests
         }
     }
 
+    private string LockPath => Path.Combine(_root, "probes.lock");
+
     private string Start(PathsSetting setting, List<string> logged) =>
-        PathCapture.Start(TraceFs, TraceFs.Instance("x"), setting, new LineLogger(logged), new UndoStack((_, _) => { }));
+        PathCapture.Start(TraceFs, TraceFs.Instance("x"), setting, new LineLogger(logged), new UndoStack((_, _) => { }), LockPath);
 
     [TestCase("missing", "this kernel has no dynamic events")]
     [TestCase("read-only", "Read-only file system")]
@@ -127,7 +129,12 @@ public class PathCaptureFaultTests
                 "no path probe enabled in the instance");
         });
         if (fault is "read-only" or "full")
+        {
             Assert.That(note, Does.Not.Contain("refused an event probe"), "a file that cannot be written says nothing of the kernel's probes");
+            Assert.That(File.Exists(LockPath + PathProbes.RefusalSuffix), Is.False, "nor is it remembered as the kernel's refusal for the boot");
+        }
+        if (fault is "syntax")
+            Assert.That(File.Exists(LockPath + PathProbes.RefusalSuffix), Is.True, "the kernel's refusal is remembered for the boot");
     }
 
     [TestCase("missing", "this kernel has no dynamic events")]
