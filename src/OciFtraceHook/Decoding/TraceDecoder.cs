@@ -91,6 +91,10 @@ internal sealed class TraceDecoder
         }, sink.SplitsInterleaved);
     }
 
+    /// <summary>How a live instance's paths are recorded (its record's note: "kprobes", "kernel",
+    /// "off", "none: WHY"), as a saved trace's header says it.</summary>
+    public void UsePathsNote(string note) => Header(TraceArchive.PathsHeader + note);
+
     /// <summary>"# oci-ftrace-hook: arch arm64", "# oci-ftrace-hook: kernel 6.1.0-56-amd64" (how
     /// arguments print), "# oci-ftrace-hook: paths: kprobes" (whether 6.19+'s own strings are data),
     /// "# oci-ftrace-hook: lost events: N" (saved traces)

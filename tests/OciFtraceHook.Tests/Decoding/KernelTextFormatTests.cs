@@ -144,6 +144,26 @@ public class KernelTextFormatTests
     }
 
     [Test]
+    public void A_live_trace_without_a_header_takes_the_probes_path_over_the_kernels_empty_string()
+    {
+        var live = string.Join('\n', NothingCopied.Split('\n').Where(l => !l.StartsWith('#')));
+        Assert.That(Decode(live), Does.Contain("openat(AT_FDCWD, \"/nonexistent-file\", O_RDONLY) = -1 ENOENT"));
+    }
+
+    [Test]
+    public void A_live_instances_record_says_how_its_paths_were_recorded()
+    {
+        // show CONTAINER and --follow read a running instance, which has no header: the record's note stands in.
+        var live = string.Join('\n', NothingCopied.Split('\n').Where(l => !l.StartsWith('#') && !l.Contains("openat: (")));
+        var writer = new StringWriter { NewLine = "\n" };
+        var decoder = new TraceDecoder(new DecodeOptions { Arch = TraceArch.X86_64 }, writer);
+        decoder.UsePathsNote("off");
+        decoder.Run(new StringReader(live));
+        Assert.That(writer.ToString(), Does.Contain("openat(AT_FDCWD, 0x7fff04e48f78, O_RDONLY) = -1 ENOENT"), "no \"\" for a path not copied");
+        Assert.That(decoder.PathsMissing, Does.Contain("turned off"));
+    }
+
+    [Test]
     public void Where_the_kernel_copied_strings_an_empty_one_is_an_empty_path()
     {
         var text = Decode(NothingCopied.Replace("paths: kprobes", "paths: kernel", StringComparison.Ordinal));
