@@ -105,6 +105,17 @@ public class GuestWriteBufferTests(string kernel)
     }
 
     [Test]
+    public void Show_of_the_running_container_joins_the_probes_path_and_keeps_the_secret_out()
+    {
+        Assert.That(File.ReadAllText(Part("live", "exit")).Trim(), Is.EqualTo("0"), File.ReadAllText(Part("live", "stderr")));
+        var shown = File.ReadAllText(Part("live", "show"));
+        Assert.That(File.ReadAllText(Part("live", "show-stderr")), Is.Empty);
+        Assert.That(shown, Does.Contain("openat(AT_FDCWD, \"/nonexistent-file\", O_RDONLY) = -1 ENOENT (No such file or directory)"));
+        Assert.That(shown, Does.Match(@"write\(1, 0x[0-9a-f]+, 17\) = 17"));
+        Assert.That(shown, Does.Not.Contain("SECRET-").And.Not.Contain("\"\""));
+    }
+
+    [Test]
     public void No_global_tracing_setting_is_changed()
     {
         var before = File.ReadAllText(Path.Combine(_results, "top-level-before")).Trim();

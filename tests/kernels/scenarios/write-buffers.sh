@@ -21,6 +21,21 @@ part() {
 part default ''
 part on '"org.ociftracehook.write-buffers": "on"'
 part bytes '"org.ociftracehook.write-buffers": "12"'
+# show of the running container (a live instance has no header: its record says how paths are
+# recorded). The container waits until the guest has run show.
+cat > /tmp/live.sh <<'SH'
+cat /nonexistent-file 2>/dev/null
+echo "SECRET-$((6*7))-7f3a9c" > /tmp/secret-file
+touch /ready
+while [ ! -e /go ]; do sleep 0.1; done
+SH
+make_bundle /tmp/live /tmp/live.sh
+run_bundle /tmp/live buffers-live "$RESULTS/live" & container=$!
+while [ ! -e /tmp/live/rootfs/ready ]; do sleep 0.1; done
+$HOOK show buffers-live > "$RESULTS/live/show" 2> "$RESULTS/live/show-stderr" || echo "show: exit $?" >> "$RESULTS/live/show-stderr"
+touch /tmp/live/rootfs/go
+wait $container
+wait_for_gc
 cat $t/syscall_user_buf_size > "$RESULTS/top-level-after"
 
 # The path workload under strace -f with the kernel's own strings: the two views of one run.
