@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Records the decoder's golden samples on each kernel of the matrix: the workload of
-# tests/samples/record.sh in a container traced by the hook inside a 6.1 and a 6.12 guest, saved to
-# tests/OciFtraceHook.Tests/Decoding/Samples/guest-KERNEL-workload.trace. Review the decoded output,
-# then write it as the expected file:
+# Records the decoder's golden samples on the kernels of the matrix: the workload of
+# tests/samples/record.sh in a container traced by the hook inside a guest, saved to
+# tests/OciFtraceHook.Tests/Decoding/Samples/guest-SAMPLE-workload.trace, where SAMPLE is the
+# kernel (6.1, 6.12, 7.3: the hook's defaults) or 7.3-buffers (7.3 with
+# org.ociftracehook.write-buffers=on: the kernel's own strings and bytes). Review the decoded
+# output, then write it as the expected file:
 #   oci-ftrace-hook show --file guest-6.1-workload.trace > guest-6.1-workload.expected
+#   tests/kernels/record-samples.sh [SAMPLE...]   (all of them when none is named)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out="$repo/tests/OciFtraceHook.Tests/Decoding/Samples"
-for kernel in 6.1 6.12; do
+[ $# -gt 0 ] || set -- 6.1 6.12 7.3 7.3-buffers
+for sample in "$@"; do
+    kernel=${sample%-buffers} annotations=
+    [ "$kernel" = "$sample" ] || annotations='"org.ociftracehook.write-buffers": "on"'
     results=$(mktemp -d "${TMPDIR:-/tmp}/guest-samples.XXXXXX")
-    "$repo/tests/kernels/run-in-guest.sh" --kernel "$kernel" --results "$results" "$repo/tests/kernels/scenarios/workload.sh"
+    "$repo/tests/kernels/run-in-guest.sh" --kernel "$kernel" --results "$results" "$repo/tests/kernels/scenarios/workload.sh" "$annotations"
     [ "$(cat "$results/workload/exit")" = 0 ] || { cat "$results/workload/stderr" >&2; exit 1; }
-    cp "$results"/workload/*.trace "$out/guest-$kernel-workload.trace"
+    cp "$results"/workload/*.trace "$out/guest-$sample-workload.trace"
     rm -rf "$results"
 done
 ls -l "$out"/guest-*

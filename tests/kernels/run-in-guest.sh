@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command inside one of Debian's own kernels, booted under qemu's software emulation:
-#   tests/kernels/run-in-guest.sh --kernel 6.1|6.12 [--results DIR] [--hook-dir DIR] [--timeout S] \
+#   tests/kernels/run-in-guest.sh --kernel 6.1|6.12|7.3 [--results DIR] [--hook-dir DIR] [--timeout S] \
 #       (-c 'SHELL COMMAND' | SCRIPT [ARGS...])
 # The guest sees the repository read-only at /repo, the published hook's directory read-only at
 # /hook (--hook-dir, else $OCI_FTRACE_HOOK_DIR, else artifacts/test-hook), and DIR read-write at
@@ -53,7 +53,7 @@ rm -f "$results"/.guest-*
 if [ -n "$command" ]; then
     printf '%s\n' "$command" > "$results/.guest-command"
 else
-    [ $# -gt 0 ] || { echo "usage: $0 --kernel 6.1|6.12 (-c COMMAND | SCRIPT [ARGS...])" >&2; exit 2; }
+    [ $# -gt 0 ] || { echo "usage: $0 --kernel 6.1|6.12|7.3 (-c COMMAND | SCRIPT [ARGS...])" >&2; exit 2; }
     script=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); shift
     case "$script" in "$repo"/*) ;; *) echo "run-in-guest: $script is not inside the repository" >&2; exit 2 ;; esac
     { printf 'exec sh %q' "/repo/${script#"$repo"/}"; printf ' %q' "$@"; echo; } > "$results/.guest-command"

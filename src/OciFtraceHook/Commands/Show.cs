@@ -36,7 +36,7 @@ internal static class Show
                            ?? throw new HookException($"container {parsed.Container} has no live instance to follow");
             return Follow(instance, records, decoder);
         }
-        using (var reader = OpenContainer(parsed.Container!, search, records)) TraceInput.Decode(reader.BaseStream, decoder, parsed.Container!);
+        using (var reader = OpenContainer(parsed.Container!, search, records, decoder.UsePathsNote)) TraceInput.Decode(reader.BaseStream, decoder, parsed.Container!);
         return SayWhyNoPaths(decoder, error);
     }
 
@@ -51,11 +51,16 @@ internal static class Show
     internal static SavedTraceSearch Search(HostDefaults host, InstanceRecords records, string? extraDir) =>
         new(extraDir is null ? host.SaveDirs : [extraDir, .. host.SaveDirs], records);
 
-    /// <summary>A container's trace: its live instance while it runs, else its newest saved trace.</summary>
-    internal static StreamReader OpenContainer(string query, SavedTraceSearch search, InstanceRecords records)
+    /// <summary>A container's trace: its live instance while it runs, else its newest saved trace.
+    /// A live one has no header: <paramref name="pathsNote"/> gets its record's note on paths.</summary>
+    internal static StreamReader OpenContainer(string query, SavedTraceSearch search, InstanceRecords records, Action<string>? pathsNote = null)
     {
         var id = search.ResolveContainerId(query);
-        if (LiveInstance(id, records) is { } instance && TryOpenLive(instance) is { } live) return live;
+        if (LiveInstance(id, records) is { } instance && TryOpenLive(instance) is { } live)
+        {
+            if (records.Read(instance.Name)?.Paths is { } note) pathsNote?.Invoke(note);
+            return live;
+        }
         var saved = search.FindNewest(id)
                     ?? throw new HookException($"no live instance and no saved trace for container {id} " +
                                                $"(looked for {InstanceName.For(id)}-*.trace in {string.Join(", ", search.SaveDirs)})");
@@ -106,6 +111,7 @@ internal static class Show
     private static int Follow(TraceInstance instance, InstanceRecords records, TraceDecoder decoder)
     {
         var record = records.Read(instance.Name);
+        if (record?.Paths is { } note) decoder.UsePathsNote(note);
         var stop = false;
         Console.CancelKeyPress += (_, e) =>
         {

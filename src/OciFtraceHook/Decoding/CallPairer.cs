@@ -141,7 +141,9 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
     }
 
     /// <summary>A path probe fires on the call's enter event, just after its line: its strings
-    /// belong to the call this thread has open, if it is that syscall.</summary>
+    /// belong to the call this thread has open, if it is that syscall. They replace what the kernel
+    /// printed itself: probes are enabled only where it copies nothing (6.19+ with the instance's
+    /// syscall_user_buf_size at 0, where its strings print as "").</summary>
     private void AttachPaths(TraceEvent e)
     {
         if (!_pending.TryGetValue(e.Tid, out var call) || call.Event != e.Name || call.Shown) return;
@@ -149,7 +151,8 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
         {
             if (e.Strings[i] is not { } text) continue;
             call.Strings ??= new string?[call.ArgCount];
-            call.Strings[i] ??= text;
+            call.Strings[i] = text;
+            call.CutStrings &= ~(1 << i);
         }
     }
 

@@ -91,8 +91,13 @@ internal sealed class TraceDecoder
         }, sink.SplitsInterleaved);
     }
 
+    /// <summary>How a live instance's paths are recorded (its record's note: "kprobes", "kernel",
+    /// "off", "none: WHY"), as a saved trace's header says it.</summary>
+    public void UsePathsNote(string note) => Header(TraceArchive.PathsHeader + note);
+
     /// <summary>"# oci-ftrace-hook: arch arm64", "# oci-ftrace-hook: kernel 6.1.0-56-amd64" (how
-    /// arguments print), "# oci-ftrace-hook: lost events: N" (saved traces)
+    /// arguments print), "# oci-ftrace-hook: paths: kprobes" (whether 6.19+'s own strings are data),
+    /// "# oci-ftrace-hook: lost events: N" (saved traces)
     /// and ftrace's "# entries-in-buffer/entries-written: A/B" (B - A were overwritten).</summary>
     private void Header(ReadOnlySpan<char> line)
     {
@@ -100,6 +105,8 @@ internal sealed class TraceDecoder
         {
             _arch ??= TraceArchive.ReadArch(line);
             PathsMissing ??= TraceArchive.ReadPathsMissing(line);
+            // On 6.19+ the kernel's own strings are data only where the hook let it copy them.
+            if (line.StartsWith(TraceArchive.PathsHeader)) _parser.KernelStrings = line[TraceArchive.PathsHeader.Length..].Trim().SequenceEqual("kernel");
             if (TraceArchive.ReadKernel(line) is { } release
                 && TraceTextFormats.FromKernelRelease(release) is var format and not TraceTextFormat.Unknown)
                 _parser.Format = format;

@@ -95,6 +95,11 @@ internal sealed class TraceLineParser
     /// told from the first enter line whose values read differently in the formats.</summary>
     public TraceTextFormat Format { get; set; }
 
+    /// <summary>Whether the user strings and bytes 6.19+ prints after a value are data. Not when
+    /// the instance copied no user memory (syscall_user_buf_size 0, where every string prints as
+    /// <c>""</c>): a saved trace's header then says its paths came from elsewhere.</summary>
+    public bool KernelStrings { get; set; } = true;
+
     /// <summary>For the flag names 6.19+ prints in openat's line; the host's when not set.</summary>
     public TraceArch? Arch { get; set; }
 
@@ -121,8 +126,12 @@ internal sealed class TraceLineParser
             {
                 // A buffer's bytes: exact, where the string after them has '.' for the unprintable.
                 args = ReadBytes(args[1..], out var bytes, out var cut);
-                e.Strings[index] = bytes;
-                if (cut) e.CutStrings |= 1 << index;
+                // "(, ...)": no byte was copied (syscall_user_buf_size 0), the address stays.
+                if (KernelStrings && !(cut && bytes.Length == 0))
+                {
+                    e.Strings[index] = bytes;
+                    if (cut) e.CutStrings |= 1 << index;
+                }
                 if (args.StartsWith(" \"")) args = args[1..][(Math.Max(0, ClosingQuote(args[1..])) + 1)..];
                 if (args.StartsWith("...")) args = args[3..];
             }
@@ -130,12 +139,21 @@ internal sealed class TraceLineParser
             {
                 var quoted = args[1..];
                 var close = ClosingQuote(quoted);
-                e.Strings[index] = quoted[1..(close < 0 ? quoted.Length : close)].ToString();
+                var text = quoted[1..(close < 0 ? quoted.Length : close)];
                 args = close < 0 ? [] : quoted[(close + 1)..];
+                // A string cut at syscall_user_buf_size ends in "..." inside its quotes (a buffer's
+                // text has them after): a path of its own ending in "..." reads as cut too.
+                var cut = text.EndsWith("...");
+                if (cut) text = text[..^3];
                 if (args.StartsWith("..."))
                 {
-                    e.CutStrings |= 1 << index;
+                    cut = true;
                     args = args[3..];
+                }
+                if (KernelStrings)
+                {
+                    e.Strings[index] = text.ToString();
+                    if (cut) e.CutStrings |= 1 << index;
                 }
             }
             var comma = args.IndexOf(", ");

@@ -11,14 +11,19 @@ namespace OciFtraceHook.Hook;
 internal static class PathCapture
 {
     /// <summary>Returns what the saved trace's header says about paths: "kprobes" or "eprobes", "kernel" (6.19+
-    /// prints them itself), "off", or "none: WHY". Throws only when the container asked for paths
+    /// prints them itself, with the write buffers asked for), "off", or "none: WHY". Throws only when the container asked for paths
     /// explicitly (paths=on) and they cannot be had; with auto it logs one line and goes on.</summary>
-    public static string Start(TraceFs traceFs, TraceInstance instance, PathsSetting setting, ILogger logger, UndoStack undo)
+    public static string Start(TraceFs traceFs, TraceInstance instance, PathsSetting setting, ILogger logger, UndoStack undo,
+        string lockPath = PathProbes.LockPath)
     {
-        if (setting == PathsSetting.Off) return "off";
-        if (TraceTextFormats.FromKernelRelease(Environment.OSVersion.Version.ToString()) == TraceTextFormat.UserStrings)
+        // 6.19+ prints path strings itself, but only while the instance lets it copy user memory,
+        // and write buffers' bytes come with them (one setting, syscall_user_buf_size, governs both;
+        // 0, the default, keeps both out): then probes record the paths, as on older kernels.
+        if (TraceTextFormats.FromKernelRelease(Environment.OSVersion.Version.ToString()) == TraceTextFormat.UserStrings
+            && KernelCopiesUserMemory(instance))
             return "kernel";
-        var probes = new PathProbes(traceFs);
+        if (setting == PathsSetting.Off) return "off";
+        var probes = new PathProbes(traceFs, lockPath);
         var why = probes.Unavailable();
         var unsupported = why is not null;
         if (why is null)
@@ -44,6 +49,9 @@ internal static class PathCapture
         else Log.PathsUnavailable(logger, instance.Name, why);
         return "none: " + why;
     }
+
+    private static bool KernelCopiesUserMemory(TraceInstance instance) =>
+        !instance.HasFile(InstanceSetup.UserBufferSizeFile) || instance.Read(InstanceSetup.UserBufferSizeFile).Trim() != "0";
 
     /// <summary>After an instance is gone: definitions no instance enables are removed.</summary>
     public static void RemoveUnused(TraceFs? traceFs, ILogger logger)

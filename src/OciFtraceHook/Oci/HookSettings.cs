@@ -18,9 +18,10 @@ internal sealed record HookSettings
     public const string OnFailureKey = Prefix + "on-failure";
     public const string PathsKey = Prefix + "paths";
     public const string StopAfterKey = Prefix + "stop-after";
+    public const string WriteBuffersKey = Prefix + "write-buffers";
 
     public static readonly string[] Keys =
-        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey, PathsKey, StopAfterKey];
+        [EnabledKey, SyscallsKey, BufferSizeKey, OverwriteKey, IncludeRuntimeSetupKey, MountPathKey, SaveDirKey, OnFailureKey, PathsKey, StopAfterKey, WriteBuffersKey];
 
     /// <summary>Per CPU, unless hook.conf says otherwise. Keeps one container from pinning a large
     /// share of host memory.</summary>
@@ -47,6 +48,14 @@ internal sealed record HookSettings
     /// <summary>How long the container records before its events go off (it keeps the trace it
     /// has, and stops taxing every syscall on the host); null records until it ends.</summary>
     public TimeSpan? StopAfter { get; init; }
+    /// <summary>From 6.19 the kernel copies bytes of the buffers syscalls pass (write's data,
+    /// setxattr's value...) into the trace, up to an instance's syscall_user_buf_size per argument.
+    /// They may hold secrets: 0 (the default) keeps them out; null leaves the kernel's size (63
+    /// unless the host changed it); N asks for up to N bytes (1 to 165, the kernel's maximum).</summary>
+    public int? WriteBufferBytes { get; init; } = 0;
+
+    /// <summary>The kernel's largest syscall_user_buf_size.</summary>
+    public const int MaxWriteBufferBytes = 165;
 
     /// <param name="host">The administrator's defaults and caps (hook.conf); built-in ones when null.</param>
     public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, HostDefaults? host = null)
@@ -69,6 +78,7 @@ internal sealed record HookSettings
                 OnFailureKey => settings with { OnFailure = ParseFailurePolicy(value) },
                 PathsKey => settings with { Paths = PathsSettings.Parse(value) ?? throw Bad(key, value, "expected auto, on or off") },
                 StopAfterKey => settings with { StopAfter = ParseDuration(StopAfterKey, value) },
+                WriteBuffersKey => settings with { WriteBufferBytes = ParseWriteBuffers(value) },
                 _ => throw Bad(key, value, $"unknown setting; known: {string.Join(", ", Keys)}"),
             };
         }
@@ -116,6 +126,15 @@ internal sealed record HookSettings
         if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || (long)n * scale > 86400)
             throw Bad(key, value, "expected a duration from 1s to 24h, like 30s, 5m or 2h");
         return TimeSpan.FromSeconds((long)n * scale);
+    }
+
+    private static int? ParseWriteBuffers(string value)
+    {
+        if (value == "off") return 0;
+        if (value == "on") return null;
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) || bytes < 1 || bytes > MaxWriteBufferBytes)
+            throw Bad(WriteBuffersKey, value, $"expected off, on, or a number of bytes from 1 to {MaxWriteBufferBytes}");
+        return bytes;
     }
 
     private static int ParseBufferSize(string value, int max)

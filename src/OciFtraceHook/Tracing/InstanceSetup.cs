@@ -9,6 +9,9 @@ namespace OciFtraceHook.Tracing;
 internal static class InstanceSetup
 {
     public const string ExecTrigger = "events/sched/sched_process_exec/trigger";
+    /// <summary>Per instance (6.19+): how many bytes of user memory a syscall event copies per
+    /// argument, 0 to 165; 0 copies none (path strings included).</summary>
+    public const string UserBufferSizeFile = "syscall_user_buf_size";
 
     public static void Apply(TraceInstance instance, HookSettings settings, int initPid)
     {
@@ -24,6 +27,10 @@ internal static class InstanceSetup
         // reads them and never reaches the end.
         if (instance.HasFile("options/pause-on-trace")) instance.SetOption("pause-on-trace", true);
         instance.Write("set_event_pid", pid);
+        // From 6.19 the syscall events copy user memory (buffers' bytes, and path strings) up to
+        // this many bytes per argument; a new instance starts with the top level's size.
+        if (settings.WriteBufferBytes is { } bytes && instance.HasFile(UserBufferSizeFile))
+            instance.Write(UserBufferSizeFile, bytes.ToString(CultureInfo.InvariantCulture));
         EnableSyscallEvents(instance, settings.Syscalls);
         if (settings.IncludeRuntimeSetup)
         {

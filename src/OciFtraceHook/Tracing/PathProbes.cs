@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tracing;
 
@@ -164,7 +165,7 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
             {
                 Write(definition, $"cannot define the path probe {Group}/{name}");
             }
-            catch (HookException e) when (kind == "eprobes" && existing.Count == 0 && e.InnerException is IOException)
+            catch (HookException e) when (kind == "eprobes" && existing.Count == 0 && e.InnerException is IOException io && !IsFileFault(io))
             {
                 // The first definition on a kernel that lists the syntax but was built without eprobes.
                 var refusal = new ProbesUnsupportedException(
@@ -229,6 +230,11 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
         }
         return removed;
     }
+
+    /// <summary>dynamic_events itself cannot be written (read-only, or no room): the kernel never
+    /// saw the definition, so it says nothing of its syntax. .NET keeps errno in HResult.</summary>
+    private static bool IsFileFault(IOException e) =>
+        e.HResult == Errno.Number("EROFS") || e.HResult == Errno.Number("ENOSPC") || e.HResult == Errno.Number("EDQUOT");
 
     /// <summary>Our group's definitions now in dynamic_events, by event name.</summary>
     private Dictionary<string, string> Listed()

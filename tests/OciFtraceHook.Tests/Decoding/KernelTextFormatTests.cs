@@ -118,8 +118,76 @@ public class KernelTextFormatTests
         Assert.That(Decode(trace), Does.Contain("dup2(3, 16) = 16\n"));
     }
 
+    // Lines as Debian's 7.3 prints them with the instance's syscall_user_buf_size at 0 (the hook's
+    // default there): no string or byte is copied, and a kprobe gives the path.
+    private const string NothingCopied = """
+        # oci-ftrace-hook: kernel 7.3.4+deb13-amd64
+        # oci-ftrace-hook: paths: kprobes
+                     cat-182     (    182) [000] .....     8.518520: sys_openat(dfd: 4294967196, filename: 140733275475832 "", flags: O_RDONLY)
+                     cat-182     (    182) [000] .....     8.518531: openat: (__x64_sys_openat+0x4/0xa0) a1="/nonexistent-file"
+                     cat-182     (    182) [000] .....     8.518600: sys_openat -> 0xfffffffffffffffe
+                      sh-174     (    174) [000] .....     8.507886: sys_write(fd: 1, buf: 0x24e23860 (, ...), count: 0x11)
+                      sh-174     (    174) [000] .....     8.507900: sys_write -> 0x11
+                      ls-181     (    181) [000] .....     8.513217: sys_newfstatat(dfd: 3, filename: 0x5bfb41 "", statbuf: 0x7fffae5417b0, flag: 0x1000)
+                      ls-181     (    181) [000] .....     8.513230: sys_newfstatat -> 0x0
+
+        """;
+
+    [Test]
+    public void Where_the_kernel_copied_nothing_the_probes_path_is_shown_and_buffers_stay_addresses()
+    {
+        var text = Decode(NothingCopied);
+        Assert.That(text, Does.Contain("openat(AT_FDCWD, \"/nonexistent-file\", O_RDONLY) = -1 ENOENT (No such file or directory)\n"));
+        Assert.That(text, Does.Contain("write(1, 0x24e23860, 17) = 17\n"));
+        Assert.That(text, Does.Contain("newfstatat(3, 0x5bfb41, 0x7fffae5417b0, AT_EMPTY_PATH) = 0\n"),
+            "an empty string the kernel did not copy is not shown as \"\"");
+    }
+
+    [Test]
+    public void A_live_trace_without_a_header_takes_the_probes_path_over_the_kernels_empty_string()
+    {
+        var live = string.Join('\n', NothingCopied.Split('\n').Where(l => !l.StartsWith('#')));
+        Assert.That(Decode(live), Does.Contain("openat(AT_FDCWD, \"/nonexistent-file\", O_RDONLY) = -1 ENOENT"));
+    }
+
+    [Test]
+    public void A_live_instances_record_says_how_its_paths_were_recorded()
+    {
+        // show CONTAINER and --follow read a running instance, which has no header: the record's note stands in.
+        var live = string.Join('\n', NothingCopied.Split('\n').Where(l => !l.StartsWith('#') && !l.Contains("openat: (")));
+        var writer = new StringWriter { NewLine = "\n" };
+        var decoder = new TraceDecoder(new DecodeOptions { Arch = TraceArch.X86_64 }, writer);
+        decoder.UsePathsNote("off");
+        decoder.Run(new StringReader(live));
+        Assert.That(writer.ToString(), Does.Contain("openat(AT_FDCWD, 0x7fff04e48f78, O_RDONLY) = -1 ENOENT"), "no \"\" for a path not copied");
+        Assert.That(decoder.PathsMissing, Does.Contain("turned off"));
+    }
+
+    [Test]
+    public void Where_the_kernel_copied_strings_an_empty_one_is_an_empty_path()
+    {
+        var text = Decode(NothingCopied.Replace("paths: kprobes", "paths: kernel", StringComparison.Ordinal));
+        Assert.That(text, Does.Contain("newfstatat(3, \"\", 0x7fffae5417b0, AT_EMPTY_PATH) = 0\n"));
+        Assert.That(text, Does.Contain("write(1, 0x24e23860, 17) = 17\n"), "(, ...): no byte was copied");
+    }
+
+    [Test]
+    public void A_string_cut_at_the_instances_size_is_shown_cut_as_strace_does()
+    {
+        // With syscall_user_buf_size 12: a string gets "..." inside its quotes, a buffer after them.
+        var text = Decode(string.Join('\n',
+            Line(100, "sys_openat(dfd: 4294967196, filename: 140724297764725 \"/nonexistent...\", flags: O_RDONLY)"),
+            Line(100, "sys_openat -> 0xfffffffffffffffe"),
+            Line(100, "sys_write(fd: 1, buf: 0xecbb860 (53:45:43:52:45:54:2d:34:32:2d:37:66, ...) \"SECRET-42-7f\"..., count: 0x11)"),
+            Line(100, "sys_write -> 0x11")) + "\n");
+        Assert.That(text, Does.Contain("openat(AT_FDCWD, \"/nonexistent\"..., O_RDONLY) = -1 ENOENT"));
+        Assert.That(text, Does.Contain("write(1, \"SECRET-42-7f\"..., 17) = 17"));
+    }
+
     [TestCase("6.1")]
     [TestCase("6.12")]
+    [TestCase("7.3")]
+    [TestCase("7.3-buffers")]
     public void A_trace_recorded_in_a_guest_decodes_as_reviewed(string kernel)
     {
         var text = Decode(File.ReadAllText(SamplePath($"guest-{kernel}-workload.trace")));
@@ -130,6 +198,8 @@ public class KernelTextFormatTests
 
     [TestCase("6.1")]
     [TestCase("6.12")]
+    [TestCase("7.3")]
+    [TestCase("7.3-buffers")]
     public void Without_its_kernel_header_a_guest_trace_decodes_the_same_from_its_lines(string kernel)
     {
         var lines = File.ReadAllLines(SamplePath($"guest-{kernel}-workload.trace"));

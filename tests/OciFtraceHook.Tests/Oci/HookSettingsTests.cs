@@ -20,8 +20,16 @@ public class HookSettingsTests
             Assert.That(settings.IncludeRuntimeSetup, Is.False);
             Assert.That(settings.MountPath, Is.EqualTo("/sys/kernel/tracing"));
             Assert.That(settings.SaveDir, Is.EqualTo(HookSettings.DefaultSaveDir));
+            Assert.That(settings.WriteBufferBytes, Is.Zero, "buffers' bytes are kept out");
         });
     }
+
+    [TestCase("off", 0)]
+    [TestCase("on", null)]
+    [TestCase("1", 1)]
+    [TestCase("165", 165)]
+    public void Write_buffers_are_off_on_or_a_number_of_bytes(string value, int? bytes) =>
+        Assert.That(Parse((HookSettings.WriteBuffersKey, value)).WriteBufferBytes, Is.EqualTo(bytes));
 
     [Test]
     public void Every_setting_is_read()
@@ -67,6 +75,9 @@ public class HookSettingsTests
     [TestCase(HookSettings.MountPathKey, "/sys/kernel/tracing/instances", "not a safe place for the trace files")]
     [TestCase(HookSettings.SaveDirKey, "/var//lib", "empty, '.' and '..'")]
     [TestCase(HookSettings.SaveDirKey, "/var/\nlib", "control characters")]
+    [TestCase(HookSettings.WriteBuffersKey, "0", "from 1 to 165")]
+    [TestCase(HookSettings.WriteBuffersKey, "166", "from 1 to 165")]
+    [TestCase(HookSettings.WriteBuffersKey, "true", "expected off, on, or a number of bytes")]
     [TestCase(HookSettings.Prefix + "bufer-size-kb", "64", "unknown setting")]
     public void Bad_values_are_refused_with_the_key_and_the_reason(string key, string value, string reason)
     {

@@ -81,6 +81,30 @@ public class InstanceSetupTests
     }
 
     [Test]
+    public void Where_the_kernel_copies_user_memory_the_instance_copies_none_unless_asked()
+    {
+        Touch(InstanceSetup.UserBufferSizeFile);
+        InstanceSetup.Apply(_instance, HookSettings.FromAnnotations(new Dictionary<string, string>()), Pid);
+        Assert.That(Written(InstanceSetup.UserBufferSizeFile), Is.EqualTo("0\n"), "by default");
+
+        Touch(InstanceSetup.UserBufferSizeFile);
+        InstanceSetup.Apply(_instance, HookSettings.FromAnnotations(new Dictionary<string, string> { [HookSettings.WriteBuffersKey] = "100" }), Pid);
+        Assert.That(Written(InstanceSetup.UserBufferSizeFile), Is.EqualTo("100\n"));
+
+        Touch(InstanceSetup.UserBufferSizeFile);
+        InstanceSetup.Apply(_instance, HookSettings.FromAnnotations(new Dictionary<string, string> { [HookSettings.WriteBuffersKey] = "on" }), Pid);
+        Assert.That(Written(InstanceSetup.UserBufferSizeFile), Is.Empty, "on: the size the instance got from the kernel stays");
+        Assert.That(File.Exists(Path.Combine(_root, InstanceSetup.UserBufferSizeFile)), Is.False, "the top level is never written");
+    }
+
+    [Test]
+    public void Before_6_19_there_is_no_user_memory_setting_to_write()
+    {
+        InstanceSetup.Apply(_instance, HookSettings.FromAnnotations(new Dictionary<string, string>()), Pid);
+        Assert.That(_instance.HasFile(InstanceSetup.UserBufferSizeFile), Is.False);
+    }
+
+    [Test]
     public void Including_the_runtime_setup_turns_recording_on_now_and_sets_no_trigger()
     {
         var settings = HookSettings.FromAnnotations(new Dictionary<string, string> { [HookSettings.IncludeRuntimeSetupKey] = "true" });

@@ -5,15 +5,7 @@
 t=/sys/kernel/tracing
 events() { cat $t/dynamic_events > "$RESULTS/$1/dynamic-events-after"; }
 
-cat > /tmp/files.sh <<'SH'
-cat /nonexistent-file 2>/dev/null
-cat /etc/probe.txt >/dev/null
-mkdir /tmp/d; mv /tmp/d '/tmp/e "quoted"'; rmdir '/tmp/e "quoted"'
-ls /etc >/dev/null
-stat /etc/probe.txt >/dev/null
-echo '--- own trace ---'
-grep -e nonexistent-file /sys/kernel/tracing/trace
-SH
+cp /repo/tests/kernels/guest/files-workload.sh /tmp/files.sh
 
 # The same file calls without reading the trace (reading it pauses recording: pause-on-trace).
 sed '/own trace/,$d' /tmp/files.sh > /tmp/plain.sh
@@ -75,6 +67,20 @@ echo 'e:ociftracehook/unlink syscalls/sys_enter_unlink a0=+0($pathname):ustring'
 cat $t/dynamic_events > "$RESULTS/killed/dynamic-events-before"
 $HOOK gc > "$RESULTS/killed/gc.out" 2>&1
 events killed
+
+# 7. A read-only dynamic_events (a read-only bind mount over it, before the containers start):
+#    auto starts traced without paths and says why in one line, on is refused.
+mount -o bind $t/dynamic_events $t/dynamic_events
+mount -o remount,bind,ro $t/dynamic_events
+make_bundle /tmp/ro-auto /tmp/files.sh
+run_bundle /tmp/ro-auto readonly-auto "$RESULTS/readonly-auto"
+wait_for_gc
+make_bundle /tmp/ro-on /tmp/files.sh '"org.ociftracehook.paths": "on"'
+run_bundle /tmp/ro-on readonly-on "$RESULTS/readonly-on"
+runc delete --force readonly-on 2>/dev/null
+wait_for_gc
+umount $t/dynamic_events
+events readonly-on
 
 echo '-:othergroup/openat' >> $t/dynamic_events
 true

@@ -11,7 +11,7 @@ internal static class GuestKernel
     public static string ScenarioPath(string name) =>
         Path.Combine(HookBinary.RepositoryRoot, "tests", "kernels", "scenarios", name);
 
-    /// <summary>Boots <paramref name="kernel"/> ("6.1", "6.12"), runs the scenario with the results
+    /// <summary>Boots <paramref name="kernel"/> ("6.1", "6.12", "7.3"), runs the scenario with the results
     /// directory as /results, and returns the guest command's exit code and output.</summary>
     public static ProcessResult RunScenario(string kernel, string scenario, string resultsDir)
     {
