@@ -8,7 +8,7 @@ namespace OciFtraceHook.Tracing;
 /// later costs tens of milliseconds).</summary>
 internal static class InstanceSetup
 {
-    public const string ExecTrigger = "events/sched/sched_process_exec/trigger";
+    public const string ExecTrigger = TraceInstance.ExecTrigger;
 
     public static void Apply(TraceInstance instance, HookSettings settings, int initPid)
     {

@@ -29,8 +29,24 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
         }
     }
 
-    /// <summary>rmdir instances/NAME; the kernel frees its buffers and drops its triggers.</summary>
-    public void Remove() => Interop.RemoveDirectory(Dir);
+    /// <summary>rmdir instances/NAME; the kernel frees its buffers and drops its triggers. EBUSY means
+    /// one of its files is open that very moment (stop-after=full's watcher reads the stats files
+    /// for a moment now and then): tried again a few times before it is an error.</summary>
+    public void Remove()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Interop.RemoveDirectory(Dir);
+                return;
+            }
+            catch (SyscallException e) when (e.Errno == Interop.EBUSY && attempt < 5)
+            {
+                Thread.Sleep(50 * attempt);
+            }
+        }
+    }
 
     public void Write(string relative, string value)
     {
@@ -75,14 +91,28 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
 
     public void SetTracingOn(bool on) => Write("tracing_on", on ? "1" : "0");
 
-    /// <summary>Stops recording for good: tracing off, and its syscall events disabled, which costs
-    /// well under a millisecond. An instance with events enabled taxes every system call on the host
-    /// (the syscall tracepoint visits it) until it is removed, and removal waits for quiet moments.</summary>
+    /// <summary>Stops recording for good: the exec trigger dropped, tracing off, and its syscall
+    /// events disabled, which costs well under a millisecond. The trigger goes first: left in place,
+    /// the next exec of the container's init (a shell's `exec`) would turn tracing on again. An
+    /// instance with events enabled taxes every system call on the host (the syscall tracepoint
+    /// visits it) until it is removed, and removal waits for quiet moments.</summary>
     public void Stop()
     {
+        // "!traceon" removes the instance's traceon trigger whatever its filter; with none it is a no-op.
+        if (HasFile(ExecTrigger)) Write(ExecTrigger, "!traceon");
         SetTracingOn(false);
         if (HasFile("events/syscalls/enable")) Write("events/syscalls/enable", "0");
     }
+
+    /// <summary>Where prestart sets `traceon if pid == INIT`, so recording starts at the
+    /// container program's exec.</summary>
+    public const string ExecTrigger = "events/sched/sched_process_exec/trigger";
+
+    /// <summary>Whether the ring buffer has filled on some CPU: with overwrite off it then drops
+    /// events, with overwrite on it overwrites them; both are counted in per_cpu/cpuN/stats.
+    /// Only reads those files, each opened and closed at once (an instance file held open would make
+    /// its removal fail with EBUSY).</summary>
+    public bool HasFilled() => LostEvents() > 0;
 
     public void SetOption(string option, bool on) => Write($"options/{option}", on ? "1" : "0");
 

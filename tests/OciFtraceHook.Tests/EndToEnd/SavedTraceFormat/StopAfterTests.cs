@@ -42,6 +42,59 @@ public class StopAfterTests : OneBundleTests
             "nothing after the stop is recorded: the shell's own exit is not there (cat's, before the stop, is)");
     }
 
+    [Test]
+    public void A_new_exec_of_the_init_after_the_stop_does_not_turn_recording_on_again()
+    {
+        // The init execs again after the stop: prestart's `traceon if pid == INIT` trigger on
+        // sched_process_exec would fire once more, and the marker written then would be recorded.
+        Bundle.Annotate(HookSettings.StopAfterKey, "1s")
+            .Script($"echo MARK-before > {Tracing}/trace_marker; sleep 3; " +
+                    $"exec sh -c 'echo MARK-after-exec > {Tracing}/trace_marker; cat /nonexistent-after 2>/dev/null; sleep 1; true'");
+        using var container = CreatedContainer.Create(Bundle);
+        container.Start();
+        var instance = InstanceDir(container.Id);
+        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "tracing_on")).Trim(), on => on == "0", TimeSpan.FromSeconds(20),
+            "the stop after 1 s");
+        container.WaitUntilStopped(TimeSpan.FromSeconds(30));
+        container.Delete();
+
+        var text = SavedTraceText.Read(Bundle.SavedTraces().Single());
+        Assert.That(text, Does.Contain("MARK-before"));
+        Assert.That(text, Does.Not.Contain("MARK-after-exec"), "stopped stays stopped: the exec did not turn recording on again");
+    }
+
+    [Test]
+    public void Full_stops_recording_when_the_buffer_first_fills_and_keeps_the_start()
+    {
+        // A buffer of a few pages per CPU that a dd of one-byte reads and writes fills at once.
+        Bundle.Annotate(HookSettings.StopAfterKey, "full").Annotate(HookSettings.BufferSizeKey, "8")
+            .Script($"echo MARK-before > {Tracing}/trace_marker; cat /etc/probe.txt >/dev/null; " +
+                    "dd if=/dev/zero of=/dev/null bs=1 count=20000 2>/dev/null; sleep 3; " +
+                    $"echo MARK-after > {Tracing}/trace_marker; true");
+        using var container = CreatedContainer.Create(Bundle);
+        container.Start();
+        var instance = InstanceDir(container.Id);
+        Assert.That(File.ReadAllText(Path.Combine(instance, "options/overwrite")).Trim(), Is.EqualTo("0"), "the buffer keeps its oldest events");
+        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "tracing_on")).Trim(), on => on == "0", TimeSpan.FromSeconds(20),
+            "recording to stop once the buffer filled");
+        Assert.That(File.ReadAllText(Path.Combine(instance, "events/syscalls/enable")).Trim(), Is.EqualTo("0"), "its syscall events are off: no cost to the host");
+        Assert.That(File.ReadAllText(Path.Combine(instance, "trace")), Does.Contain("MARK-before"), "the start of the trace is kept");
+
+        container.WaitUntilStopped(TimeSpan.FromSeconds(30));
+        container.Delete();
+        var saved = Bundle.SavedTraces().Single();
+        var text = SavedTraceText.Read(saved);
+        Assert.That(text, Does.Contain("MARK-before"));
+        Assert.That(text, Does.Not.Contain("MARK-after"));
+        Assert.That(SavedTraceText.LostEvents(saved), Is.GreaterThan(0), "the events the full buffer refused are counted");
+        Assert.That(TraceLine.Parse(text).Any(l => l.Event == "sys_openat"), Is.True, "the calls from the start are kept");
+
+        var shown = HookProcess.Run("", "show", "--file", saved);
+        Assert.That(shown.ExitCode, Is.Zero, shown.ToString());
+        Assert.That(shown.Stdout, Does.Contain("openat(").And.Contain("MARK-before"), shown.ToString());
+        // Poststop and gc remove the instance all the same: the teardown fails on anything left.
+    }
+
     /// <summary>The container's instance: its name carries the id (and the start's init).</summary>
     private static string InstanceDir(string id) =>
         Directory.GetDirectories(Path.Combine(Tracing, "instances"), $"*{id}*").Single();
