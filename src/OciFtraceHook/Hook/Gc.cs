@@ -103,7 +103,7 @@ internal static class Gc
             var pathsFromProbes = paths is not null && paths != "off" && !paths.StartsWith("none", StringComparison.Ordinal);
             saved = File.Exists(followed) || pathsFromProbes || !File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page"))
                 ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths)
-                : RawTraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, containerName,
+                : RawTraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, containerName,
                     Path.Combine(records.Dir, instance.Name + ".pending" + TraceArchive.Extension),
                     new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost, paths);
         }
