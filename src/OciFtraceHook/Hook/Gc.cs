@@ -43,6 +43,11 @@ internal static class Gc
         }
         // Definitions left by a hook killed midway, once no instance uses them.
         if (onlyInstance is null) PathCapture.RemoveUnused(traceFs, logger);
+        // Temporary files of saves killed halfway, once their writer has ended.
+        if (onlyInstance is null)
+        {
+            foreach (var removed in AbandonedSaves.Remove(host.SaveDirs)) Log.AbandonedSaveRemoved(logger, removed);
+        }
         return collected;
     }
 
