@@ -5,7 +5,7 @@ namespace OciFtraceHook.Hook;
 
 /// <summary>stop-recording: the background half of the stop-after annotation. Waits the given
 /// time, or until the ring buffer first fills, then turns the container's recording off for good
-/// (exec trigger dropped, tracing off, its syscall events disabled), so it no longer taxes every
+/// (an exec trigger that has not fired yet dropped, tracing off, its syscall events disabled), so it no longer taxes every
 /// system call on the host; the ring buffer keeps what it recorded, for `show` and for poststop's
 /// save. Ends early, touching nothing, when the container ends first or its instance is another
 /// container's by then.</summary>
@@ -59,6 +59,7 @@ internal static class StopRecording
         if (!StillTheSame(records.Read(instanceName), owner)) return false;
         instance ??= findInstance();
         if (instance is null || !instance.Exists) return false;
+        instance.DisarmExecTrigger();
         instance.Stop();
         return true;
     }

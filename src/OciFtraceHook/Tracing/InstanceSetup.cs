@@ -32,8 +32,10 @@ internal static class InstanceSetup
         else
         {
             // Recording starts when the init execs the container's program, so the runtime's own
-            // setup between this hook and that exec (pivot_root, mounts, ...) stays out.
-            instance.Write(ExecTrigger, $"traceon if pid == {pid}");
+            // setup between this hook and that exec (pivot_root, mounts, ...) stays out. Once only
+            // (":1"): a later exec of the init (a shell's `exec`) never turns tracing on again after
+            // stop-after turned it off; the count is spent only when it turns tracing on.
+            instance.Write(ExecTrigger, $"traceon:1 if pid == {pid}");
         }
     }
 

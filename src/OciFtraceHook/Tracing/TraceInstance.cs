@@ -91,17 +91,29 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
 
     public void SetTracingOn(bool on) => Write("tracing_on", on ? "1" : "0");
 
-    /// <summary>Stops recording for good: the exec trigger dropped, tracing off, and its syscall
-    /// events disabled, which costs well under a millisecond. The trigger goes first: left in place,
-    /// the next exec of the container's init (a shell's `exec`) would turn tracing on again. An
-    /// instance with events enabled taxes every system call on the host (the syscall tracepoint
-    /// visits it) until it is removed, and removal waits for quiet moments.</summary>
+    /// <summary>Stops recording for good: tracing off, and its syscall events disabled, which costs
+    /// well under a millisecond. An instance with events enabled taxes every system call on the host
+    /// (the syscall tracepoint visits it) until it is removed, and removal waits for quiet moments.
+    /// The exec trigger fires once only (see InstanceSetup), so a later exec cannot turn tracing on
+    /// again; one that has not fired yet is <see cref="DisarmExecTrigger"/>'s.</summary>
     public void Stop()
     {
-        // "!traceon" removes the instance's traceon trigger whatever its filter; with none it is a no-op.
-        if (HasFile(ExecTrigger)) Write(ExecTrigger, "!traceon");
         SetTracingOn(false);
         if (HasFile("events/syscalls/enable")) Write("events/syscalls/enable", "0");
+    }
+
+    /// <summary>Drops the exec trigger if it has not fired yet (the container was created but its
+    /// program not started, as with `runc create` and a later `runc start`): left armed, that exec
+    /// would turn tracing on after a stop. Dropping a trigger waits for RCU grace periods in the
+    /// kernel (~140 ms measured here, holding ftrace's event lock), so it is done only when armed,
+    /// and only off the container's path (the stop-after watcher).</summary>
+    public void DisarmExecTrigger()
+    {
+        if (!HasFile(ExecTrigger)) return;
+        var armed = File.ReadLines(FilePath(ExecTrigger))
+            .Any(line => line.StartsWith("traceon", StringComparison.Ordinal) && !line.StartsWith("traceon:count=0", StringComparison.Ordinal));
+        // "!traceon" removes the instance's traceon trigger whatever its count and filter.
+        if (armed) Write(ExecTrigger, "!traceon");
     }
 
     /// <summary>Where prestart sets `traceon if pid == INIT`, so recording starts at the

@@ -77,7 +77,7 @@ public class StopRecordingTests
         {
             Assert.That(Read("tracing_on"), Is.EqualTo("0\n"), "tracing off");
             Assert.That(Read("events/syscalls/enable"), Is.EqualTo("0\n"), "events off: no tax on the host");
-            Assert.That(Read(TraceInstance.ExecTrigger), Does.StartWith("!traceon\n"), "the exec trigger is dropped: a new exec cannot turn it on again");
+            Assert.That(Read(TraceInstance.ExecTrigger), Does.StartWith("!traceon\n"), "the exec trigger had not fired: it is dropped");
         });
     }
 
@@ -147,5 +147,18 @@ public class StopRecordingTests
         Assert.That(StopRecording.Run(Name, null, _records, () => _instance, Poll), Is.False);
         _records.Delete(Name);
         Assert.That(StopRecording.Run(Name, TimeSpan.FromMilliseconds(1), _records, () => _instance, Poll), Is.False);
+    }
+
+    [Test]
+    public void A_trigger_that_has_fired_is_left_in_place_as_dropping_it_costs_the_kernel_rcu_waits()
+    {
+        // As the kernel prints a `traceon:1` trigger once it turned tracing on.
+        Write(TraceInstance.ExecTrigger, "traceon:count=0 if pid == 4242\n");
+        Assert.That(StopRecording.Run(Name, TimeSpan.FromMilliseconds(1), _records, () => _instance, Poll), Is.True);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Read("tracing_on"), Is.EqualTo("0\n"));
+            Assert.That(Read(TraceInstance.ExecTrigger), Is.EqualTo("traceon:count=0 if pid == 4242\n"), "spent: it can never fire again");
+        });
     }
 }

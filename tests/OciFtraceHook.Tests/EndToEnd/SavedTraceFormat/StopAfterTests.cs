@@ -45,15 +45,17 @@ public class StopAfterTests : OneBundleTests
     [Test]
     public void A_new_exec_of_the_init_after_the_stop_does_not_turn_recording_on_again()
     {
-        // The init execs again after the stop: prestart's `traceon if pid == INIT` trigger on
-        // sched_process_exec would fire once more, and the marker written then would be recorded.
+        // The init execs again after the stop: a `traceon if pid == INIT` trigger on
+        // sched_process_exec that fired at every exec would turn tracing on again, and the marker
+        // written then would be recorded.
         Bundle.Annotate(HookSettings.StopAfterKey, "1s")
             .Script($"echo MARK-before > {Tracing}/trace_marker; sleep 3; " +
                     $"exec sh -c 'echo MARK-after-exec > {Tracing}/trace_marker; cat /nonexistent-after 2>/dev/null; sleep 1; true'");
         using var container = CreatedContainer.Create(Bundle);
         container.Start();
         var instance = InstanceDir(container.Id);
-        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "tracing_on")).Trim(), on => on == "0", TimeSpan.FromSeconds(20),
+        // Stopping writes events/syscalls/enable last (tracing_on is 0 before the exec too).
+        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "events/syscalls/enable")).Trim(), on => on == "0", TimeSpan.FromSeconds(20),
             "the stop after 1 s");
         container.WaitUntilStopped(TimeSpan.FromSeconds(30));
         container.Delete();
@@ -61,6 +63,26 @@ public class StopAfterTests : OneBundleTests
         var text = SavedTraceText.Read(Bundle.SavedTraces().Single());
         Assert.That(text, Does.Contain("MARK-before"));
         Assert.That(text, Does.Not.Contain("MARK-after-exec"), "stopped stays stopped: the exec did not turn recording on again");
+    }
+
+    [Test]
+    public void A_stop_before_the_program_starts_keeps_its_first_exec_from_turning_recording_on()
+    {
+        // runc create now, runc start after the stop: the exec trigger has not fired yet.
+        Bundle.Annotate(HookSettings.StopAfterKey, "1s")
+            .Script($"echo MARK-after-start > {Tracing}/trace_marker; cat /etc/probe.txt >/dev/null; true");
+        using var container = CreatedContainer.Create(Bundle);
+        var instance = InstanceDir(container.Id);
+        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "events/syscalls/enable")).Trim(), on => on == "0", TimeSpan.FromSeconds(20),
+            "the stop after 1 s");
+        Assert.That(File.ReadLines(Path.Combine(instance, TraceInstance.ExecTrigger)).Where(l => !l.StartsWith('#')), Is.Empty,
+            "the trigger that had not fired is dropped");
+
+        container.Start();
+        container.WaitUntilStopped(TimeSpan.FromSeconds(30));
+        container.Delete();
+        var text = SavedTraceText.Read(Bundle.SavedTraces().Single());
+        Assert.That(text, Does.Not.Contain("MARK-after-start"), "the program's start did not turn recording on");
     }
 
     [Test]
@@ -75,9 +97,12 @@ public class StopAfterTests : OneBundleTests
         container.Start();
         var instance = InstanceDir(container.Id);
         Assert.That(File.ReadAllText(Path.Combine(instance, "options/overwrite")).Trim(), Is.EqualTo("0"), "the buffer keeps its oldest events");
-        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "tracing_on")).Trim(), on => on == "0", TimeSpan.FromSeconds(20),
-            "recording to stop once the buffer filled");
-        Assert.That(File.ReadAllText(Path.Combine(instance, "events/syscalls/enable")).Trim(), Is.EqualTo("0"), "its syscall events are off: no cost to the host");
+        // Stopping writes events/syscalls/enable last (tracing_on is 0 before the exec too).
+        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "events/syscalls/enable")).Trim(), on => on == "0", TimeSpan.FromSeconds(20),
+            "recording to stop once the buffer filled: its syscall events off, no cost to the host");
+        Assert.That(File.ReadAllText(Path.Combine(instance, "tracing_on")).Trim(), Is.EqualTo("0"), "tracing is off");
+        Assert.That(Directory.GetDirectories(Path.Combine(instance, "per_cpu"), "cpu*").SelectMany(cpu => File.ReadLines(Path.Combine(cpu, "stats")))
+            .Any(l => l.StartsWith("dropped events:", StringComparison.Ordinal) && l != "dropped events: 0"), Is.True, "it stopped because the buffer was full");
         Assert.That(File.ReadAllText(Path.Combine(instance, "trace")), Does.Contain("MARK-before"), "the start of the trace is kept");
 
         container.WaitUntilStopped(TimeSpan.FromSeconds(30));
