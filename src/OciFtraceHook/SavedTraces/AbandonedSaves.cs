@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Tracing;
 
@@ -10,20 +9,40 @@ namespace OciFtraceHook.SavedTraces;
 /// their writer has ended; a live writer's file, and any name that is not exactly such a temporary
 /// of a saved trace, are left alone. Directories are opened by handle as for saving, and files
 /// removed with unlinkat in them, so a swapped path cannot turn this into root deleting elsewhere.</summary>
-internal static partial class AbandonedSaves
+internal static class AbandonedSaves
 {
-    /// <summary>`.` + a saved trace's base name (our instance prefix, ..., the UTC stamp) + `.PID` + the suffix.</summary>
-    [GeneratedRegex(@"\A\." + InstanceName.Prefix + @"[A-Za-z0-9_+.\-]+-[0-9]{8}T[0-9]{6}Z\.(?<pid>[1-9][0-9]{0,9})\.partial\z",
-        RegexOptions.CultureInvariant)]
-    private static partial Regex TemporaryName();
+    private const string StampExample = "-20250304T030607Z";
 
-    /// <summary>The writer's PID when <paramref name="name"/> is exactly a save's temporary name.</summary>
+    /// <summary>The writer's PID when <paramref name="name"/> is exactly a save's temporary name:
+    /// `.` + a saved trace's base name (our instance prefix, ..., `-yyyyMMddTHHmmssZ`) + `.PID` +
+    /// the temporary suffix, PID in decimal without a leading zero.</summary>
     public static int? WriterOf(string name)
     {
-        var match = TemporaryName().Match(name);
-        return match.Success && int.TryParse(match.Groups["pid"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0
-            ? pid
-            : null;
+        var head = "." + InstanceName.Prefix;
+        if (!name.StartsWith(head, StringComparison.Ordinal) || !name.EndsWith(AtomicSave.TemporarySuffix, StringComparison.Ordinal)) return null;
+        var inner = name.AsSpan(1, name.Length - 1 - AtomicSave.TemporarySuffix.Length);
+        var dot = inner.LastIndexOf('.');
+        if (dot < 0) return null;
+        var baseName = inner[..dot];
+        var digits = inner[(dot + 1)..];
+        if (digits.Length is 0 or > 10 || digits[0] == '0' || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return null;
+        if (baseName.Length <= head.Length - 1 + StampExample.Length || !IsStamp(baseName[^StampExample.Length..])) return null;
+        foreach (var c in baseName)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '.' or '-')) return null;
+        }
+        return pid;
+    }
+
+    /// <summary>`-yyyyMMddTHHmmssZ`, as TraceArchive.BaseName ends.</summary>
+    private static bool IsStamp(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < StampExample.Length; i++)
+        {
+            var expected = StampExample[i];
+            if (char.IsAsciiDigit(expected) ? !char.IsAsciiDigit(text[i]) : text[i] != expected) return false;
+        }
+        return true;
     }
 
     /// <param name="isAlive">Whether a process with that PID exists (/proc by default).</param>

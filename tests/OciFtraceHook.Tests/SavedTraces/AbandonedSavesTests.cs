@@ -51,6 +51,8 @@ public class AbandonedSavesTests
     [TestCase(".someone-20250304T030607Z.999999901.partial")]
     [TestCase(".oci-ftrace-web-1-0123456789abcdef-1f-2a-20250304T030607Z.99999990100000.partial")]
     [TestCase(".oci-ftrace-a b-20250304T030607Z.999999901.partial")]
+    [TestCase(".oci-ftrace-web-1-2025030xT030607Z.999999901.partial")]
+    [TestCase(".oci-ftrace--20250304T030607Z.999999901.partial")]
     public void Anything_not_exactly_a_save_s_temporary_name_is_never_touched(string name)
     {
         var path = Put(name);
