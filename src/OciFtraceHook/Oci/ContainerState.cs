@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using System.Text.Json;
 
 namespace OciFtraceHook.Oci;
 
@@ -6,10 +6,20 @@ namespace OciFtraceHook.Oci;
 /// runc sends <c>pid</c> at prestart; podman's own poststop has none.</summary>
 internal sealed record ContainerState
 {
-    [JsonPropertyName("ociVersion")] public string? OciVersion { get; init; }
-    [JsonPropertyName("id")] public string? Id { get; init; }
-    [JsonPropertyName("status")] public string? Status { get; init; }
-    [JsonPropertyName("pid")] public int? Pid { get; init; }
-    [JsonPropertyName("bundle")] public string? Bundle { get; init; }
-    [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; init; }
+    public string? OciVersion { get; init; }
+    public string? Id { get; init; }
+    public string? Status { get; init; }
+    public int? Pid { get; init; }
+    public string? Bundle { get; init; }
+    public Dictionary<string, string>? Annotations { get; init; }
+
+    public static ContainerState FromJson(JsonElement o, string path) => new()
+    {
+        OciVersion = JsonFields.String(o, "ociVersion", path),
+        Id = JsonFields.String(o, "id", path),
+        Status = JsonFields.String(o, "status", path),
+        Pid = JsonFields.Int32(o, "pid", path),
+        Bundle = JsonFields.String(o, "bundle", path),
+        Annotations = JsonFields.StringMap(o, "annotations", path),
+    };
 }

@@ -1,9 +1,7 @@
-using System.Text.Json;
-
 namespace OciFtraceHook.Oci;
 
 /// <summary>Reads what a runtime gives a hook: the state on stdin and the bundle's config.json.
-/// Both are bounded and parsed without reflection; any fault is one clear error.</summary>
+/// Both are bounded and read without reflection (see JsonFields); any fault is one clear error.</summary>
 internal static class HookInput
 {
     private const int MaxStateBytes = 1 << 20;
@@ -14,7 +12,7 @@ internal static class HookInput
         var bytes = ReadBounded(input, MaxStateBytes, "the OCI state on stdin");
         if (bytes.Length == 0 || bytes.All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t'))
             throw new HookException("no OCI state on stdin: run me as an OCI hook (the runtime writes the state JSON to stdin)");
-        return Parse(bytes, OciJsonContext.Default.ContainerState, "the OCI state on stdin");
+        return JsonFields.Read(bytes, "the OCI state on stdin", ContainerState.FromJson);
     }
 
     public static ContainerConfig ReadConfig(string? bundle)
@@ -32,7 +30,7 @@ internal static class HookInput
         {
             throw new HookException($"cannot read {path}: {e.Message}", e);
         }
-        return Parse(bytes, OciJsonContext.Default.ContainerConfig, path);
+        return JsonFields.Read(bytes, path, ContainerConfig.FromJson);
     }
 
     /// <summary>The rootfs from config.json root.path, absolute or relative to the bundle.</summary>
@@ -42,18 +40,6 @@ internal static class HookInput
         if (string.IsNullOrEmpty(root)) throw new HookException("config.json has no root.path");
         if (root.Contains('\0')) throw new HookException("config.json root.path contains a NUL character");
         return Path.GetFullPath(root, bundle);
-    }
-
-    private static T Parse<T>(byte[] bytes, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(bytes, type) ?? throw new HookException($"{what} is JSON null, not an object");
-        }
-        catch (JsonException e)
-        {
-            throw new HookException($"{what} is not valid: {e.Message}", e);
-        }
     }
 
     internal static byte[] ReadBounded(Stream input, int limit, string what)

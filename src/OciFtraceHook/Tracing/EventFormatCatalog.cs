@@ -20,18 +20,18 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
     /// (ftrace/print), which trace-cmd needs to show trace_marker lines.</summary>
     public IReadOnlyList<EventFormatFile> Find(IReadOnlySet<int> ids)
     {
-        var known = LoadCache();
-        if (!Covers(known, ids))
+        var found = LoadCache(ids);
+        if (found is null)
         {
-            known = Scan(ids);
+            var known = Scan(ids);
             SaveCache(known);
+            found = known.Values.Where(f => Wanted(f.Id, f.System, f.Name, ids)).ToList();
         }
-        return known!.Values.Where(f => ids.Contains(f.Id) || f is { System: "ftrace", Name: "print" })
-            .OrderBy(f => f.Id).ToList();
+        return found.OrderBy(f => f.Id).ToList();
     }
 
-    private static bool Covers(Dictionary<int, EventFormatFile>? known, IReadOnlySet<int> ids) =>
-        known is not null && ids.All(known.ContainsKey) && known.Values.Any(f => f is { System: "ftrace", Name: "print" });
+    private static bool Wanted(int id, string system, string name, IReadOnlySet<int> ids) =>
+        ids.Contains(id) || (system == "ftrace" && name == "print");
 
     private Dictionary<int, EventFormatFile> Scan(IReadOnlySet<int> ids)
     {
@@ -73,38 +73,42 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
             ? id : null;
     }
 
-    private static string BootId()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
-
-    private Dictionary<int, EventFormatFile>? LoadCache()
+    /// <summary>The cached formats of <paramref name="ids"/> and the marker's, or null when the cache
+    /// is missing, from another boot or lacks one of them. The cache holds every syscall's format
+    /// (~400 KiB): only those asked for are copied out of it.</summary>
+    private List<EventFormatFile>? LoadCache(IReadOnlySet<int> ids)
     {
         if (cachePath is null) return null;
         try
         {
-            using var reader = new BinaryReader(File.OpenRead(cachePath), Encoding.UTF8);
-            if (reader.ReadString() != BootId() || reader.ReadString() != eventsDir) return null;
+            // One read, then parsing in memory: a BinaryReader on the file itself reads each
+            // format with a pread of its own.
+            var bytes = File.ReadAllBytes(cachePath);
+            using var stream = new MemoryStream(bytes, writable: false);
+            using var reader = new BinaryReader(stream, Encoding.UTF8);
+            if (reader.ReadString() != BootId.Current() || reader.ReadString() != eventsDir) return null;
             var count = reader.ReadInt32();
             if (count is < 0 or > MaxFormats) return null;
-            var formats = new Dictionary<int, EventFormatFile>(count);
+            var found = new List<EventFormatFile>();
+            var missing = new HashSet<int>(ids);
+            var marker = false;
             for (var i = 0; i < count; i++)
             {
                 var id = reader.ReadInt32();
                 var system = reader.ReadString();
                 var name = reader.ReadString();
                 var length = reader.ReadInt32();
-                if (length is < 0 or > MaxFormatBytes) return null;
-                formats[id] = new EventFormatFile(id, system, name, reader.ReadBytes(length));
+                if (length is < 0 or > MaxFormatBytes || length > stream.Length - stream.Position) return null;
+                if (!Wanted(id, system, name, ids))
+                {
+                    stream.Position += length;
+                    continue;
+                }
+                found.Add(new EventFormatFile(id, system, name, reader.ReadBytes(length)));
+                missing.Remove(id);
+                marker |= system == "ftrace" && name == "print";
             }
-            return formats;
+            return missing.Count == 0 && marker ? found : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException)
         {
@@ -123,7 +127,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
             Directory.CreateDirectory(Path.GetDirectoryName(cachePath)!);
             using (var writer = new BinaryWriter(File.Create(temporary), Encoding.UTF8))
             {
-                writer.Write(BootId());
+                writer.Write(BootId.Current());
                 writer.Write(eventsDir);
                 writer.Write(formats.Count);
                 foreach (var format in formats.Values)

@@ -1,4 +1,5 @@
-using System.Text.Json.Serialization;
+using System.Text.Json;
+using OciFtraceHook.Oci;
 using OciFtraceHook.Processes;
 
 namespace OciFtraceHook.Tracing;
@@ -9,20 +10,57 @@ namespace OciFtraceHook.Tracing;
 /// `gc` reads these to clean up after crashes and containers that never got a poststop.</summary>
 internal sealed record InstanceRecord
 {
-    [JsonPropertyName("containerId")] public required string ContainerId { get; init; }
-    [JsonPropertyName("bundle")] public string? Bundle { get; init; }
-    [JsonPropertyName("pid")] public int Pid { get; init; }
-    [JsonPropertyName("pidStartTime")] public ulong PidStartTime { get; init; }
-    [JsonPropertyName("saveDir")] public required string SaveDir { get; init; }
-    [JsonPropertyName("created")] public DateTimeOffset Created { get; init; }
-    [JsonPropertyName("savedTo")] public string? SavedTo { get; init; }
+    public required string ContainerId { get; init; }
+    public string? Bundle { get; init; }
+    public int Pid { get; init; }
+    public ulong PidStartTime { get; init; }
+    public required string SaveDir { get; init; }
+    public DateTimeOffset Created { get; init; }
+    public string? SavedTo { get; init; }
     /// <summary>The container's name where the engine gave one.</summary>
-    [JsonPropertyName("name")] public string? Name { get; init; }
+    public string? Name { get; init; }
     /// <summary>Ring-buffer memory the instance holds on the host (all CPUs), counted against
     /// hook.conf's cap until the instance is removed.</summary>
-    [JsonPropertyName("ringBufferBytes")] public long RingBufferBytes { get; init; }
+    public long RingBufferBytes { get; init; }
     /// <summary>How its paths are recorded (for the saved trace's header): see PathCapture.</summary>
-    [JsonPropertyName("paths")] public string? Paths { get; init; }
+    public string? Paths { get; init; }
+
+    /// <summary>Read through JsonFields, not JsonSerializer: records are read at every start (see JsonFields).</summary>
+    public static InstanceRecord FromJson(JsonElement o, string path) => new()
+    {
+        ContainerId = JsonFields.String(o, "containerId", path) ?? throw new HookException($"{path}.containerId is missing"),
+        Bundle = JsonFields.String(o, "bundle", path),
+        Pid = JsonFields.Int32(o, "pid", path) ?? 0,
+        PidStartTime = JsonFields.UInt64(o, "pidStartTime", path),
+        SaveDir = JsonFields.String(o, "saveDir", path) ?? throw new HookException($"{path}.saveDir is missing"),
+        Created = JsonFields.DateTimeOffset(o, "created", path),
+        SavedTo = JsonFields.String(o, "savedTo", path),
+        Name = JsonFields.String(o, "name", path),
+        RingBufferBytes = JsonFields.Int64(o, "ringBufferBytes", path),
+        Paths = JsonFields.String(o, "paths", path),
+    };
+
+    /// <summary>The record as JSON (absent values left out), as it was written with JsonSerializer.</summary>
+    public byte[] ToJson()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("containerId", ContainerId);
+            if (Bundle is not null) writer.WriteString("bundle", Bundle);
+            writer.WriteNumber("pid", Pid);
+            writer.WriteNumber("pidStartTime", PidStartTime);
+            writer.WriteString("saveDir", SaveDir);
+            writer.WriteString("created", Created);
+            if (SavedTo is not null) writer.WriteString("savedTo", SavedTo);
+            if (Name is not null) writer.WriteString("name", Name);
+            writer.WriteNumber("ringBufferBytes", RingBufferBytes);
+            if (Paths is not null) writer.WriteString("paths", Paths);
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>Is the traced init still running (the same process, not a reused PID)?</summary>
     public bool InitIsAlive() => InitProcessLocator.IsSame(new InitProcess(Pid, "", PidStartTime));

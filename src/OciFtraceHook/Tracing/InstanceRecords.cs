@@ -1,4 +1,4 @@
-using System.Text.Json;
+using OciFtraceHook.Oci;
 
 namespace OciFtraceHook.Tracing;
 
@@ -27,7 +27,7 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
         var path = PathFor(instanceName);
         // Named after the writer, so gc can tell one abandoned by a killed hook from one being written.
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(record, RecordJsonContext.Default.InstanceRecord));
+        File.WriteAllBytes(temporary, record.ToJson());
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -35,9 +35,10 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(PathFor(instanceName)), RecordJsonContext.Default.InstanceRecord);
+            var path = PathFor(instanceName);
+            return JsonFields.Read(File.ReadAllBytes(path), path, InstanceRecord.FromJson);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or HookException)
         {
             return null;
         }

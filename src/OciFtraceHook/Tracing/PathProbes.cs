@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace OciFtraceHook.Tracing;
@@ -22,6 +23,11 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
     public const string LockPath = "/run/oci-ftrace-hook/path-probes.lock";
 
     private string DynamicEvents => Path.Combine(traceFs.Root, "dynamic_events");
+
+    /// <summary>Where a kernel's refusal of the probe syntax is remembered, with the boot it is from:
+    /// finding it out costs every start ~1 ms (fifty format files read, then a refused write).</summary>
+    private string RefusalPath => lockPath + RefusalSuffix;
+    public const string RefusalSuffix = ".refused";
 
     /// <summary>"kprobes" or "eprobes": how this kernel can record paths; null when it cannot.
     /// tracefs's README lists the eprobe syntax whenever it has dynamic events, so a kernel without
@@ -139,6 +145,7 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
     /// Throws HookException with one clear line when the kernel refuses.</summary>
     public void EnableIn(TraceInstance instance)
     {
+        if (RefusedEarlier() is { } refused) throw new ProbesUnsupportedException(refused);
         using var held = Lock();
         var existing = Listed();
         var kind = Kind;
@@ -160,11 +167,42 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
             catch (HookException e) when (kind == "eprobes" && existing.Count == 0 && e.InnerException is IOException)
             {
                 // The first definition on a kernel that lists the syntax but was built without eprobes.
-                throw new ProbesUnsupportedException(
+                var refusal = new ProbesUnsupportedException(
                     $"this kernel has no kprobes (CONFIG_KPROBE_EVENTS) and refused an event probe (CONFIG_EPROBE_EVENTS is off?): {e.Message}", e);
+                RememberRefusal(refusal.Message);
+                throw refusal;
             }
         }
         instance.Write($"events/{Group}/enable", "1");
+    }
+
+    /// <summary>The refusal an earlier start met in this boot, or null.</summary>
+    private string? RefusedEarlier()
+    {
+        try
+        {
+            var lines = File.ReadAllLines(RefusalPath);
+            return lines.Length == 2 && lines[0] == BootId.Current() && lines[0].Length > 0 ? lines[1] : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Best effort: a memo that cannot be written costs the next start the attempt again.</summary>
+    private void RememberRefusal(string why)
+    {
+        var temporary = $"{RefusalPath}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.tmp";
+        try
+        {
+            File.WriteAllText(temporary, BootId.Current() + "\n" + why.ReplaceLineEndings(" ") + "\n");
+            File.Move(temporary, RefusalPath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+        }
     }
 
     /// <summary>Removes the group's definitions when no instance (and not the top level) enables any
@@ -263,4 +301,4 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
 }
 
 /// <summary>The kernel refused the probe syntax itself: it lacks the feature, nothing is wrong.</summary>
-internal sealed class ProbesUnsupportedException(string message, Exception inner) : HookException(message, inner);
+internal sealed class ProbesUnsupportedException(string message, Exception? inner = null) : HookException(message, inner);

@@ -6,7 +6,8 @@ namespace OciFtraceHook.Tracing;
 /// <summary>An instance's ring buffer as the kernel keeps it: every CPU's pages, copied from
 /// per_cpu/cpuN/trace_pipe_raw without waiting (it blocks when empty), with what a reader needs to
 /// make sense of them: the page and event headers, the format of every event the pages hold, the
-/// command names and thread groups the kernel remembers, the clock and each CPU's statistics.
+/// command names and thread groups the kernel remembers of the processes in the pages, the clock and
+/// each CPU's statistics.
 /// Reading consumes the pages: call it on a stopped instance, once.</summary>
 internal sealed class RawCapture
 {
@@ -33,6 +34,10 @@ internal sealed class RawCapture
 
     public static RawCapture Read(TraceInstance instance, EventFormatCatalog catalog)
     {
+        // The kernel takes ~2 ms to print its tables of names and thread groups (all the host's,
+        // and saved_tgids grows with pid_max): read them while the pages are copied.
+        var hostTables = Task.Run(() => (Cmdlines: ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_cmdlines")),
+                                         Tgids: ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_tgids"))));
         var events = Path.Combine(instance.TraceFs.Root, "events");
         var headerPage = File.ReadAllBytes(Path.Combine(events, "header_page"));
         var layout = PageLayout.Parse(System.Text.Encoding.ASCII.GetString(headerPage))
@@ -47,6 +52,7 @@ internal sealed class RawCapture
             stats.Add(ReadText(Path.Combine(dir, "stats")));
         }
         var ids = new HashSet<int>();
+        var pids = new HashSet<int>();
         long lost = 0, count = 0;
         var cursor = new PageCursor(layout);
         for (var i = 0; i < cpus.Count; i++)
@@ -63,6 +69,8 @@ internal sealed class RawCapture
                 {
                     count++;
                     if (length >= 2) ids.Add(BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(payload, 2)));
+                    // Every event starts with the common fields: type (2 bytes), flags, preempt count, pid (4).
+                    if (length >= 8) pids.Add(BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(payload + 4, 4)));
                 }
             }
             // A full page has no room for the count: the kernel's overrun total says how many then.
@@ -75,13 +83,35 @@ internal sealed class RawCapture
             Layout = layout,
             Cpus = cpus,
             Formats = catalog.Find(ids),
-            SavedCmdlines = ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_cmdlines")),
-            SavedTgids = ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_tgids")),
+            SavedCmdlines = OnlyPids(hostTables.Result.Cmdlines, pids),
+            SavedTgids = OnlyPids(hostTables.Result.Tgids, pids),
             TraceClock = ReadText(instance.FilePath("trace_clock")),
             CpuStats = stats,
             LostEvents = lost,
             Events = count,
         };
+    }
+
+    /// <summary>The lines ("PID rest") of a kernel table whose PID has events in the pages. The
+    /// tables are the whole host's: the rest would tell the container's owner, who reads the saved
+    /// trace, the names of other tenants' and the host's processes.</summary>
+    internal static byte[] OnlyPids(byte[] table, IReadOnlySet<int> pids)
+    {
+        var kept = new MemoryStream();
+        var rest = table.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..(end + 1)];
+            rest = end < 0 ? [] : rest[(end + 1)..];
+            var space = line.IndexOf((byte)' ');
+            if (space > 0 && int.TryParse(line[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pids.Contains(pid))
+            {
+                kept.Write(line);
+                if (end < 0) kept.WriteByte((byte)'\n');
+            }
+        }
+        return kept.ToArray();
     }
 
     private static IEnumerable<int> CpuNumbers(string perCpu)

@@ -92,9 +92,19 @@ public class HookInputTests
     public void Input_that_is_not_a_state_object_is_refused(string text)
     {
         Assert.That(() => ReadState(text),
-            Throws.TypeOf<HookException>().With.Message.StartsWith("the OCI state on stdin is not valid: ")
-                .And.InnerException.InstanceOf<System.Text.Json.JsonException>());
+            Throws.TypeOf<HookException>().With.Message.StartsWith("the OCI state on stdin is not valid: ").And.Message.Not.Contain("\n"));
     }
+
+    [TestCase("{\"id\": \"c1\", \"pid\": \"12\"}", "$.pid is not a whole number")]
+    [TestCase("{\"id\": 7}", "$.id is not a string")]
+    [TestCase("{\"id\": \"c1\", \"annotations\": {\"a\": 1}}", "a value of $.annotations is not a string")]
+    [TestCase("[]", "$ is not an object")]
+    public void A_field_of_the_wrong_kind_is_named_by_its_path(string text, string expected) =>
+        Assert.That(() => ReadState(text), Throws.TypeOf<HookException>().With.Message.Contains(expected));
+
+    [Test]
+    public void A_field_given_twice_counts_by_its_last_value_as_in_go() =>
+        Assert.That(ReadState("{\"id\": \"first\", \"id\": \"last\", \"pid\": null}").Id, Is.EqualTo("last"));
 
     [Test]
     public void A_pid_given_as_a_string_is_named_in_the_error()

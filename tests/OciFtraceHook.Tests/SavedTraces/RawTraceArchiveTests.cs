@@ -59,6 +59,25 @@ public class RawTraceArchiveTests
     }
 
     [Test]
+    public void Only_the_names_and_thread_groups_of_processes_in_the_pages_are_kept()
+    {
+        // The kernel's tables are the whole host's; the saved trace is read by the container's owner.
+        var tracefs = Path.Combine(_root, "tracefs");
+        File.WriteAllText(Path.Combine(tracefs, "saved_cmdlines"), "1 systemd\n100 cat\n4242 other-tenant\n101 sh\n");
+        File.WriteAllText(Path.Combine(tracefs, "saved_tgids"), "1 1\n100 99\n4242 4242\n");
+        var capture = RawCapture.Read(_instance, Catalog());
+        Assert.That(System.Text.Encoding.ASCII.GetString(capture.SavedCmdlines), Is.EqualTo("100 cat\n101 sh\n"));
+        Assert.That(System.Text.Encoding.ASCII.GetString(capture.SavedTgids), Is.EqualTo("100 99\n"));
+    }
+
+    [TestCase("", "")]
+    [TestCase("100 cat", "100 cat\n")]
+    [TestCase("x y\n 100 cat\n100\n100 cat\n", "100 cat\n")]
+    public void Table_lines_are_kept_by_their_pid(string table, string kept) =>
+        Assert.That(System.Text.Encoding.ASCII.GetString(RawCapture.OnlyPids(System.Text.Encoding.ASCII.GetBytes(table), new HashSet<int> { 100 })),
+            Is.EqualTo(kept));
+
+    [Test]
     public void The_saved_file_names_its_container_and_decodes()
     {
         var saveDir = Path.Combine(_root, "saved");

@@ -71,6 +71,27 @@ public class InstanceRecordsTests
     }
 
     [Test]
+    public void A_record_written_by_the_previous_release_reads_back()
+    {
+        // As JsonSerializer wrote it (indented, nulls left out): a hook upgraded while containers
+        // run reads the records of their starts.
+        Directory.CreateDirectory(_records.Dir);
+        File.WriteAllText(_records.PathFor("older"), """
+            {
+              "containerId": "older",
+              "bundle": "/srv/bundles/older",
+              "pid": 31337,
+              "pidStartTime": 987654321012,
+              "saveDir": "/var/lib/oci-ftrace-hook/traces",
+              "created": "2025-01-02T03:04:05+00:00",
+              "ringBufferBytes": 16777216,
+              "paths": "none: this kernel has no dynamic events"
+            }
+            """);
+        Assert.That(_records.Read("older"), Is.EqualTo(Sample("older") with { RingBufferBytes = 16777216, Paths = "none: this kernel has no dynamic events" }));
+    }
+
+    [Test]
     public void A_missing_record_reads_as_null()
     {
         Assert.Multiple(() =>

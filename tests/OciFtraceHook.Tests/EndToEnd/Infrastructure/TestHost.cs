@@ -74,6 +74,7 @@ internal static class TestHost
         {
             File.Delete(ContainerStarts.DefaultMarker);
             File.Delete(PathProbes.LockPath);
+            File.Delete(PathProbes.LockPath + PathProbes.RefusalSuffix);
             File.Delete(EventFormatCatalog.DefaultCachePath);
             // The hook's records directory, made by the tests' containers: gone if it holds nothing.
             foreach (var dir in new[] { InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
