@@ -120,6 +120,44 @@ public class StopAfterTests : OneBundleTests
         // Poststop and gc remove the instance all the same: the teardown fails on anything left.
     }
 
+    [Test]
+    public void The_watcher_of_a_container_that_ends_before_its_buffer_fills_ends_with_it_touching_nothing()
+    {
+        Bundle.Annotate(HookSettings.StopAfterKey, "full")
+            .Script($"echo MARK-whole > {Tracing}/trace_marker; sleep 1; true");
+        using var container = CreatedContainer.Create(Bundle);
+        var instance = Path.GetFileName(InstanceDir(container.Id));
+        var watcher = Wait.Until(() => WatcherOf(instance), pid => pid is not null, TimeSpan.FromSeconds(20), "the watcher to start");
+        container.Start();
+        container.WaitUntilStopped(TimeSpan.FromSeconds(30));
+        container.Delete();
+        Wait.Until(() => Directory.Exists($"/proc/{watcher}") && WatcherOf(instance) == watcher, running => !running, TimeSpan.FromSeconds(20),
+            "the watcher to end with its container");
+        var saved = Bundle.SavedTraces().Single();
+        Assert.That(SavedTraceText.Read(saved), Does.Contain("MARK-whole"));
+        Assert.That(SavedTraceText.LostEvents(saved), Is.Zero, "the buffer never filled");
+    }
+
+    /// <summary>The PID of the stop-after watcher of <paramref name="instance"/>, if one runs.</summary>
+    private static int? WatcherOf(string instance)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string[] args;
+            try
+            {
+                args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // ended meanwhile
+            }
+            if (args.Contains("stop-recording") && args.Contains(instance)) return pid;
+        }
+        return null;
+    }
+
     /// <summary>The container's instance: its name carries the id (and the start's init).</summary>
     private static string InstanceDir(string id) =>
         Directory.GetDirectories(Path.Combine(Tracing, "instances"), $"*{id}*").Single();
