@@ -46,7 +46,8 @@ internal static class Gc
         // Temporary files of saves killed halfway, once their writer has ended.
         if (onlyInstance is null)
         {
-            foreach (var removed in AbandonedSaves.Remove(host.SaveDirs)) Log.AbandonedSaveRemoved(logger, removed);
+            foreach (var removed in AbandonedSaves.Remove(host.SaveDirs).Concat(AbandonedSaves.RemovePending(records.Dir)))
+                Log.AbandonedSaveRemoved(logger, removed);
         }
         return collected;
     }
@@ -109,7 +110,7 @@ internal static class Gc
             saved = File.Exists(followed) || pathsFromProbes || !File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page"))
                 ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths)
                 : RawTraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, containerName,
-                    Path.Combine(records.Dir, instance.Name + ".pending" + TraceArchive.Extension),
+                    Path.Combine(records.Dir, instance.Name + AbandonedSaves.PendingSuffix),
                     new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost, paths);
         }
         Log.Saved(logger, containerId, saved);

@@ -13,10 +13,26 @@ internal static class AbandonedSaves
 {
     private const string StampExample = "-20250304T030607Z";
 
+    /// <summary>What a pending raw save (kept under /run when the save directory could not take it)
+    /// is named after its instance: its temporary adds `.new`.</summary>
+    public const string PendingSuffix = ".pending" + TraceArchive.Extension;
+    private const string PendingTemporarySuffix = PendingSuffix + ".new";
+
     /// <summary>The writer's PID when <paramref name="name"/> is exactly a save's temporary name:
     /// `.` + a saved trace's base name (our instance prefix, ..., `-yyyyMMddTHHmmssZ`) + `.PID` +
     /// the temporary suffix, PID in decimal without a leading zero.</summary>
-    public static int? WriterOf(string name)
+    public static int? WriterOf(string name) =>
+        Split(name) is var (baseName, pid) && baseName.Length > InstanceName.Prefix.Length + StampExample.Length
+        && IsStamp(baseName.AsSpan()[^StampExample.Length..]) ? pid : null;
+
+    /// <summary>The same for the temporary of a pending save: `.INSTANCE.pending.trace.new.PID.partial`.</summary>
+    public static int? WriterOfPending(string name) =>
+        Split(name) is var (baseName, pid) && baseName.Length > InstanceName.Prefix.Length + PendingTemporarySuffix.Length
+        && baseName.EndsWith(PendingTemporarySuffix, StringComparison.Ordinal) ? pid : null;
+
+    /// <summary>`.BASE.PID.partial` with BASE our instance prefix and more of the characters names
+    /// are made of, PID decimal without a leading zero; null for anything else.</summary>
+    private static (string BaseName, int Pid)? Split(string name)
     {
         var head = "." + InstanceName.Prefix;
         if (!name.StartsWith(head, StringComparison.Ordinal) || !name.EndsWith(AtomicSave.TemporarySuffix, StringComparison.Ordinal)) return null;
@@ -26,12 +42,11 @@ internal static class AbandonedSaves
         var baseName = inner[..dot];
         var digits = inner[(dot + 1)..];
         if (digits.Length is 0 or > 10 || digits[0] == '0' || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return null;
-        if (baseName.Length <= head.Length - 1 + StampExample.Length || !IsStamp(baseName[^StampExample.Length..])) return null;
         foreach (var c in baseName)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '.' or '-')) return null;
         }
-        return pid;
+        return (baseName.ToString(), pid);
     }
 
     /// <summary>`-yyyyMMddTHHmmssZ`, as TraceArchive.BaseName ends.</summary>
@@ -45,9 +60,18 @@ internal static class AbandonedSaves
         return true;
     }
 
+    /// <summary>In the save directories: temporaries of saved traces.</summary>
     /// <param name="isAlive">Whether a process with that PID exists (/proc by default).</param>
     /// <returns>The files removed.</returns>
-    public static IReadOnlyList<string> Remove(IEnumerable<string> dirs, Func<int, bool>? isAlive = null)
+    public static IReadOnlyList<string> Remove(IEnumerable<string> dirs, Func<int, bool>? isAlive = null) =>
+        Remove(dirs, WriterOf, isAlive);
+
+    /// <summary>In the records' directory under /run (memory): temporaries of pending saves, which
+    /// can be as large as a ring buffer.</summary>
+    public static IReadOnlyList<string> RemovePending(string recordsDir, Func<int, bool>? isAlive = null) =>
+        Remove([recordsDir], WriterOfPending, isAlive);
+
+    private static IReadOnlyList<string> Remove(IEnumerable<string> dirs, Func<string, int?> writerOf, Func<int, bool>? isAlive)
     {
         isAlive ??= pid => Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}");
         var removed = new List<string>();
@@ -66,7 +90,7 @@ internal static class AbandonedSaves
             {
                 foreach (var info in new DirectoryInfo(Interop.ThreadSelfFdPath(handle)).EnumerateFiles("." + InstanceName.Prefix + "*" + AtomicSave.TemporarySuffix))
                 {
-                    if (info.LinkTarget is not null || WriterOf(info.Name) is not { } writer || isAlive(writer)) continue;
+                    if (info.LinkTarget is not null || writerOf(info.Name) is not { } writer || isAlive(writer)) continue;
                     var path = Path.Combine(dir, info.Name);
                     try
                     {

@@ -84,4 +84,26 @@ public class AbandonedSavesTests
         Assert.That(AbandonedSaves.Remove([_dir, Path.Combine(_dir, "missing")], IsAlive), Is.Empty);
         Assert.That(File.Exists(abandoned), Is.True, "a directory others may write is not the hook's: nothing is removed there");
     }
+
+    [Test]
+    public void Under_run_only_the_temporary_of_a_pending_save_whose_writer_ended_goes()
+    {
+        const string Instance = "oci-ftrace-web-1-0123456789abcdef-1f-2a";
+        var abandoned = Put($".{Instance}{AbandonedSaves.PendingSuffix}.new.{Ended}.partial");
+        var writing = Put($".{Instance}{AbandonedSaves.PendingSuffix}.new.{Running}.partial");
+        var pending = Put($"{Instance}{AbandonedSaves.PendingSuffix}");
+        var savedTemporary = Put($".{Base}.{Ended}.partial");
+        var record = Put($"{Instance}.json");
+        Assert.That(AbandonedSaves.RemovePending(_dir, IsAlive), Is.EqualTo(new[] { abandoned }));
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.Exists(abandoned), Is.False);
+            Assert.That(File.Exists(writing), Is.True, "its writer still runs");
+            Assert.That(File.Exists(pending), Is.True, "a pending save is the next try's to publish");
+            Assert.That(File.Exists(savedTemporary), Is.True, "not a pending save's temporary: a save directory's kind");
+            Assert.That(File.Exists(record), Is.True);
+        });
+        Assert.That(AbandonedSaves.Remove([_dir], IsAlive), Is.EqualTo(new[] { savedTemporary }), "and the other way round");
+        Assert.That(File.Exists(writing), Is.True);
+    }
 }
