@@ -116,7 +116,7 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
         if (armed) Write(ExecTrigger, "!traceon");
     }
 
-    /// <summary>Where prestart sets `traceon if pid == INIT`, so recording starts at the
+    /// <summary>Where prestart sets `traceon:1 if pid == INIT`, so recording starts at the
     /// container program's exec.</summary>
     public const string ExecTrigger = "events/sched/sched_process_exec/trigger";
 
