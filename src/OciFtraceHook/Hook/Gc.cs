@@ -60,12 +60,13 @@ internal static class Gc
         if (held is null) return false;
         var record = records.Read(name);
         if (record is not null && record.InitIsAlive()) return false;
+        var saved = record?.SavedTo;
         if (instance is not null && instance.Exists)
         {
             if (record?.SavedTo is null)
             {
                 instance.Stop();
-                SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
+                saved = SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
                     records, logger, host, record?.Paths);
             }
             instance.Remove();
@@ -75,12 +76,23 @@ internal static class Gc
         records.Delete(name);
         records.DeleteFollowed(name);
         records.DeleteLock(name);
+        // The budget is kept here, after the save, rather than in the save: listing every saved
+        // trace of every save directory is poststop's for no reason, and this runs detached.
+        if (saved is not null) KeepBudget(saved, logger, host);
         return true;
     }
 
-    /// <summary>Saves a stopped instance's trace (with what `show --follow` took from it), says so,
-    /// and keeps the save directories within their budget. The caller drops the follow spool once
-    /// the save is recorded. A save directory that is no longer safe (a component swapped for a
+    /// <summary>Removes old traces while the save directories exceed hook.conf's budget; never
+    /// <paramref name="saved"/>, the one just saved.</summary>
+    public static void KeepBudget(string saved, ILogger logger, HostDefaults host)
+    {
+        foreach (var removed in SavedTraceBudget.Enforce(host.SaveDirs, host.MaxSavedBytes, host.MaxSavedBytesPerContainer, keep: saved))
+            Log.BudgetRemoved(logger, removed);
+    }
+
+    /// <summary>Saves a stopped instance's trace (with what `show --follow` took from it) and says
+    /// so; Collect then keeps the save directories within their budget. The caller drops the follow
+    /// spool once the save is recorded. A save directory that is no longer safe (a component swapped for a
     /// symlink, or the directory replaced by someone else's) is not written into: the trace goes to
     /// the host's own save directory instead.</summary>
     public static string SaveTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
@@ -115,8 +127,6 @@ internal static class Gc
         }
         Log.Saved(logger, containerId, saved);
         if (lost > 0) Log.LostEvents(logger, containerId, lost);
-        foreach (var removed in SavedTraceBudget.Enforce(host.SaveDirs, host.MaxSavedBytes, host.MaxSavedBytesPerContainer, keep: saved))
-            Log.BudgetRemoved(logger, removed);
         return saved;
     }
 }

@@ -9,8 +9,8 @@ namespace OciFtraceHook.Hook;
 /// <summary>poststop: the container is gone. Recording stops and the trace is saved before the
 /// hook returns, so it is on disk when `runc run` ends. Removing the instance takes the kernel a
 /// quarter of a second (dropping the exec trigger and the event hooks waits for RCU grace periods),
-/// so that is handed to a detached `gc --instance` and kept off the container's path; if that
-/// process never runs, the next gc removes the instance all the same.</summary>
+/// so that is handed to a detached `gc --instance` and kept off the container's path, with the disk
+/// budget; if that process never runs, the next gc removes the instance all the same.</summary>
 internal static class Poststop
 {
     public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host) =>

@@ -29,12 +29,17 @@ public class CrashRecoveryTests
         return item;
     }
 
+    /// <summary>The host's mounts, but for tracefs, which the hook mounts where the host had none
+    /// (and keeps mounted, as trace-cmd does), so whether this case finds it depends on the cases before.</summary>
+    private static string[] MountsButTraceFs() =>
+        File.ReadAllLines("/proc/self/mountinfo").Where(l => !l.Contains(" - tracefs ", StringComparison.Ordinal)).ToArray();
+
     [Test]
     public void Gc_collects_what_a_killed_prestart_left([Values(0, 2, 4, 6, 8, 12, 20, 40)] int killAfterMs)
     {
         var bundle = Keep(BusyboxBundle.Create("killed").Script("sleep 60"));
         var container = Keep(CreatedContainer.Create(bundle));
-        var mountsBefore = File.ReadAllLines("/proc/self/mountinfo").Length;
+        var mountsBefore = MountsButTraceFs();
         using (var hook = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(HookBinary.Path, ["prestart", "--config", bundle.ConfigPath])
                {
                    RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true,
@@ -60,7 +65,7 @@ public class CrashRecoveryTests
             Assert.That(TestHost.InstancesOf(container.Id), Is.Empty, "the instance is removed once its container is gone");
             Assert.That(TestHost.HookRecords(), Is.Empty, "and its record too");
             Assert.That(bundle.SavedTraces(), Has.Length.EqualTo(instanceExisted ? 1 : 0), "its trace was saved first");
-            Assert.That(File.ReadAllLines("/proc/self/mountinfo"), Has.Length.EqualTo(mountsBefore), "no mount on the host");
+            Assert.That(MountsButTraceFs(), Is.EqualTo(mountsBefore), "no mount on the host");
         });
     }
 

@@ -1,0 +1,49 @@
+using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Tests.EndToEnd;
+
+/// <summary>hook.conf's disk budget with real runs: a container id over its own limit loses its
+/// oldest traces once its instance is collected (the detached step after poststop keeps the
+/// budget, off the container's path), its newest trace stays, and another id's traces are untouched.</summary>
+[Category("EndToEnd")]
+public class DiskBudgetTests : OneBundleTests
+{
+    [SetUp]
+    public void Create()
+    {
+        HostRequirements.RequireRuncAndTraceFs();
+        Bundle = BusyboxBundle.Create("budget").WithHook(HookBinary.Path);
+    }
+
+    /// <summary>A trace as the hook names them, of <paramref name="containerId"/>, a day old.</summary>
+    private string OldTrace(string containerId, string stamp, int bytes)
+    {
+        var path = Path.Combine(Bundle.SaveDir, $"{InstanceName.For(containerId)}-1-1-{stamp}.trace");
+        File.WriteAllBytes(path, new byte[bytes]);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddDays(-1));
+        return path;
+    }
+
+    [Test]
+    public void A_container_over_its_own_limit_loses_its_oldest_trace_and_no_other()
+    {
+        const string id = "oft-test-budget";
+        var mine = OldTrace(id, "20260101T000000Z", 2 << 20);
+        var others = OldTrace("oft-test-neighbour", "20260101T000000Z", 512 << 10);
+        Bundle.HostConfig("max-saved-mb-per-container = 1\n").Script("true");
+
+        var result = Runc.Run(Bundle, id);
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "the detached gc ran");
+
+        var left = Directory.GetFiles(Bundle.SaveDir);
+        Assert.Multiple(() =>
+        {
+            Assert.That(left, Does.Not.Contain(mine), "its own oldest trace went");
+            Assert.That(left, Does.Contain(others), "another container's trace, within its own limit, stays");
+            Assert.That(left.Count(f => Path.GetFileName(f).StartsWith(InstanceName.For(id) + "-", StringComparison.Ordinal)), Is.EqualTo(1),
+                "the trace just saved stays");
+        });
+    }
+}
