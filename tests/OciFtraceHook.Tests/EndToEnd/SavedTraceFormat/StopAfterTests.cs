@@ -128,6 +128,19 @@ public class StopAfterTests : OneBundleTests
         using var container = CreatedContainer.Create(Bundle);
         var instance = Path.GetFileName(InstanceDir(container.Id));
         var watcher = Wait.Until(() => WatcherOf(instance), pid => pid is not null, TimeSpan.FromSeconds(20), "the watcher to start");
+        // It may run for hours: it starts as clean as the detached gc.
+        Wait.Until(() => new FileInfo($"/proc/{watcher}/fd/0").LinkTarget, target => target == "/dev/null", TimeSpan.FromSeconds(20),
+            "the watcher to put its stdio on /dev/null");
+        var stat = File.ReadAllText($"/proc/{watcher}/stat");
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllBytes($"/proc/{watcher}/environ"), Is.Empty, "no environment");
+            Assert.That(new DirectoryInfo($"/proc/{watcher}/cwd").LinkTarget, Is.EqualTo("/"));
+            Assert.That(File.ReadAllLines($"/proc/{watcher}/status"), Does.Contain("Umask:\t0077"));
+            Assert.That(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3], Is.EqualTo(watcher.ToString()), "a session of its own");
+            foreach (var fd in new[] { 1, 2 })
+                Assert.That(new FileInfo($"/proc/{watcher}/fd/{fd}").LinkTarget, Is.EqualTo("/dev/null"), $"fd {fd} on /dev/null");
+        });
         container.Start();
         container.WaitUntilStopped(TimeSpan.FromSeconds(30));
         container.Delete();
