@@ -45,7 +45,7 @@ internal static class StopRecording
             if (left <= TimeSpan.Zero) break;
             Thread.Sleep(left < poll ? left : poll);
             // Checked right before each look at the instance: once the init has ended, poststop and
-            // gc own it, and its files are left alone (an open one would make their rmdir wait).
+            // gc own it, and its files are left alone (one held open makes their rmdir fail with EBUSY).
             if (!StillTheSame(records.Read(instanceName), owner)) return false;
             if (after is not null) continue;
             instance ??= findInstance();
