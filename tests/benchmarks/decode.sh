@@ -7,9 +7,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/oci-ftrace-decode-bench.XXXXXX)
-# The hook keeps its state under /run; leave none behind if there was none before.
-run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
-cleanup() { rm -rf "$work"; [ "$run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook; }
+source "$repo/tests/benchmarks/host-state.sh"
+cleanup() { restore_host; rm -rf "$work"; }
 trap cleanup EXIT
 dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
 hook="$work/hook/oci-ftrace-hook"

@@ -18,6 +18,7 @@ done
 
 dir=$(mktemp -d /tmp/oft-bench-docker.XXXXXX)
 run_containerd_existed=; [ -e /run/containerd ] && run_containerd_existed=1
+source "$repo/tests/benchmarks/host-state.sh"
 docker() { "$docker_client" -H "unix://$dir/docker.sock" "$@"; }
 cleanup() {
     if [ -f "$dir/docker.pid" ]; then
@@ -27,11 +28,7 @@ cleanup() {
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
-    # The hook removes a container's ftrace instance once no container has started for a second.
-    for _ in $(seq 300); do
-        ls -d /sys/kernel/tracing/instances/oci-ftrace-* >/dev/null 2>&1 || break
-        sleep 0.1
-    done
+    restore_host # after the hook's detached removals (one waits for a second without starts)
     { grep -o " $dir/[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
     rm -rf "$dir"
     [ -n "$run_containerd_existed" ] || rm -rf /run/containerd

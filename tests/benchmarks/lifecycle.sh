@@ -12,14 +12,10 @@ set -euo pipefail
 runs=${1:-30}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/oci-ftrace-bench.XXXXXX)
-# The hook keeps its state under /run; leave none behind if there was none before.
-run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
-# The hook mounts tracefs when it is not mounted; unmount it again if so (as poststop.sh does).
-tracefs_before=$(grep -c ' - tracefs ' /proc/self/mountinfo || true)
+source "$repo/tests/benchmarks/host-state.sh"
 cleanup() {
+    restore_host
     rm -rf "$work"
-    [ "$run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook
-    if [ "$tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
 }
 trap cleanup EXIT
 

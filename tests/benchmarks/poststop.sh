@@ -9,16 +9,13 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/oci-ftrace-poststop-bench.XXXXXX)
-run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
-tracefs_before=$(grep -c ' - tracefs ' /proc/self/mountinfo || true)
+source "$repo/tests/benchmarks/host-state.sh"
 ids=()
 hook=""
 cleanup() {
     for id in "${ids[@]}"; do runc delete --force "$id" >/dev/null 2>&1 || true; done
-    for _ in $(seq 300); do pgrep -f "$hook gc" >/dev/null || break; sleep 0.1; done
+    restore_host
     rm -rf "$work"
-    [ "$run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook
-    if [ "$tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
 }
 trap cleanup EXIT
 # OCI_FTRACE_HOOK_DIR: a hook published already (as tests/run.sh does), else one is published here.

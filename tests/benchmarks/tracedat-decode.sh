@@ -9,13 +9,11 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/oci-ftrace-tracedat-bench.XXXXXX)
-run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
-tracefs_before=$(grep -c ' - tracefs ' /proc/self/mountinfo || true)
+source "$repo/tests/benchmarks/host-state.sh"
 cleanup() {
     runc delete --force "tracedat-bench-$$" >/dev/null 2>&1 || true
+    restore_host
     rm -rf "$work"
-    [ "$run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook
-    if [ "$tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
 }
 trap cleanup EXIT
 # OCI_FTRACE_HOOK_DIR: a hook published already (as tests/run.sh does), else one is published here.

@@ -11,7 +11,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out="$repo/tests/OciFtraceHook.Tests/Decoding/Samples"
 work=$(mktemp -d /tmp/oci-ftrace-samples.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+source "$repo/tests/benchmarks/host-state.sh"
+trap 'restore_host; rm -rf "$work"' EXIT
 
 dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nologo -v quiet
 bundle() { # dir script annotations-json

@@ -7,7 +7,7 @@ namespace OciFtraceHook.Logging;
 /// before exit, or buffered lines are lost.</summary>
 internal static class HookLogging
 {
-    public static LoggerFactory CreateFactory(bool quiet = false)
+    public static ILoggerFactory CreateFactory(bool quiet = false)
     {
         var level = quiet ? LogLevel.None : Environment.GetEnvironmentVariable("OCI_FTRACE_HOOK_LOG") switch
         {
@@ -16,6 +16,6 @@ internal static class HookLogging
             "error" => LogLevel.Error,
             _ => LogLevel.Information,
         };
-        return new LoggerFactory([new StderrLoggerProvider(level)]);
+        return new HookLoggerFactory(new StderrLoggerProvider(level));
     }
 }

@@ -53,6 +53,7 @@ internal sealed class RawCapture
         }
         var ids = new HashSet<int>();
         var pids = new HashSet<int>();
+        var lastPid = -1;
         long lost = 0, count = 0;
         var cursor = new PageCursor(layout);
         for (var i = 0; i < cpus.Count; i++)
@@ -69,8 +70,13 @@ internal sealed class RawCapture
                 {
                     count++;
                     if (length >= 2) ids.Add(BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(payload, 2)));
-                    // Every event starts with the common fields: type (2 bytes), flags, preempt count, pid (4).
-                    if (length >= 8) pids.Add(BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(payload + 4, 4)));
+                    // Every event starts with the common fields: type (2 bytes), flags, preempt count,
+                    // pid (4). Runs of one thread's events are the rule: the set is asked once a run.
+                    if (length >= 8 && BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(payload + 4, 4)) is var pid && pid != lastPid)
+                    {
+                        pids.Add(pid);
+                        lastPid = pid;
+                    }
                 }
             }
             // A full page has no room for the count: the kernel's overrun total says how many then.

@@ -1,0 +1,14 @@
+# Sourced by the scripts that run containers with the hook (benchmarks, sample recording): they
+# leave the host as they found it. The hook mounts tracefs where it is not mounted and keeps its
+# state under /run; restore_host undoes both when they were not there before, once the hook's
+# detached removals have ended (unmounting earlier would make a removal mount tracefs again).
+host_tracefs_before=$(grep -c ' - tracefs ' /proc/self/mountinfo || true)
+host_run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
+restore_host() {
+    for _ in $(seq 300); do
+        if ! ls -d /sys/kernel/tracing/instances/oci-ftrace-* >/dev/null 2>&1 && ! pgrep -f 'oci-ftrace-hook gc' >/dev/null; then break; fi
+        sleep 0.1
+    done
+    [ "$host_run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook
+    if [ "$host_tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
+}
