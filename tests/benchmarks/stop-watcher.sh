@@ -9,22 +9,10 @@ set -euo pipefail
 seconds=${1:-20}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/oci-ftrace-stop-watcher.XXXXXX)
+source "$repo/tests/benchmarks/host-state.sh"
+trap 'rm -rf "$work"; restore_host' EXIT
 hookdir=${OCI_FTRACE_HOOK_DIR:-$work/hook}
 [ -x "$hookdir/oci-ftrace-hook" ] || dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$hookdir" --nologo -v quiet
-# The hook keeps its state under /run and mounts tracefs when it is not mounted: leave neither behind
-# if there was none before (as lifecycle.sh does), once the detached removals are done.
-run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
-tracefs_before=$(grep -c ' - tracefs ' /proc/self/mountinfo || true)
-cleanup() {
-    for _ in $(seq 100); do
-        ls /run/oci-ftrace-hook/instances/oci-ftrace-stop-watcher-$$-*.json >/dev/null 2>&1 || break
-        sleep 0.1
-    done
-    rm -rf "$work"
-    [ "$run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook
-    if [ "$tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
-}
-trap cleanup EXIT
 
 bundle="$work/bundle"
 mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/etc" "$bundle/rootfs/proc" "$bundle/rootfs/sys" "$bundle/rootfs/dev" \
