@@ -58,12 +58,27 @@ static int RunStage(string? verb, string? configPath)
 // Detached by prestart for the stop-after annotation; quiet, as nobody reads its output.
 static int RunStopRecording(string[] args)
 {
-    if (args is not ["--instance", var name, "--after", var seconds] || !InstanceName.IsOurs(name)
-        || !long.TryParse(seconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) || s is < 1 or > 86400)
+    TimeSpan? after;
+    string name;
+    if (args is ["--instance", var full, "--when-full"])
+    {
+        (name, after) = (full, null);
+    }
+    else if (args is ["--instance", var timed, "--after", var seconds]
+             && long.TryParse(seconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) && s is >= 1 and <= 86400)
+    {
+        (name, after) = (timed, TimeSpan.FromSeconds(s));
+    }
+    else
+    {
         return 2;
+    }
+    if (!InstanceName.IsOurs(name)) return 2;
     try
     {
-        var stopped = StopRecording.Run(name, TimeSpan.FromSeconds(s), new InstanceRecords(), () =>
+        // Its own session, "/", stdio on /dev/null: it may outlive the hook that started it by hours.
+        DetachedGc.CleanStart();
+        var stopped = StopRecording.Run(name, after, new InstanceRecords(), () =>
         {
             var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
             return mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);

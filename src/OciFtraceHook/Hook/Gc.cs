@@ -43,6 +43,12 @@ internal static class Gc
         }
         // Definitions left by a hook killed midway, once no instance uses them.
         if (onlyInstance is null) PathCapture.RemoveUnused(traceFs, logger);
+        // Temporary files of saves killed halfway, once their writer has ended.
+        if (onlyInstance is null)
+        {
+            foreach (var removed in AbandonedSaves.Remove(host.SaveDirs).Concat(AbandonedSaves.RemovePending(records.Dir)))
+                Log.AbandonedSaveRemoved(logger, removed);
+        }
         return collected;
     }
 
@@ -115,8 +121,8 @@ internal static class Gc
             var pathsFromProbes = paths is not null && paths != "off" && !paths.StartsWith("none", StringComparison.Ordinal);
             saved = File.Exists(followed) || pathsFromProbes || !File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page"))
                 ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths)
-                : RawTraceArchive.Save(instance, containerId, saveDir, DateTimeOffset.UtcNow, containerName,
-                    Path.Combine(records.Dir, instance.Name + ".pending" + TraceArchive.Extension),
+                : RawTraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, containerName,
+                    Path.Combine(records.Dir, instance.Name + AbandonedSaves.PendingSuffix),
                     new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost, paths);
         }
         Log.Saved(logger, containerId, saved);

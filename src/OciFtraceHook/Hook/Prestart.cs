@@ -110,7 +110,7 @@ internal static class Prestart
             // Only housekeeping for other containers: never a reason to fail this one.
         }
 
-        if (settings.StopAfter is { } after && !StopRecording.TryStart(instance.Name, after, out var why))
+        if ((settings.StopAfter is not null || settings.StopWhenFull) && !StopRecording.TryStart(instance.Name, settings.StopAfter, out var why))
             Log.StopAfterNotStarted(logger, instance.Name, why);
     }
 }

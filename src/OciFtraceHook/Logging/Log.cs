@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "removed instance {Instance}")]
     public static partial void Removed(ILogger logger, string instance);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "removed {Path}: the temporary file of a save whose writer ended before it finished")]
+    public static partial void AbandonedSaveRemoved(ILogger logger, string path);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "while undoing '{Step}': {Reason}")]
     public static partial void UndoFailed(ILogger logger, string step, string reason);
 

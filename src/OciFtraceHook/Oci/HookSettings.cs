@@ -57,12 +57,20 @@ internal sealed record HookSettings
     /// <summary>The kernel's largest syscall_user_buf_size.</summary>
     public const int MaxWriteBufferBytes = 165;
 
+    /// <summary>stop-after=full: the events go off once the ring buffer first fills. The buffer then
+    /// keeps its oldest events (overwrite off), so the trace kept is the one from the start.</summary>
+    public bool StopWhenFull { get; init; }
+
+    /// <summary>The stop-after value that stops recording when the buffer first fills.</summary>
+    public const string StopWhenFullValue = "full";
+
     /// <param name="host">The administrator's defaults and caps (hook.conf); built-in ones when null.</param>
     public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, HostDefaults? host = null)
     {
         host ??= new HostDefaults();
         var settings = new HookSettings { SaveDir = host.SaveDir };
         if (annotations is null) return settings;
+        bool? overwriteAsked = null;
         foreach (var (key, value) in annotations)
         {
             if (!key.StartsWith(Prefix, StringComparison.Ordinal)) continue;
@@ -71,18 +79,23 @@ internal sealed record HookSettings
                 EnabledKey => settings with { Enabled = ParseBool(key, value) },
                 SyscallsKey => settings with { Syscalls = ParseSyscalls(value) },
                 BufferSizeKey => settings with { BufferSizeKb = ParseBufferSize(value, host.MaxBufferSizeKb) },
-                OverwriteKey => settings with { Overwrite = ParseBool(key, value) },
+                OverwriteKey => settings with { Overwrite = (overwriteAsked = ParseBool(key, value)).Value },
                 IncludeRuntimeSetupKey => settings with { IncludeRuntimeSetup = ParseBool(key, value) },
                 MountPathKey => settings with { MountPath = ParseMountPath(value) },
                 SaveDirKey => settings with { SaveDir = ParseAbsolutePath(key, value, allowRoot: false) },
                 OnFailureKey => settings with { OnFailure = ParseFailurePolicy(value) },
                 PathsKey => settings with { Paths = PathsSettings.Parse(value) ?? throw Bad(key, value, "expected auto, on or off") },
+                StopAfterKey when value == StopWhenFullValue => settings with { StopWhenFull = true },
                 StopAfterKey => settings with { StopAfter = ParseDuration(StopAfterKey, value) },
                 WriteBuffersKey => settings with { WriteBufferBytes = ParseWriteBuffers(value) },
                 _ => throw Bad(key, value, $"unknown setting; known: {string.Join(", ", Keys)}"),
             };
         }
-        return settings;
+        if (!settings.StopWhenFull) return settings;
+        // Overwriting would trade the start of the trace for its end before the fill is noticed.
+        if (overwriteAsked == true)
+            throw Bad(OverwriteKey, "true", $"contradicts {StopAfterKey}={StopWhenFullValue}, which keeps the trace from the start (the oldest events)");
+        return settings with { Overwrite = false };
     }
 
     private static bool ParseBool(string key, string value) => value switch
@@ -124,7 +137,7 @@ internal sealed record HookSettings
             _ => (value, 1),
         };
         if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || (long)n * scale > 86400)
-            throw Bad(key, value, "expected a duration from 1s to 24h, like 30s, 5m or 2h");
+            throw Bad(key, value, $"expected a duration from 1s to 24h, like 30s, 5m or 2h, or {StopWhenFullValue}");
         return TimeSpan.FromSeconds((long)n * scale);
     }
 

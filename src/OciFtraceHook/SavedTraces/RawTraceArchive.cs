@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tracing;
@@ -10,16 +11,17 @@ namespace OciFtraceHook.SavedTraces;
 /// is kept whole as a pending file under /run, which the next try (gc) publishes.</summary>
 internal static class RawTraceArchive
 {
+    /// <param name="dir">The save directory, opened (and checked) by handle: the file is created and
+    /// renamed in that very directory, whatever its path has become meanwhile.</param>
+    /// <param name="saveDir">Its path, for the name returned and for messages.</param>
     /// <param name="pending">Where a save that fails is kept for the next try, and where that try
     /// looks first.</param>
     /// <param name="lostEvents">Events lost, counted from the pages.</param>
-    public static string Save(TraceInstance instance, string containerId, string saveDir, DateTimeOffset now, string? containerName,
-        string pending, EventFormatCatalog catalog, out long lostEvents, string? paths = null)
+    public static string Save(TraceInstance instance, string containerId, SafeFileHandle dir, string saveDir, DateTimeOffset now,
+        string? containerName, string pending, EventFormatCatalog catalog, out long lostEvents, string? paths = null)
     {
-        // Traces can hold what a container's calls reveal: only root may list them.
-        Directory.CreateDirectory(saveDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var baseName = TraceArchive.BaseName(instance.Name, containerName, now);
-        if (File.Exists(pending)) return Publish(pending, saveDir, baseName, out lostEvents);
+        if (File.Exists(pending)) return Publish(pending, dir, saveDir, baseName, out lostEvents);
 
         var capture = RawCapture.Read(instance, catalog);
         lostEvents = capture.LostEvents;
@@ -39,7 +41,7 @@ internal static class RawTraceArchive
         void Write(Stream output) => TraceDatWriter.Write(output, capture, metadata, uname);
         try
         {
-            return AtomicSave.Create(saveDir, baseName, TraceArchive.Extension, Write);
+            return AtomicSave.Create(dir, saveDir, baseName, TraceArchive.Extension, Write);
         }
         catch (Exception e) when (e is IOException or HookException or UnauthorizedAccessException)
         {
@@ -50,13 +52,13 @@ internal static class RawTraceArchive
     }
 
     /// <summary>Moves a pending save into the save directory.</summary>
-    private static string Publish(string pending, string saveDir, string baseName, out long lostEvents)
+    private static string Publish(string pending, SafeFileHandle dir, string saveDir, string baseName, out long lostEvents)
     {
         lostEvents = 0;
         string saved;
         using (var input = File.OpenRead(pending))
         {
-            saved = AtomicSave.Create(saveDir, baseName, TraceArchive.Extension, input.CopyTo);
+            saved = AtomicSave.Create(dir, saveDir, baseName, TraceArchive.Extension, input.CopyTo);
         }
         File.Delete(pending);
         return saved;
@@ -66,10 +68,12 @@ internal static class RawTraceArchive
     {
         try
         {
-            var dir = Path.GetDirectoryName(pending)!;
-            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var written = AtomicSave.Create(dir, Path.GetFileName(pending) + ".new", "", write);
-            File.Move(written, pending, overwrite: true);
+            var dirPath = Path.GetDirectoryName(pending)!;
+            Directory.CreateDirectory(dirPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            using var dir = Interop.Open(dirPath, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_NOFOLLOW | Interop.OpenFlags.O_CLOEXEC, "open");
+            var written = AtomicSave.Create(dir, dirPath, Path.GetFileName(pending) + ".new", "", write);
+            if (!Interop.TryRenameAt(dir, Path.GetFileName(written), Path.GetFileName(pending), 0, out var errno))
+                throw new SyscallException("rename pending trace to", pending, errno);
         }
         catch (Exception e) when (e is IOException or HookException or UnauthorizedAccessException)
         {

@@ -128,33 +128,22 @@ internal static class TraceArchive
         }
         using var _ = trace;
         var baseName = BaseName(instance.Name, containerName, now);
-        for (var attempt = 0; ; attempt++)
+        var header = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"{ContainerHeader}{containerId}\n")
+            .Append(containerName is null ? "" : $"{NameHeader}{containerName}\n")
+            .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
+            .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{TraceArchNames.Name(TraceArchNames.Host)}\n")
+            .Append(CultureInfo.InvariantCulture, $"{KernelHeader}{KernelRelease()}\n")
+            .Append(paths is null ? "" : $"{PathsHeader}{paths.ReplaceLineEndings(" ")}\n")
+            .Append(CultureInfo.InvariantCulture, $"{LostHeader}{lostEvents}")
+            .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
+        // Written under a temporary name and renamed into place once whole, inside the directory's handle.
+        return AtomicSave.Create(dir, saveDir, baseName, Extension, output =>
         {
-            var fileName = (attempt == 0 ? baseName : $"{baseName}.{attempt}") + Extension;
-            var path = Path.Combine(saveDir, fileName);
-            if (!Interop.TryOpenAt(dir, fileName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0x180 /* 0600 */, out var handle, out var errno))
-            {
-                handle.Dispose();
-                if (errno == Interop.EEXIST && attempt < 100) continue;
-                var error = new SyscallException("create saved trace", path, errno);
-                throw new HookException($"cannot save the trace: {error.Message}", error);
-            }
-            using var _handle = handle;
-            using var output = new FileStream(handle, FileAccess.Write, bufferSize: 1 << 16);
-            var header = new StringBuilder()
-                .Append(CultureInfo.InvariantCulture, $"{ContainerHeader}{containerId}\n")
-                .Append(containerName is null ? "" : $"{NameHeader}{containerName}\n")
-                .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
-                .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{TraceArchNames.Name(TraceArchNames.Host)}\n")
-                .Append(CultureInfo.InvariantCulture, $"{KernelHeader}{KernelRelease()}\n")
-                .Append(paths is null ? "" : $"{PathsHeader}{paths.ReplaceLineEndings(" ")}\n")
-                .Append(CultureInfo.InvariantCulture, $"{LostHeader}{lostEvents}")
-                .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));
             if (followed is not null && File.Exists(followed)) CopyWithFollowed(trace, output, followed);
             else trace.CopyTo(output);
-            return path;
-        }
+        });
     }
 
     private static void CopyWithFollowed(Stream trace, Stream output, string followed)

@@ -8,7 +8,7 @@ namespace OciFtraceHook.Tracing;
 /// later costs tens of milliseconds).</summary>
 internal static class InstanceSetup
 {
-    public const string ExecTrigger = "events/sched/sched_process_exec/trigger";
+    public const string ExecTrigger = TraceInstance.ExecTrigger;
     /// <summary>Per instance (6.19+): how many bytes of user memory a syscall event copies per
     /// argument, 0 to 165; 0 copies none (path strings included).</summary>
     public const string UserBufferSizeFile = "syscall_user_buf_size";
@@ -39,8 +39,10 @@ internal static class InstanceSetup
         else
         {
             // Recording starts when the init execs the container's program, so the runtime's own
-            // setup between this hook and that exec (pivot_root, mounts, ...) stays out.
-            instance.Write(ExecTrigger, $"traceon if pid == {pid}");
+            // setup between this hook and that exec (pivot_root, mounts, ...) stays out. Once only
+            // (":1"): a later exec of the init (a shell's `exec`) never turns tracing on again after
+            // stop-after turned it off; the count is spent only when it turns tracing on.
+            instance.Write(ExecTrigger, $"traceon:1 if pid == {pid}");
         }
     }
 

@@ -29,8 +29,24 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
         }
     }
 
-    /// <summary>rmdir instances/NAME; the kernel frees its buffers and drops its triggers.</summary>
-    public void Remove() => Interop.RemoveDirectory(Dir);
+    /// <summary>rmdir instances/NAME; the kernel frees its buffers and drops its triggers. EBUSY means
+    /// one of its files is open that very moment (stop-after=full's watcher reads the stats files
+    /// for a moment now and then): tried again a few times before it is an error.</summary>
+    public void Remove()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Interop.RemoveDirectory(Dir);
+                return;
+            }
+            catch (SyscallException e) when (e.Errno == Interop.EBUSY && attempt < 5)
+            {
+                Thread.Sleep(50 * attempt);
+            }
+        }
+    }
 
     public void Write(string relative, string value)
     {
@@ -77,12 +93,38 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
 
     /// <summary>Stops recording for good: tracing off, and its syscall events disabled, which costs
     /// well under a millisecond. An instance with events enabled taxes every system call on the host
-    /// (the syscall tracepoint visits it) until it is removed, and removal waits for quiet moments.</summary>
+    /// (the syscall tracepoint visits it) until it is removed, and removal waits for quiet moments.
+    /// The exec trigger fires once only (see InstanceSetup), so a later exec cannot turn tracing on
+    /// again; one that has not fired yet is <see cref="DisarmExecTrigger"/>'s.</summary>
     public void Stop()
     {
         SetTracingOn(false);
         if (HasFile("events/syscalls/enable")) Write("events/syscalls/enable", "0");
     }
+
+    /// <summary>Drops the exec trigger if it has not fired yet (the container was created but its
+    /// program not started, as with `runc create` and a later `runc start`): left armed, that exec
+    /// would turn tracing on after a stop. Dropping a trigger waits for RCU grace periods in the
+    /// kernel (~140 ms measured here, holding ftrace's event lock), so it is done only when armed,
+    /// and only off the container's path (the stop-after watcher).</summary>
+    public void DisarmExecTrigger()
+    {
+        if (!HasFile(ExecTrigger)) return;
+        var armed = File.ReadLines(FilePath(ExecTrigger))
+            .Any(line => line.StartsWith("traceon", StringComparison.Ordinal) && !line.StartsWith("traceon:count=0", StringComparison.Ordinal));
+        // "!traceon" removes the instance's traceon trigger whatever its count and filter.
+        if (armed) Write(ExecTrigger, "!traceon");
+    }
+
+    /// <summary>Where prestart sets `traceon:1 if pid == INIT`, so recording starts at the
+    /// container program's exec.</summary>
+    public const string ExecTrigger = "events/sched/sched_process_exec/trigger";
+
+    /// <summary>Whether the ring buffer has filled on some CPU: with overwrite off it then drops
+    /// events, with overwrite on it overwrites them; both are counted in per_cpu/cpuN/stats.
+    /// Only reads those files, each opened and closed at once (an instance file held open would make
+    /// its removal fail with EBUSY).</summary>
+    public bool HasFilled() => LostEvents() > 0;
 
     public void SetOption(string option, bool on) => Write($"options/{option}", on ? "1" : "0");
 

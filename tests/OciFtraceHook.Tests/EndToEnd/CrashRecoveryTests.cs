@@ -70,6 +70,41 @@ public class CrashRecoveryTests
     }
 
     [Test]
+    public void Gc_removes_the_temporary_file_of_a_killed_save_and_never_a_running_writer_s()
+    {
+        var bundle = Keep(BusyboxBundle.Create("partial"));
+        const string Base = "oci-ftrace-partial-0123456789abcdef-1f-2a-20250304T030607Z";
+        int ended;
+        using (var writer = System.Diagnostics.Process.Start("true")!)
+        {
+            writer.WaitForExit();
+            ended = writer.Id;
+        }
+        using var running = System.Diagnostics.Process.Start("sleep", "60")!;
+        try
+        {
+            var killed = Path.Combine(bundle.SaveDir, $".{Base}.{ended}.partial");
+            var writing = Path.Combine(bundle.SaveDir, $".{Base}.{running.Id}.partial");
+            var other = Path.Combine(bundle.SaveDir, $".{Base}.{ended}.partial.keep");
+            foreach (var file in new[] { killed, writing, other }) File.WriteAllText(file, "part of a trace");
+
+            var gc = HookProcess.Run("", "gc", "--config", bundle.ConfigPath);
+            Assert.Multiple(() =>
+            {
+                Assert.That(gc.ExitCode, Is.Zero, gc.ToString());
+                Assert.That(File.Exists(killed), Is.False, "its writer is gone");
+                Assert.That(File.Exists(writing), Is.True, "its writer still runs");
+                Assert.That(File.Exists(other), Is.True, "not exactly a save's temporary name");
+            });
+        }
+        finally
+        {
+            running.Kill();
+            running.WaitForExit();
+        }
+    }
+
+    [Test]
     public void A_container_without_poststop_is_collected_by_the_next_start()
     {
         // Prestart by hand, then the container is deleted without any poststop: a leak in the making.

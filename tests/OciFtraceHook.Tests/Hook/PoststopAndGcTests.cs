@@ -156,4 +156,21 @@ public class PoststopAndGcTests
             Assert.That(Saved(), Is.EqualTo(new[] { saved }), "nothing saved twice");
         });
     }
+
+    [Test]
+    public void Gc_removes_the_temporary_file_of_a_save_whose_writer_ended_and_keeps_a_live_writer_s()
+    {
+        const string Base = "oci-ftrace-web-1-0123456789abcdef-1f-2a-20250304T030607Z";
+        var abandoned = Path.Combine(_host.SaveDir, $".{Base}.{EndedPid()}.partial");
+        var writing = Path.Combine(_host.SaveDir, $".{Base}.{Environment.ProcessId}.partial");
+        File.WriteAllText(abandoned, "half a trace");
+        File.WriteAllText(writing, "a trace being written");
+
+        Gc.Run(_traceFs, _records, null, NullLogger.Instance, _host);
+        Assert.That(File.Exists(abandoned), Is.False, "its writer is gone: nobody finishes it");
+        Assert.That(File.Exists(writing), Is.True, "its writer still runs");
+
+        Gc.Run(_traceFs, _records, "oci-ftrace-web-1-0123456789abcdef-z", NullLogger.Instance, _host);
+        Assert.That(File.Exists(writing), Is.True);
+    }
 }

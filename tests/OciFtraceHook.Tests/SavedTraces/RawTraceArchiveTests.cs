@@ -81,7 +81,8 @@ public class RawTraceArchiveTests
     public void The_saved_file_names_its_container_and_decodes()
     {
         var saveDir = Path.Combine(_root, "saved");
-        var saved = RawTraceArchive.Save(_instance, "c0ffee", saveDir, DateTimeOffset.UnixEpoch, "web/app",
+        using var dir = SaveDirectory.Open(saveDir, create: true);
+        var saved = RawTraceArchive.Save(_instance, "c0ffee", dir, saveDir, DateTimeOffset.UnixEpoch, "web/app",
             Path.Combine(_root, "pending.trace"), Catalog(), out var lost);
         Assert.That(lost, Is.EqualTo(9));
         using var stream = File.OpenRead(saved);
@@ -98,9 +99,29 @@ public class RawTraceArchiveTests
         var pending = Path.Combine(_root, "pending.trace");
         File.WriteAllBytes(pending, TraceDatWriterTests.Write(TraceDatWriterTests.Sample()));
         var saveDir = Path.Combine(_root, "saved");
-        var saved = RawTraceArchive.Save(_instance, "c0ffee", saveDir, DateTimeOffset.UnixEpoch, null, pending, Catalog(), out _);
+        using var dir = SaveDirectory.Open(saveDir, create: true);
+        var saved = RawTraceArchive.Save(_instance, "c0ffee", dir, saveDir, DateTimeOffset.UnixEpoch, null, pending, Catalog(), out _);
         Assert.That(File.Exists(pending), Is.False);
         using var stream = File.OpenRead(saved);
         Assert.That(TraceDatFile.Open(stream, saved).Metadata!.Name, Is.EqualTo("web/app"), "the pending file, not a new capture");
+    }
+
+    [Test]
+    public void The_raw_save_lands_in_the_directory_opened_even_when_its_path_became_a_symlink()
+    {
+        var saveDir = Directory.CreateDirectory(Path.Combine(_root, "saved")).FullName;
+        var moved = Path.Combine(_root, "saved-moved");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_root, "elsewhere")).FullName;
+        using var dir = SaveDirectory.Open(saveDir, create: false);
+        Directory.Move(saveDir, moved);
+        File.CreateSymbolicLink(saveDir, elsewhere);
+
+        var saved = RawTraceArchive.Save(_instance, "c0ffee", dir, saveDir, DateTimeOffset.UnixEpoch, null,
+            Path.Combine(_root, "pending.trace"), Catalog(), out _);
+        Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing reaches the symlink's target");
+        var landed = Directory.GetFiles(moved).Single();
+        Assert.That(Path.GetFileName(landed), Is.EqualTo(Path.GetFileName(saved)));
+        using var stream = File.OpenRead(landed);
+        Assert.That(TraceDatFile.Open(stream, landed).Metadata!.ContainerId, Is.EqualTo("c0ffee"));
     }
 }

@@ -76,6 +76,23 @@ public class TraceArchiveTests
     }
 
     [Test]
+    public void The_text_save_lands_in_the_directory_opened_even_when_its_path_became_a_symlink()
+    {
+        Directory.CreateDirectory(_saveDir);
+        var moved = Path.Combine(_temp, "saved", "traces-moved");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_temp, "elsewhere")).FullName;
+        using var dir = SaveDirectory.Open(_saveDir, create: false);
+        Directory.Move(_saveDir, moved);
+        File.CreateSymbolicLink(_saveDir, elsewhere);
+
+        TraceArchive.Save(_instance, ContainerId, dir, _saveDir, Now, followed: null, out _);
+        Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing reaches the symlink's target");
+        Assert.That(Directory.GetFiles(moved).Select(Path.GetFileName), Is.EqualTo(new[] { Path.GetFileName(FirstChoice) }),
+            "the file, under its final name, and no temporary left");
+        Assert.That(SplitSaved(Directory.GetFiles(moved).Single()).Body, Is.EqualTo(TraceText));
+    }
+
+    [Test]
     public void Events_a_follower_consumed_are_put_back_after_the_ftrace_header()
     {
         var followed = Path.Combine(_saveDir, "followed-spool");

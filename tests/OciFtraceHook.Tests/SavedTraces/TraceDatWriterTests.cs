@@ -100,21 +100,28 @@ public class TraceDatWriterTests
         Assert.That(kinds.IndexOf("lost 77 on 1"), Is.EqualTo(1), string.Join(", ", kinds));
     }
 
+    /// <summary>AtomicSave into <paramref name="dir"/>, opened by handle as the hook opens a save directory.</summary>
+    private static string Save(string dir, string baseName, string extension, Action<Stream> write)
+    {
+        using var handle = SaveDirectory.Open(dir, create: false);
+        return AtomicSave.Create(handle, dir, baseName, extension, write);
+    }
+
     [Test]
     public void A_save_that_fails_halfway_leaves_no_file_under_any_name()
     {
         var dir = Directory.CreateTempSubdirectory("atomic-save").FullName;
         try
         {
-            Assert.That(() => AtomicSave.Create(dir, "trace", ".trace", output =>
+            Assert.That(() => Save(dir, "trace", ".trace", output =>
             {
                 output.Write(new byte[100_000]);
                 throw new IOException("No space left on device");
             }), Throws.InstanceOf<IOException>());
             Assert.That(Directory.GetFileSystemEntries(dir), Is.Empty, "neither the trace nor its temporary file");
 
-            var first = AtomicSave.Create(dir, "trace", ".trace", output => output.Write("one"u8));
-            var second = AtomicSave.Create(dir, "trace", ".trace", output => output.Write("two"u8));
+            var first = Save(dir, "trace", ".trace", output => output.Write("one"u8));
+            var second = Save(dir, "trace", ".trace", output => output.Write("two"u8));
             Assert.That(Path.GetFileName(first), Is.EqualTo("trace.trace"));
             Assert.That(Path.GetFileName(second), Is.EqualTo("trace.1.trace"), "a taken name is never replaced");
             Assert.That(File.ReadAllText(first), Is.EqualTo("one"));
@@ -133,14 +140,46 @@ public class TraceDatWriterTests
         try
         {
             File.WriteAllText(target, "keep");
-            File.CreateSymbolicLink(Path.Combine(dir, $".trace.{Environment.ProcessId}{AtomicSave.TemporarySuffix}"), target);
-            AtomicSave.Create(dir, "trace", ".trace", output => output.Write("new"u8));
+            File.CreateSymbolicLink(Path.Combine(dir, AtomicSave.TemporaryName("trace", Environment.ProcessId)), target);
+            Save(dir, "trace", ".trace", output => output.Write("new"u8));
             Assert.That(File.ReadAllText(target), Is.EqualTo("keep"));
             Assert.That(File.ReadAllText(Path.Combine(dir, "trace.trace")), Is.EqualTo("new"));
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void The_save_lands_in_the_directory_opened_even_when_its_path_is_swapped_for_a_symlink_meanwhile()
+    {
+        var root = Directory.CreateTempSubdirectory("atomic-save").FullName;
+        var saveDir = Directory.CreateDirectory(Path.Combine(root, "traces")).FullName;
+        var moved = Path.Combine(root, "traces-moved");
+        var elsewhere = Directory.CreateDirectory(Path.Combine(root, "elsewhere")).FullName;
+        try
+        {
+            using var handle = SaveDirectory.Open(saveDir, create: false);
+            // After the check, someone moves the directory away and puts a symlink in its place.
+            Directory.Move(saveDir, moved);
+            File.CreateSymbolicLink(saveDir, elsewhere);
+            AtomicSave.Create(handle, saveDir, "trace", ".trace", output =>
+            {
+                output.Write("first"u8);
+                // And swaps it again while the file is being written.
+                File.Delete(saveDir);
+                File.CreateSymbolicLink(saveDir, elsewhere);
+                output.Write(" second"u8);
+            });
+            Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing reaches the symlink's target");
+            Assert.That(Directory.GetFileSystemEntries(moved).Select(Path.GetFileName), Is.EqualTo(new[] { "trace.trace" }),
+                "the whole file, under its final name, in the directory that was opened and checked; no temporary left");
+            Assert.That(File.ReadAllText(Path.Combine(moved, "trace.trace")), Is.EqualTo("first second"));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
         }
     }
 }

@@ -54,7 +54,7 @@ public class InstanceSetupTests
             Assert.That(Written("tracing_on"), Is.EqualTo("0\n"));
             Assert.That(Written("set_event_pid"), Is.EqualTo($"{Pid}\n"));
             Assert.That(Written("events/syscalls/enable"), Is.EqualTo("1\n"));
-            Assert.That(Written(InstanceSetup.ExecTrigger), Is.EqualTo($"traceon if pid == {Pid}\n"));
+            Assert.That(Written(InstanceSetup.ExecTrigger), Is.EqualTo($"traceon:1 if pid == {Pid}\n"));
             Assert.That(Written("options/overwrite"), Is.EqualTo("1\n"));
             Assert.That(Written("options/event-fork"), Is.EqualTo("1\n"));
             Assert.That(Written("options/pause-on-trace"), Is.EqualTo("1\n"));
@@ -128,7 +128,7 @@ public class InstanceSetupTests
             Assert.That(Written("events/syscalls/sys_enter_openat/enable"), Is.EqualTo("1\n"));
             Assert.That(Written("events/syscalls/sys_exit_openat/enable"), Is.EqualTo("1\n"));
             Assert.That(Written("events/syscalls/enable"), Is.Empty, "the all-syscalls switch is left alone");
-            Assert.That(Written(InstanceSetup.ExecTrigger), Is.EqualTo($"traceon if pid == {Pid}\n"));
+            Assert.That(Written(InstanceSetup.ExecTrigger), Is.EqualTo($"traceon:1 if pid == {Pid}\n"));
         });
     }
 

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Microsoft.Win32.SafeHandles;
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.SavedTraces;
+
+/// <summary>Temporary files of saves that never finished (the saving hook or gc was killed while it
+/// wrote): `.BASE.PID.partial` in a save directory, PID being the writer's. They are removed once
+/// their writer has ended; a live writer's file, and any name that is not exactly such a temporary
+/// of a saved trace, are left alone. Directories are opened by handle as for saving, and files
+/// removed with unlinkat in them, so a swapped path cannot turn this into root deleting elsewhere.</summary>
+internal static class AbandonedSaves
+{
+    private const string StampExample = "-20250304T030607Z";
+
+    /// <summary>What a pending raw save (kept under /run when the save directory could not take it)
+    /// is named after its instance: its temporary adds `.new`.</summary>
+    public const string PendingSuffix = ".pending" + TraceArchive.Extension;
+    private const string PendingTemporarySuffix = PendingSuffix + ".new";
+
+    /// <summary>The writer's PID when <paramref name="name"/> is exactly a save's temporary name:
+    /// `.` + a saved trace's base name (our instance prefix, ..., `-yyyyMMddTHHmmssZ`) + `.PID` +
+    /// the temporary suffix, PID in decimal without a leading zero.</summary>
+    public static int? WriterOf(string name) =>
+        Split(name) is var (baseName, pid) && baseName.Length > InstanceName.Prefix.Length + StampExample.Length
+        && IsStamp(baseName.AsSpan()[^StampExample.Length..]) ? pid : null;
+
+    /// <summary>The same for the temporary of a pending save: `.INSTANCE.pending.trace.new.PID.partial`.</summary>
+    public static int? WriterOfPending(string name) =>
+        Split(name) is var (baseName, pid) && baseName.Length > InstanceName.Prefix.Length + PendingTemporarySuffix.Length
+        && baseName.EndsWith(PendingTemporarySuffix, StringComparison.Ordinal) ? pid : null;
+
+    /// <summary>`.BASE.PID.partial` with BASE our instance prefix and more of the characters names
+    /// are made of, PID decimal without a leading zero; null for anything else.</summary>
+    private static (string BaseName, int Pid)? Split(string name)
+    {
+        var head = "." + InstanceName.Prefix;
+        if (!name.StartsWith(head, StringComparison.Ordinal) || !name.EndsWith(AtomicSave.TemporarySuffix, StringComparison.Ordinal)) return null;
+        var inner = name.AsSpan(1, name.Length - 1 - AtomicSave.TemporarySuffix.Length);
+        var dot = inner.LastIndexOf('.');
+        if (dot < 0) return null;
+        var baseName = inner[..dot];
+        var digits = inner[(dot + 1)..];
+        if (digits.Length is 0 or > 10 || digits[0] == '0' || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return null;
+        foreach (var c in baseName)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '.' or '-')) return null;
+        }
+        return (baseName.ToString(), pid);
+    }
+
+    /// <summary>`-yyyyMMddTHHmmssZ`, as TraceArchive.BaseName ends.</summary>
+    private static bool IsStamp(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < StampExample.Length; i++)
+        {
+            var expected = StampExample[i];
+            if (char.IsAsciiDigit(expected) ? !char.IsAsciiDigit(text[i]) : text[i] != expected) return false;
+        }
+        return true;
+    }
+
+    /// <summary>In the save directories: temporaries of saved traces.</summary>
+    /// <param name="isAlive">Whether a process with that PID exists (/proc by default).</param>
+    /// <returns>The files removed.</returns>
+    public static IReadOnlyList<string> Remove(IEnumerable<string> dirs, Func<int, bool>? isAlive = null) =>
+        Remove(dirs, WriterOf, isAlive);
+
+    /// <summary>In the records' directory under /run (memory): temporaries of pending saves, which
+    /// can be as large as a ring buffer.</summary>
+    public static IReadOnlyList<string> RemovePending(string recordsDir, Func<int, bool>? isAlive = null) =>
+        Remove([recordsDir], WriterOfPending, isAlive);
+
+    private static IReadOnlyList<string> Remove(IEnumerable<string> dirs, Func<string, int?> writerOf, Func<int, bool>? isAlive)
+    {
+        isAlive ??= pid => Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}");
+        var removed = new List<string>();
+        foreach (var dir in dirs.Distinct())
+        {
+            SafeFileHandle handle;
+            try
+            {
+                handle = SaveDirectory.Open(dir, create: false);
+            }
+            catch (Exception e) when (e is HookException or IOException)
+            {
+                continue; // missing, or not safe to act in
+            }
+            using (handle)
+            {
+                foreach (var info in new DirectoryInfo(Interop.ThreadSelfFdPath(handle)).EnumerateFiles("." + InstanceName.Prefix + "*" + AtomicSave.TemporarySuffix))
+                {
+                    if (info.LinkTarget is not null || writerOf(info.Name) is not { } writer || isAlive(writer)) continue;
+                    var path = Path.Combine(dir, info.Name);
+                    try
+                    {
+                        if (Interop.UnlinkAt(handle, info.Name, path)) removed.Add(path);
+                    }
+                    catch (SyscallException)
+                    {
+                        // Not ours to remove after all (a read-only mount...): the next gc tries again.
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+}
