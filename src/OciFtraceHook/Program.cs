@@ -8,6 +8,7 @@ using OciFtraceHook.Tracing;
 
 // Verbs only. The hook's stages run on every container start: they take the direct path, with no
 // command-line parser to load. The tools (show, seccomp, gc) go through System.CommandLine.
+Interop.LoadMonoPosixHelperBesideBinary();
 // Called by an engine in place of runc (through the oci-ftrace-runc link): runc's command line, not ours.
 if (RuntimeShim.IsInvokedAs(Environment.GetCommandLineArgs()[0])) return RuntimeShim.Run(args);
 var verb = args.Length > 0 ? args[0] : null;
