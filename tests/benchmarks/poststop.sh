@@ -26,10 +26,11 @@ bundle() { # NAME COUNT BUFFER_KB(or "")
     local b="$work/$1"; mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/sys" "$b/rootfs/dev" "$b/saved"
     cp /bin/busybox "$b/rootfs/bin/" && for c in sh dd true; do ln -s busybox "$b/rootfs/bin/$c"; done
     (cd "$b" && runc spec)
-    local buffer=""; [ -n "$3" ] && buffer=", \"org.ociftracehook.buffer-size-kb\": \"$3\""
+    local buffer=""; [ -n "$3" ] && buffer="\"org.ociftracehook.buffer-size-kb\": \"$3\""
+    echo "save-dir = $b/saved" > "$b/hook.conf" # the host's save directory (an annotation may only pick an allowed one)
     local cmd="\"true\""; [ "$2" -gt 0 ] && cmd="\"dd\", \"if=/dev/zero\", \"of=/dev/null\", \"bs=1\", \"count=$2\""
     sed -i -e 's/"terminal": true/"terminal": false/' -e "s|\"sh\"$|$cmd|" \
-        -e "s|\"ociVersion\"|\"hooks\": {\"prestart\": [{\"path\": \"$hook\", \"args\": [\"h\", \"prestart\"]}]}, \"annotations\": {\"org.ociftracehook.save-dir\": \"$b/saved\"$buffer}, \"ociVersion\"|" \
+        -e "s|\"ociVersion\"|\"hooks\": {\"prestart\": [{\"path\": \"$hook\", \"args\": [\"h\", \"prestart\", \"--config\", \"$b/hook.conf\"]}]}, \"annotations\": {$buffer}, \"ociVersion\"|" \
         "$b/config.json"
     echo "$b"
 }
@@ -52,11 +53,11 @@ for fill in "empty:0:" "default buffer full:200000:" "8 MiB per CPU full:700000:
     floor=$(ms_since "$start")
     state="{\"ociVersion\":\"1.0.2\",\"id\":\"$id_hook\",\"status\":\"stopped\",\"bundle\":\"$bundle_hook\"}"
     start=$(date +%s%N)
-    echo "$state" | "$hook" poststop 2>/dev/null
+    echo "$state" | "$hook" poststop --config "$bundle_hook/hook.conf" 2>/dev/null
     post=$(ms_since "$start")
     size=$(stat -c %s "$bundle_hook"/saved/*.trace)
     printf "%-26s %10s %12s %8s %10.1f\n" "$name" "$floor" "$post" "$(echo "scale=1; $post / ($floor + 0.05)" | bc)" "$(echo "$size / 1048576" | bc -l)"
     runc delete --force "$id_floor" >/dev/null 2>&1 || true
     runc delete --force "$id_hook" >/dev/null 2>&1 || true
-    echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$id_floor\",\"status\":\"stopped\",\"bundle\":\"$bundle_floor\"}" | "$hook" poststop 2>/dev/null
+    echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$id_floor\",\"status\":\"stopped\",\"bundle\":\"$bundle_floor\"}" | "$hook" poststop --config "$bundle_floor/hook.conf" 2>/dev/null
 done
