@@ -87,6 +87,8 @@ internal sealed class RawCapture
         var ids = new HashSet<int>();
         for (var id = 0; id < seen.Length; id++)
             if (seen[id]) ids.Add(id);
+        // GetResult, not Result: a failed read surfaces as itself (an IOException), not wrapped.
+        var (cmdlines, tgids) = hostTables.GetAwaiter().GetResult();
         return new RawCapture
         {
             HeaderPage = headerPage,
@@ -94,8 +96,8 @@ internal sealed class RawCapture
             Layout = layout,
             Cpus = cpus,
             Formats = catalog.Find(ids),
-            SavedCmdlines = OnlyPids(hostTables.Result.Cmdlines, pids),
-            SavedTgids = OnlyPids(hostTables.Result.Tgids, pids),
+            SavedCmdlines = OnlyPids(cmdlines, pids),
+            SavedTgids = OnlyPids(tgids, pids),
             TraceClock = ReadText(instance.FilePath("trace_clock")),
             CpuStats = stats,
             LostEvents = lost,
