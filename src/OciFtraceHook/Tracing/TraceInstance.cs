@@ -95,7 +95,10 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
     /// well under a millisecond. An instance with events enabled taxes every system call on the host
     /// (the syscall tracepoint visits it) until it is removed, and removal waits for quiet moments.
     /// The exec trigger fires once only (see InstanceSetup), so a later exec cannot turn tracing on
-    /// again; one that has not fired yet is <see cref="DisarmExecTrigger"/>'s.</summary>
+    /// again; one that has not fired yet is <see cref="DisarmExecTrigger"/>'s. The path probes stay
+    /// enabled (with tracing off they record nothing): an instance enabling them counts as their
+    /// user, and removing a probe definition makes the kernel reset every buffer that recorded its
+    /// events, this one's unsaved trace included.</summary>
     public void Stop()
     {
         SetTracingOn(false);
