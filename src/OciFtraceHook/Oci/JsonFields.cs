@@ -34,6 +34,11 @@ internal static class JsonFields
         {
             throw new HookException($"{what} is not valid: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // A string whose escapes are not valid UTF-16 (a lone surrogate, "\ud800").
+            throw new HookException($"{what} is not valid: {e.Message}", e);
+        }
     }
 
     /// <summary>The field, or null when it is absent or JSON null.</summary>

@@ -99,6 +99,7 @@ public class HookInputTests
     [TestCase("{\"id\": 7}", "$.id is not a string")]
     [TestCase("{\"id\": \"c1\", \"annotations\": {\"a\": 1}}", "a value of $.annotations is not a string")]
     [TestCase("[]", "$ is not an object")]
+    [TestCase("{\"id\": \"c1\", \"bundle\": \"/b\\ud800\"}", "the OCI state on stdin is not valid: ")]
     public void A_field_of_the_wrong_kind_is_named_by_its_path(string text, string expected) =>
         Assert.That(() => ReadState(text), Throws.TypeOf<HookException>().With.Message.Contains(expected));
 
