@@ -84,7 +84,7 @@ internal static class Gc
 
     /// <summary>Removes old traces while the save directories exceed hook.conf's budget; never
     /// <paramref name="saved"/>, the one just saved.</summary>
-    public static void KeepBudget(string saved, ILogger logger, HostDefaults host)
+    private static void KeepBudget(string saved, ILogger logger, HostDefaults host)
     {
         foreach (var removed in SavedTraceBudget.Enforce(host.SaveDirs, host.MaxSavedBytes, host.MaxSavedBytesPerContainer, keep: saved))
             Log.BudgetRemoved(logger, removed);
