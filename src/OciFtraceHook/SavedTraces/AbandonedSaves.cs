@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.SavedTraces;
@@ -77,15 +76,7 @@ internal static class AbandonedSaves
         var removed = new List<string>();
         foreach (var dir in dirs.Distinct())
         {
-            SafeFileHandle handle;
-            try
-            {
-                handle = SaveDirectory.Open(dir, create: false);
-            }
-            catch (Exception e) when (e is HookException or IOException)
-            {
-                continue; // missing, or not safe to act in
-            }
+            if (SaveDirectory.TryOpenExisting(dir) is not { } handle) continue;
             using (handle)
             {
                 foreach (var info in new DirectoryInfo(Interop.ThreadSelfFdPath(handle)).EnumerateFiles("." + InstanceName.Prefix + "*" + AtomicSave.TemporarySuffix))

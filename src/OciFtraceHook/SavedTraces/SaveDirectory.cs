@@ -35,6 +35,21 @@ internal static class SaveDirectory
         return requested;
     }
 
+    /// <summary>As <see cref="Open"/> without creating anything, for work over every save
+    /// directory (the budget, gc): null when the directory is missing or not safe to act in, since
+    /// nothing of the hook's can be there then.</summary>
+    public static SafeFileHandle? TryOpenExisting(string dir)
+    {
+        try
+        {
+            return Open(dir, create: false);
+        }
+        catch (Exception e) when (e is HookException or IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Opens <paramref name="dir"/> (absolute) for reading and creating entries in, by
     /// handle, no symlink followed; with <paramref name="create"/> the missing components are made
     /// (0700). Throws when a component is a symlink or the directory is not the hook's own.</summary>

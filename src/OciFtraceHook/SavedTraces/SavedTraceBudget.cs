@@ -31,15 +31,7 @@ internal static class SavedTraceBudget
             var files = new List<SavedFile>();
             foreach (var dir in dirs.Distinct())
             {
-                SafeFileHandle handle;
-                try
-                {
-                    handle = SaveDirectory.Open(dir, create: false);
-                }
-                catch (Exception e) when (e is HookException or IOException)
-                {
-                    continue; // missing, or not safe to act in: nothing of ours to count there
-                }
+                if (SaveDirectory.TryOpenExisting(dir) is not { } handle) continue; // nothing of ours to count there
                 handles.Add(handle);
                 files.AddRange(List(handle, dir));
             }
