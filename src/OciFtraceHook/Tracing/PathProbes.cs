@@ -33,15 +33,17 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
     /// <summary>"kprobes" or "eprobes": how this kernel can record paths; null when it cannot.
     /// tracefs's README lists the eprobe syntax whenever it has dynamic events, so a kernel without
     /// eprobes is found out when it refuses the first definition (see EnableIn).</summary>
-    public string? Kind
+    public string? Kind => _kind.Value;
+
+    /// <summary>Asked several times a start (availability, definitions, the first write): found once.</summary>
+    private readonly Lazy<string?> _kind = new(() => FindKind(traceFs));
+
+    private static string? FindKind(TraceFs traceFs)
     {
-        get
-        {
-            if (!File.Exists(DynamicEvents)) return null;
-            if (File.Exists(Path.Combine(traceFs.Root, "kprobe_events")) && EntryPrefix is not null) return "kprobes";
-            var readme = Path.Combine(traceFs.Root, "README");
-            return File.Exists(readme) && File.ReadAllText(readme).Contains("e[:[<group>/][<event>]]", StringComparison.Ordinal) ? "eprobes" : null;
-        }
+        if (!File.Exists(Path.Combine(traceFs.Root, "dynamic_events"))) return null;
+        if (File.Exists(Path.Combine(traceFs.Root, "kprobe_events")) && EntryPrefix is not null) return "kprobes";
+        var readme = Path.Combine(traceFs.Root, "README");
+        return File.Exists(readme) && File.ReadAllText(readme).Contains("e[:[<group>/][<event>]]", StringComparison.Ordinal) ? "eprobes" : null;
     }
 
     /// <summary>Why this kernel cannot record paths, or null when it can.</summary>
