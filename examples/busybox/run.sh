@@ -29,9 +29,11 @@ sed -e "s|@HOOK@|$work/hook/oci-ftrace-hook|g" -e "s|@CONFIG@|$work/hook.conf|g"
 id="example-$$"
 echo "running container $id with the hook as prestart and poststop ..."
 runc run --bundle "$bundle" "$id"
-saved=$(ls -1t "$work/traces"/*.trace | head -n 1)
-echo "--- after the container ended, its trace was saved on the host: $saved"
-echo "--- its file calls that failed, decoded (oci-ftrace-hook show --file ... -e trace=%file -Z):"
-"$work/hook/oci-ftrace-hook" show --file "$saved" -e trace=%file -Z
-echo "--- where its time went (oci-ftrace-hook show --file ... --summary):"
-"$work/hook/oci-ftrace-hook" show --file "$saved" --summary | head -n 8
+hook="$work/hook/oci-ftrace-hook"
+# poststop stopped the recording and a detached gc saves the trace a moment later: show, given the
+# container's id, waits for that save.
+echo "--- its file calls that failed, from the trace saved on the host (oci-ftrace-hook show $id -e trace=%file -Z):"
+"$hook" show "$id" --save-dir "$work/traces" -e trace=%file -Z
+echo "--- saved as: $(ls -1t "$work/traces"/*.trace | head -n 1)"
+echo "--- where its time went (oci-ftrace-hook show $id --summary):"
+"$hook" show "$id" --save-dir "$work/traces" --summary | head -n 8

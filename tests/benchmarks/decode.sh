@@ -38,6 +38,7 @@ if [ "$(id -u)" -eq 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ]; th
         -e "s|\"ociVersion\"|\"hooks\": {\"prestart\": [{\"path\": \"$hook\", \"args\": [\"h\", \"prestart\", \"--config\", \"$b/hook.conf\"]}], \"poststop\": [{\"path\": \"$hook\", \"args\": [\"h\", \"poststop\", \"--config\", \"$b/hook.conf\"]}]}, \"annotations\": {\"org.ociftracehook.buffer-size-kb\": \"65536\"}, \"ociVersion\"|" \
         "$b/config.json"
     runc run --bundle "$b" "decode-bench-$$" >/dev/null 2>&1
+    wait_saves
     cp "$b"/saved/*.trace "$work/real.trace"
     # Let the hook's detached removal of the instance finish before anything is cleaned up.
     for _ in $(seq 300); do

@@ -12,3 +12,16 @@ restore_host() {
     [ "$host_run_state_before" = yes ] || rm -rf /run/oci-ftrace-hook
     if [ "$host_tracefs_before" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then umount /sys/kernel/tracing || true; fi
 }
+# wait_saves: poststop hands each save to a detached gc, so a trace is on disk a moment after runc
+# returns; waits (up to a minute) while a record says a save is under way (stopped, not saved yet).
+wait_saves() {
+    local f pending
+    for _ in $(seq 1200); do
+        pending=
+        for f in /run/oci-ftrace-hook/instances/*.json; do
+            [ -f "$f" ] && grep -q '"stoppedAt"' "$f" && ! grep -q '"savedTo"' "$f" && pending=yes
+        done
+        [ -z "$pending" ] && return 0
+        sleep 0.05
+    done
+}

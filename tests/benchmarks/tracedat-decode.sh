@@ -40,6 +40,7 @@ done
 cat "$instance/trace" > "$work/same-buffer.trace"
 runc kill "$id" KILL
 wait "$runner" || true
+wait_saves
 dat=$(ls "$b"/saved/*.trace)
 for _ in $(seq 300); do pgrep -f 'oci-ftrace-hook gc' >/dev/null || break; sleep 0.1; done
 

@@ -37,6 +37,7 @@ PY
 
 bundle "$work/workload" 'cat /etc/probe.txt >/dev/null; cat /nonexistent 2>/dev/null; ls /etc >/dev/null; echo phase-two > /sys/kernel/tracing/trace_marker; mkdir /tmp/d; rmdir /tmp/d; rmdir /tmp/d 2>/dev/null; dd if=/dev/zero of=/dev/null bs=512 count=3 2>/dev/null; true' '{}'
 runc run --bundle "$work/workload" "sample-workload-$$" >/dev/null
+wait_saves
 cp "$work"/workload/saved/*.trace "$out/busybox-workload.trace"
 
 bundle "$work/lost" 'dd if=/dev/zero of=/dev/null bs=1 count=5000 2>/dev/null; timeout 1 cat /sys/kernel/tracing/trace_pipe | head -c 60000' \

@@ -8,7 +8,8 @@ using OciFtraceHook.Tracing;
 namespace OciFtraceHook.Commands;
 
 /// <summary>gc: saves and removes the instances whose container is gone. Run by the package's timer,
-/// and detached after each poststop (--instance NAME --when-quiet --quiet).</summary>
+/// and detached by each poststop (--instance NAME --when-quiet --quiet), which saves that one
+/// instance's trace first and removes it once starts are quiet.</summary>
 internal static class GcCommand
 {
     private static readonly Option<string?> Instance = new("--instance") { Description = "only this instance", HelpName = "NAME" };
@@ -34,13 +35,19 @@ internal static class GcCommand
         if (!Environment.IsPrivilegedProcess) throw new HookException("gc must run as root");
         using var loggerFactory = HookLogging.CreateFactory(parse.GetValue(Quiet));
         var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
-        if (parse.GetValue(WhenQuiet)) new ContainerStarts().WaitForQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        var host = HostDefaults.Load(parse.GetValue(Config));
+        var only = parse.GetValue(Instance);
+        if (only is not null && !InstanceName.IsOurs(only)) throw new HookException($"gc: '{Printable.Line(only)}' is not an instance of this hook");
         var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
+        var traceFs = mountPoint is null ? null : new TraceFs(mountPoint);
+        var records = new InstanceRecords();
         int count;
         try
         {
-            count = Gc.Run(mountPoint is null ? null : new TraceFs(mountPoint), new InstanceRecords(), parse.GetValue(Instance), logger,
-                HostDefaults.Load(parse.GetValue(Config)));
+            // Poststop's own: the trace is saved at once, and only the removal waits for quiet starts.
+            if (only is not null) Gc.Save(traceFs?.Instance(only), only, records, logger, host);
+            if (parse.GetValue(WhenQuiet)) new ContainerStarts().WaitForQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+            count = Gc.Run(traceFs, records, only, logger, host);
         }
         catch (HookException e)
         {

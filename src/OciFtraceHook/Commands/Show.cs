@@ -56,6 +56,7 @@ internal static class Show
     internal static StreamReader OpenContainer(string query, SavedTraceSearch search, InstanceRecords records, Action<string>? pathsNote = null)
     {
         var id = search.ResolveContainerId(query);
+        WaitForPendingSave(id, records);
         if (LiveInstance(id, records) is { } instance && TryOpenLive(instance) is { } live)
         {
             if (records.Read(instance.Name)?.Paths is { } note) pathsNote?.Invoke(note);
@@ -65,6 +66,14 @@ internal static class Show
                     ?? throw new HookException($"no live instance and no saved trace for container {id} " +
                                                $"(looked for {InstanceName.For(id)}-*.trace in {string.Join(", ", search.SaveDirs)})");
         return OpenFile(saved);
+    }
+
+    /// <summary>A container that has just ended has its trace saved by poststop's detached gc a
+    /// moment after the runtime returns: waits for that save rather than show an older trace of the
+    /// same id, or none. Bounded by the record's own deadline for a save.</summary>
+    private static void WaitForPendingSave(string id, InstanceRecords records)
+    {
+        while (records.OfContainer(id).Any(r => r.Record.SavePending(DateTimeOffset.UtcNow))) Thread.Sleep(10);
     }
 
     /// <summary>The instance of the id's running start (the newest, should there be several); null

@@ -4,10 +4,11 @@ using OciFtraceHook.Tracing;
 namespace OciFtraceHook.Hook;
 
 /// <summary>Runs `oci-ftrace-hook gc [--instance NAME] --detached --when-quiet --quiet` in the
-/// background, so slow instance removals stay off the container's path (and off the next
-/// containers' starts). It starts clean: no environment, working directory "/", no descriptor but
+/// background, so saves and slow instance removals stay off the container's path (and removals
+/// off the next containers' starts). It starts clean: no environment, working directory "/", no descriptor but
 /// stdio, which it moves onto /dev/null at once (a child holding the runtime's stdout/stderr would
-/// make the runtime wait for it to end, and one writing into a closed pipe would die of EPIPE).</summary>
+/// make the runtime wait for it to end, and one writing into a closed pipe would die of EPIPE), and at
+/// a low priority.</summary>
 internal static class DetachedGc
 {
     /// <param name="configPath">hook.conf when not the default one, passed on.</param>
@@ -46,7 +47,9 @@ internal static class DetachedGc
             info.Environment.Clear();
             Interop.CloseOnExecFrom3();
             foreach (var argument in arguments) info.ArgumentList.Add(argument);
-            using var child = System.Diagnostics.Process.Start(info);
+            // At nice 10: saves and removals are background work, and the container's runtime (and the
+            // next containers' starts) come first on a busy host.
+            using var child = Interop.WithNiceAtLeast(BackgroundNice, () => System.Diagnostics.Process.Start(info));
             if (child is null)
             {
                 why = "process did not start";
@@ -63,6 +66,10 @@ internal static class DetachedGc
             return false;
         }
     }
+
+    /// <summary>The nice value detached processes start with (at least; a hook already running nicer
+    /// passes on its own).</summary>
+    public const int BackgroundNice = 10;
 
     /// <summary>Marks the gc started by <see cref="TryStart"/>.</summary>
     public const string DetachedFlag = "--detached";
@@ -88,6 +95,7 @@ internal static class DetachedGc
             if (name == except) continue;
             var record = records.Read(name);
             if (record is null) continue; // being written or replaced right now
+            if (record.SavePending(DateTimeOffset.UtcNow)) continue; // its poststop's gc is saving it
             // Saved by its poststop, whose detached gc removes it once starts are quiet; only if
             // that has not happened for minutes did the removal die on the way.
             if (record.SavedTo is not null && File.GetLastWriteTimeUtc(records.PathFor(name)) > DateTime.UtcNow - TimeSpan.FromMinutes(2)) continue;

@@ -9,7 +9,7 @@ namespace OciFtraceHook.Hook;
 
 /// <summary>gc: finds our instances whose container is gone (a crash, a hook killed midway, a start
 /// that failed after prestart and never got a poststop), saves each trace not saved yet, then
-/// removes the instance and its record. Also the slow second half of every poststop, run detached.</summary>
+/// removes the instance and its record. Also all of every poststop but its stop, run detached.</summary>
 internal static class Gc
 {
     /// <returns>How many instances were collected.</returns>
@@ -52,6 +52,20 @@ internal static class Gc
         return collected;
     }
 
+    /// <summary>Poststop's detached gc, first step: saves the trace of one instance whose container
+    /// is gone, at once (the removal waits for quiet starts; the save has no reason to). Touches
+    /// nothing when its container still runs, it is saved already, or another process is collecting it.</summary>
+    public static void Save(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, HostDefaults host)
+    {
+        using var held = records.TryLock(name);
+        if (held is null) return;
+        var record = records.Read(name);
+        if (record is null || record.SavedTo is not null || record.InitIsAlive() || instance is null || !instance.Exists) return;
+        var saved = StopAndSave(instance, record, records, logger, host);
+        records.Write(name, record with { SavedTo = saved });
+        records.DeleteFollowed(name);
+    }
+
     /// <summary>Saves (if not saved yet) and removes one instance whose container is gone. Returns
     /// false, touching nothing, when its container still runs or another process is collecting it.</summary>
     public static bool Collect(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, HostDefaults host)
@@ -63,12 +77,7 @@ internal static class Gc
         var saved = record?.SavedTo;
         if (instance is not null && instance.Exists)
         {
-            if (record?.SavedTo is null)
-            {
-                instance.Stop();
-                saved = SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
-                    records, logger, host, record?.Paths);
-            }
+            saved ??= StopAndSave(instance, record, records, logger, host);
             instance.Remove();
             Log.Removed(logger, name);
             PathCapture.RemoveUnused(instance.TraceFs, logger);
@@ -80,6 +89,14 @@ internal static class Gc
         // trace of every save directory is poststop's for no reason, and this runs detached.
         if (saved is not null) KeepBudget(saved, logger, host);
         return true;
+    }
+
+    /// <summary>Events off (poststop turned only tracing_on off), then the save, as the record says.</summary>
+    private static string StopAndSave(TraceInstance instance, InstanceRecord? record, InstanceRecords records, ILogger logger, HostDefaults host)
+    {
+        instance.Stop();
+        return SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
+            records, logger, host, record?.Paths);
     }
 
     /// <summary>Removes old traces while the save directories exceed hook.conf's budget; never

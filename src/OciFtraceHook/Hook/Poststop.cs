@@ -2,25 +2,25 @@ using Microsoft.Extensions.Logging;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tracing;
-using OciFtraceHook.SavedTraces;
 
 namespace OciFtraceHook.Hook;
 
-/// <summary>poststop: the container is gone. Recording stops and the trace is saved before the
-/// hook returns, so it is on disk when `runc run` ends. Removing the instance takes the kernel a
-/// quarter of a second (dropping the exec trigger and the event hooks waits for RCU grace periods),
-/// so that is handed to a detached `gc --instance` and kept off the container's path, with the disk
-/// budget; if that process never runs, the next gc removes the instance all the same.</summary>
+/// <summary>poststop: the container is gone. Recording stops here, and the rest is handed to a
+/// detached `gc --instance`, off the runtime's path: saving the trace (a few milliseconds, up to
+/// tens of them for a full buffer) at once, then removing the instance once container starts are
+/// quiet (the kernel takes a quarter of a second for that, waiting for RCU grace periods), then the
+/// disk budget. The record says a save is under way, so `show` waits for it; if that process never
+/// runs, the next gc saves and removes the instance all the same.</summary>
 internal static class Poststop
 {
     public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host) =>
         Run(state, logger, records, host, TraceFs.OnHost, name => DetachedGc.TryStart(name, host.ConfigPath, out var why) ? null : why);
 
     /// <param name="findTraceFs">Where tracefs is (read only when there is an instance to stop).</param>
-    /// <param name="startRemoval">Hands the instance's removal to a detached gc; returns why it
-    /// could not (then it is removed here), or null.</param>
+    /// <param name="startSave">Hands the instance's save and removal to a detached gc; returns why it
+    /// could not (then both are done here), or null.</param>
     internal static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host,
-        Func<TraceFs?> findTraceFs, Func<string, string?> startRemoval)
+        Func<TraceFs?> findTraceFs, Func<string, string?> startSave)
     {
         InstanceName.ValidateId(state.Id);
         var id = state.Id!;
@@ -34,7 +34,7 @@ internal static class Poststop
         // container with the same id (under another runtime root) is never touched, nor is anything
         // when this start's prestart was refused and wrote no record.
         var own = records.OfContainer(id)
-            .Where(r => r.Record.Bundle == state.Bundle && r.Record.SavedTo is null && !r.Record.InitIsAlive())
+            .Where(r => r.Record.Bundle == state.Bundle && r.Record.SavedTo is null && r.Record.StoppedAt is null && !r.Record.InitIsAlive())
             .Select(r => r.Name).FirstOrDefault();
         var instance = own is null ? null : findTraceFs()?.Instance(own);
         if (own is null || instance is null || !instance.Exists)
@@ -46,16 +46,14 @@ internal static class Poststop
         {
             if (held is null) return; // a gc is collecting it right now: it saves and removes it
             var record = records.Read(own);
-            if (record is null || record.SavedTo is not null) return; // collected meanwhile
-            instance.Stop();
-            var saved = Gc.SaveTrace(instance, id, record.SaveDir, record.Name ?? ContainerName.FromAnnotations(state.Annotations),
-                records, logger, host, record.Paths);
-            records.Write(own, record with { SavedTo = saved });
-            records.DeleteFollowed(own);
+            if (record is null || record.SavedTo is not null || record.StoppedAt is not null) return; // collected or handed on meanwhile
+            // Only tracing_on, one write: the events go off in the detached save, which comes next.
+            instance.SetTracingOn(false);
+            records.Write(own, record with { StoppedAt = DateTimeOffset.UtcNow });
         }
-        if (startRemoval(own) is { } why)
+        if (startSave(own) is { } why)
         {
-            Log.RemovingInForeground(logger, own, why);
+            Log.SavingInForeground(logger, own, why);
             Gc.Collect(instance, own, records, logger, host);
         }
     }

@@ -18,6 +18,35 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.Libc, EntryPoint = "close_range", SetLastError = true)]
         internal static partial int CloseRange(uint first, uint last, uint flags);
+
+        internal const int PRIO_PROCESS = 0;
+
+        // On Linux both act on one thread (who 0: the calling thread), not the whole process.
+        [LibraryImport(Libraries.Libc, EntryPoint = "getpriority", SetLastError = true)]
+        internal static partial int GetPriority(int which, uint who);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "setpriority", SetLastError = true)]
+        internal static partial int SetPriority(int which, uint who, int prio);
+    }
+
+    /// <summary>Runs <paramref name="start"/> with the calling thread's nice value raised to at least
+    /// <paramref name="nice"/>, then puts it back: a process forked meanwhile inherits the lower
+    /// priority from its first instruction (it cannot lower its own before its runtime has
+    /// started). Best effort: an error leaves the priority as it was.</summary>
+    internal static T WithNiceAtLeast<T>(int nice, Func<T> start)
+    {
+        Marshal.SetLastPInvokeError(0);
+        var before = Libc.GetPriority(Libc.PRIO_PROCESS, 0); // -1 is also a valid nice value: errno tells
+        var known = before != -1 || Marshal.GetLastPInvokeError() == 0;
+        var lowered = known && before < nice && Libc.SetPriority(Libc.PRIO_PROCESS, 0, nice) == 0;
+        try
+        {
+            return start();
+        }
+        finally
+        {
+            if (lowered) Libc.SetPriority(Libc.PRIO_PROCESS, 0, before); // back up needs CAP_SYS_NICE: root's
+        }
     }
 
     /// <summary>Marks every descriptor from 3 up close-on-exec, so a child started now inherits

@@ -44,8 +44,8 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "gc: {Count} instance(s) collected")]
     public static partial void GcDone(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot hand the removal of {Instance} to a background process ({Reason}); removing it now")]
-    public static partial void RemovingInForeground(ILogger logger, string instance, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cannot hand the save and removal of {Instance} to a background process ({Reason}); doing both now")]
+    public static partial void SavingInForeground(ILogger logger, string instance, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "cannot start the background stop of {Instance} (stop-after): {Reason}; it records until the container ends")]
     public static partial void StopAfterNotStarted(ILogger logger, string instance, string reason);

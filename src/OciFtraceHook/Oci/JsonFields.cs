@@ -71,9 +71,12 @@ internal static class JsonFields
     public static ulong UInt64(JsonElement obj, string name, string path) =>
         Field(obj, name) is { } value ? Number(value, path + "." + name, (JsonElement e, out ulong n) => e.TryGetUInt64(out n)) : 0;
 
-    public static DateTimeOffset DateTimeOffset(JsonElement obj, string name, string path)
+    public static DateTimeOffset DateTimeOffset(JsonElement obj, string name, string path) =>
+        DateTimeOffsetOrNull(obj, name, path) ?? default;
+
+    public static DateTimeOffset? DateTimeOffsetOrNull(JsonElement obj, string name, string path)
     {
-        if (Field(obj, name) is not { } value) return default;
+        if (Field(obj, name) is not { } value) return null;
         return Expect(value, JsonValueKind.String, path + "." + name).TryGetDateTimeOffset(out var time)
             ? time : throw Wrong(path + "." + name, "a date and time (ISO 8601)");
     }

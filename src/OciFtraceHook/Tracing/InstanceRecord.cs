@@ -17,6 +17,9 @@ internal sealed record InstanceRecord
     public required string SaveDir { get; init; }
     public DateTimeOffset Created { get; init; }
     public string? SavedTo { get; init; }
+    /// <summary>When poststop stopped its recording and handed the save to a detached gc; with
+    /// <see cref="SavedTo"/> still null, the save is under way (see <see cref="SavePending"/>).</summary>
+    public DateTimeOffset? StoppedAt { get; init; }
     /// <summary>The container's name where the engine gave one.</summary>
     public string? Name { get; init; }
     /// <summary>Ring-buffer memory the instance holds on the host (all CPUs), counted against
@@ -35,6 +38,7 @@ internal sealed record InstanceRecord
         SaveDir = JsonFields.String(o, "saveDir", path) ?? throw new HookException($"{path}.saveDir is missing"),
         Created = JsonFields.DateTimeOffset(o, "created", path),
         SavedTo = JsonFields.String(o, "savedTo", path),
+        StoppedAt = JsonFields.DateTimeOffsetOrNull(o, "stoppedAt", path),
         Name = JsonFields.String(o, "name", path),
         RingBufferBytes = JsonFields.Int64(o, "ringBufferBytes", path),
         Paths = JsonFields.String(o, "paths", path),
@@ -54,6 +58,7 @@ internal sealed record InstanceRecord
             writer.WriteString("saveDir", SaveDir);
             writer.WriteString("created", Created);
             if (SavedTo is not null) writer.WriteString("savedTo", SavedTo);
+            if (StoppedAt is { } stopped) writer.WriteString("stoppedAt", stopped);
             if (Name is not null) writer.WriteString("name", Name);
             writer.WriteNumber("ringBufferBytes", RingBufferBytes);
             if (Paths is not null) writer.WriteString("paths", Paths);
@@ -61,6 +66,14 @@ internal sealed record InstanceRecord
         }
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>How long a detached save may take before it counts as dead (killed, or the host
+    /// rebooted under it): then gc saves the trace like any left behind, and `show` stops waiting.</summary>
+    public static readonly TimeSpan SaveDeadline = TimeSpan.FromMinutes(2);
+
+    /// <summary>Poststop handed the save on less than <see cref="SaveDeadline"/> ago and it is not
+    /// done yet: the trace is on disk in a moment.</summary>
+    public bool SavePending(DateTimeOffset now) => SavedTo is null && StoppedAt is { } stopped && now - stopped < SaveDeadline;
 
     /// <summary>Is the traced init still running (the same process, not a reused PID)?</summary>
     public bool InitIsAlive() => InitProcessLocator.IsSame(new InitProcess(Pid, "", PidStartTime));

@@ -21,9 +21,11 @@ public class DetachedGcTests : OneBundleTests
     {
         var result = Runc.Run(Bundle);
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        // It waits for a quiet second before removing the instance: there is time to look at it.
+        // It saves the trace at once, then waits for a quiet second before removing the instance:
+        // there is time to look at it, holding nothing of its own open then.
         var pid = FindDetachedGc();
         Assert.That(pid, Is.Not.Null, "poststop started a detached gc");
+        Assert.That(Bundle.SavedTraces(), Has.Length.EqualTo(1), "saved before the wait");
         var status = File.ReadAllLines($"/proc/{pid}/status");
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var session = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3];

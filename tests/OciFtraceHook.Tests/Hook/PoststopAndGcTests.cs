@@ -71,18 +71,19 @@ public class PoststopAndGcTests
     private static ulong StartTimeOf(int pid) =>
         ulong.Parse(File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[19]);
 
-    private void RunPoststop(string bundle) =>
+    /// <param name="handOn">What starting the detached gc returns: null when it started, else why not.</param>
+    private void RunPoststop(string bundle, string? handOn = null) =>
         Poststop.Run(new ContainerState { Id = Id, Bundle = bundle, Status = "stopped" }, NullLogger.Instance, _records, _host,
             () => _traceFs, name =>
             {
                 _removalsStarted.Add(name);
-                return null;
+                return handOn;
             });
 
     private string[] Saved() => Directory.GetFiles(_host.SaveDir);
 
     [Test]
-    public void Poststop_stops_and_saves_its_own_start_then_hands_the_removal_on()
+    public void Poststop_stops_its_own_start_and_hands_the_save_on_which_the_detached_gc_does_at_once()
     {
         var name = Instance("a", "/bundles/web-1", EndedPid(), 1);
         RunPoststop("/bundles/web-1");
@@ -90,12 +91,54 @@ public class PoststopAndGcTests
         Assert.Multiple(() =>
         {
             Assert.That(File.ReadAllText(instance.FilePath("tracing_on")), Is.EqualTo("0\n"), "recording stopped");
+            Assert.That(Saved(), Is.Empty, "the save is the detached gc's");
+            Assert.That(_records.Read(name)!.StoppedAt, Is.Not.Null, "the record says a save is under way");
+            Assert.That(_records.Read(name)!.SavePending(DateTimeOffset.UtcNow), Is.True);
+            Assert.That(_removalsStarted, Is.EqualTo(new[] { name }));
+        });
+
+        // What the detached `gc --instance NAME` does first, before it waits for quiet starts.
+        Gc.Save(instance, name, _records, NullLogger.Instance, _host);
+        Assert.Multiple(() =>
+        {
             Assert.That(File.ReadAllText(instance.FilePath("events/syscalls/enable")), Is.EqualTo("0\n"), "events off: no tax on the host");
             Assert.That(Saved(), Has.Length.EqualTo(1));
             Assert.That(_records.Read(name)!.SavedTo, Is.EqualTo(Saved().Single()), "the record says where");
+            Assert.That(_records.Read(name)!.SavePending(DateTimeOffset.UtcNow), Is.False);
             Assert.That(File.ReadAllText(Saved().Single()), Does.Contain(Id).And.Contain("sys_openat -> 0xfffffffffffffffe"));
-            Assert.That(_removalsStarted, Is.EqualTo(new[] { name }));
+            Assert.That(Directory.Exists(instance.Dir), Is.True, "removed later, once starts are quiet");
         });
+
+        RunPoststop("/bundles/web-1");
+        Assert.That(_removalsStarted, Has.Count.EqualTo(1), "a second poststop finds nothing of its own left to hand on");
+    }
+
+    [Test]
+    public void Poststop_saves_and_removes_in_the_foreground_when_no_detached_gc_can_start()
+    {
+        var name = Instance("f", "/bundles/web-1", EndedPid(), 1);
+        // tracefs removes an instance with its files; the stand-in directory cannot be, so the
+        // removal's rmdir failing with ENOTEMPTY shows it was tried, after the save.
+        Assert.That(() => RunPoststop("/bundles/web-1", handOn: "no process"),
+            Throws.Exception.With.Message.Contains("rmdir").And.Message.Contains(name));
+        Assert.Multiple(() =>
+        {
+            Assert.That(Saved(), Has.Length.EqualTo(1));
+            Assert.That(File.ReadAllText(Saved().Single()), Does.Contain("sys_openat -> 0xfffffffffffffffe"));
+            Assert.That(File.ReadAllText(_traceFs.Instance(name).FilePath("events/syscalls/enable")), Is.EqualTo("0\n"));
+        });
+    }
+
+    [Test]
+    public void A_save_handed_on_long_ago_is_no_longer_pending_and_counts_as_left_behind()
+    {
+        var name = Instance("g", "/bundles/web-1", EndedPid(), 1);
+        var record = _records.Read(name)!;
+        _records.Write(name, record with { StoppedAt = DateTimeOffset.UtcNow - InstanceRecord.SaveDeadline - TimeSpan.FromSeconds(1) });
+        Assert.That(_records.Read(name)!.SavePending(DateTimeOffset.UtcNow), Is.False, "its gc died on the way");
+        Assert.That(DetachedGc.AnyLeftBehind(_records, except: "none"), Is.True, "the next start has it collected");
+        _records.Write(name, record with { StoppedAt = DateTimeOffset.UtcNow });
+        Assert.That(DetachedGc.AnyLeftBehind(_records, except: "none"), Is.False, "being saved by its own gc right now");
     }
 
     [Test]

@@ -29,7 +29,23 @@ run_bundle() {
     mkdir -p "$out"
     runc run --bundle "$dir" "$id" > "$out/stdout" 2> "$out/stderr" < /dev/null || status=$?
     echo "$status" > "$out/exit"
+    wait_saved "$id"
     cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-"$id"-*.trace "$out/" 2>/dev/null || true
+}
+
+# wait_saved ID: poststop hands the save to a detached gc, so the trace is on disk a moment after
+# runc returns; waits (up to a minute) while a record of ID says its save is under way (stopped,
+# not saved yet).
+wait_saved() {
+    local i f pending
+    for i in $(seq 1 300); do
+        pending=
+        for f in /run/oci-ftrace-hook/instances/oci-ftrace-"$1"-*.json; do
+            [ -f "$f" ] && grep -q '"stoppedAt"' "$f" && ! grep -q '"savedTo"' "$f" && pending=yes
+        done
+        [ -z "$pending" ] && return 0
+        sleep 0.2
+    done
 }
 
 # wait_for_gc: poststop hands the instance's removal to a detached gc; waits (up to a minute) until

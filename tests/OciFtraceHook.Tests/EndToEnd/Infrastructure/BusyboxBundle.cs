@@ -92,8 +92,12 @@ internal sealed class BusyboxBundle : IDisposable
 
     public void Save() => File.WriteAllText(Path.Combine(Dir, "config.json"), Config.ToJsonString());
 
-    public string[] SavedTraces() =>
-        Directory.Exists(SaveDir) ? Directory.GetFiles(SaveDir, "*.trace") : [];
+    /// <summary>The bundle's saved traces, once the saves its containers' poststops handed on are done.</summary>
+    public string[] SavedTraces()
+    {
+        PendingSaves.WaitFor(Dir);
+        return Directory.Exists(SaveDir) ? Directory.GetFiles(SaveDir, "*.trace") : [];
+    }
 
     public void Dispose()
     {

@@ -74,7 +74,11 @@ public class DebPackageTests
         return ProcessRunner.Run(HostRequirements.Which("podman")!, args, timeout: TimeSpan.FromMinutes(2));
     }
 
-    private static string[] SavedTraces() => Directory.Exists(SaveDir) ? Directory.GetFiles(SaveDir, "*.trace") : [];
+    private static string[] SavedTraces()
+    {
+        PendingSaves.WaitFor();
+        return Directory.Exists(SaveDir) ? Directory.GetFiles(SaveDir, "*.trace") : [];
+    }
 
     [Test]
     public void Lintian_finds_no_error()

@@ -1,0 +1,18 @@
+using OciFtraceHook.Tracing;
+
+namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
+
+/// <summary>Poststop hands a container's save to a detached gc, so the trace is on disk a moment
+/// after the runtime returns (`show` waits for it the same way). Tests that read the save
+/// directory wait for those saves first.</summary>
+internal static class PendingSaves
+{
+    /// <param name="bundleDir">Only the saves of this bundle's containers; all when null.</param>
+    public static void WaitFor(string? bundleDir = null) =>
+        Wait.Until(() => Pending(bundleDir), names => names.Length == 0, InstanceRecord.SaveDeadline, "the detached saves to finish");
+
+    private static string[] Pending(string? bundleDir) =>
+        new InstanceRecords().All()
+            .Where(r => (bundleDir is null || r.Record.Bundle == bundleDir) && r.Record.SavePending(DateTimeOffset.UtcNow))
+            .Select(r => r.Name).ToArray();
+}
