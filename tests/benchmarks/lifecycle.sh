@@ -6,7 +6,10 @@
 # kernel time) has finished, and "back to back", where the next start waits on that removal in
 # the kernel; back to back both with a fresh id per run and with one id reused by every run (each
 # start gets an instance of its own, so it never waits for the previous start's). Prints medians
-# and ratios from this one run. Root, runc and busybox-static needed.
+# and ratios (each run's to the run without the hook taken beside it) from this one run. Two more rows in the isolated loop show the floor under the hook's
+# own work: /bin/true as both hooks (runc's cost of running two hooks), and the hook with tracing
+# off (annotation org.ociftracehook.enabled=false: two starts of the hook that read their input and
+# return). Root, runc and busybox-static needed.
 # Usage: [OCI_FTRACE_HOOK_DIR=DIR] lifecycle.sh [RUNS]
 # On a machine busy with other work, run it as `nice -n -20 lifecycle.sh`, with the hook published
 # beforehand: the containers with and without the hook then both run ahead of the rest. (Not
@@ -52,6 +55,9 @@ chmod +x "$work/timed-hook"
 make_bundle "$work/plain" ""
 make_bundle "$work/traced" "$(hooks_for "$hook")"
 make_bundle "$work/timed" "$(hooks_for "$work/timed-hook")"
+make_bundle "$work/true-hooks" "$(hooks_for /bin/true)"
+make_bundle "$work/hook-off" "$(hooks_for "$hook")"
+sed -i 's|"ociVersion"|"annotations": {"org.ociftracehook.enabled": "false"}, "ociVersion"|' "$work/hook-off/config.json"
 
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
 run_once() { # bundle [id] -> microseconds
@@ -64,6 +70,11 @@ settle() { # until no instance of the hook is left and the detached removal proc
     for _ in $(seq 200); do
         if ! ls "${tracefs:-/sys/kernel/tracing}/instances" 2>/dev/null | grep -q '^oci-ftrace-' \
             && ! pgrep -f 'oci-ftrace-hook gc' >/dev/null; then
+            # The kernel frees a removed instance's memory a moment later (RCU callbacks, on
+            # workers), and a VM's CPUs are slow to wake from idle: without this pause and one
+            # unmeasured run both land on whichever run comes next.
+            sleep 0.3
+            run_once "$work/plain" >/dev/null
             return 0
         fi
         sleep 0.02
@@ -71,33 +82,43 @@ settle() { # until no instance of the hook is left and the detached removal proc
 }
 for _ in $(seq 3); do run_once "$work/plain" >/dev/null; run_once "$work/traced" >/dev/null; done # warm up
 tracefs=$(awk '$9 == "tracefs" {print $5; exit}' /proc/self/mountinfo)
-: > "$work/plain.us"; : > "$work/traced.us"; : > "$work/b2b.us"; : > "$work/reused.us"
+: > "$work/plain.us"; : > "$work/traced.us"; : > "$work/b2b.us"; : > "$work/reused.us"; : > "$work/true-hooks.us"; : > "$work/hook-off.us"
 for _ in $(seq "$runs"); do
     settle
     run_once "$work/plain" >> "$work/plain.us"
+    run_once "$work/true-hooks" >> "$work/true-hooks.us"
+    run_once "$work/hook-off" >> "$work/hook-off.us"
     settle
     run_once "$work/traced" >> "$work/traced.us"
 done
 settle
-for _ in $(seq "$runs"); do run_once "$work/traced" >> "$work/b2b.us"; done
+# Each back-to-back start is followed by a run without the hook (well within the quiet second
+# the removals wait for), so every ratio pairs runs taken at the same moment.
+: > "$work/plain-b2b.us"; : > "$work/plain-reused.us"
+for _ in $(seq "$runs"); do run_once "$work/traced" >> "$work/b2b.us"; run_once "$work/plain" >> "$work/plain-b2b.us"; done
 settle
-for _ in $(seq "$runs"); do run_once "$work/traced" "bench-$$-reused" >> "$work/reused.us"; done
+for _ in $(seq "$runs"); do run_once "$work/traced" "bench-$$-reused" >> "$work/reused.us"; run_once "$work/plain" >> "$work/plain-reused.us"; done
 settle
 : > "$work/hook-times"
 for _ in $(seq "$runs"); do settle; run_once "$work/timed" >/dev/null; done
 settle
 
 plain=$(median < "$work/plain.us"); traced=$(median < "$work/traced.us"); b2b=$(median < "$work/b2b.us")
-reused=$(median < "$work/reused.us")
+reused=$(median < "$work/reused.us"); truehooks=$(median < "$work/true-hooks.us"); off=$(median < "$work/hook-off.us")
+paired() { paste -d' ' "$1" "$2" | awk '{print $2 / $1}' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; } # plain.us other.us
+pth=$(paired "$work/plain.us" "$work/true-hooks.us"); poff=$(paired "$work/plain.us" "$work/hook-off.us")
+pt=$(paired "$work/plain.us" "$work/traced.us"); pb=$(paired "$work/plain-b2b.us" "$work/b2b.us"); pr=$(paired "$work/plain-reused.us" "$work/reused.us")
 pre=$(awk '$1=="prestart"{print $2}' "$work/hook-times" | median)
 post=$(awk '$1=="poststop"{print $2}' "$work/hook-times" | median)
 left=$(ls /sys/kernel/tracing/instances 2>/dev/null | grep -c '^oci-ftrace-' || true)
-awk -v p="$plain" -v t="$traced" -v b="$b2b" -v r="$reused" -v pre="$pre" -v post="$post" -v n="$runs" 'BEGIN {
-    printf "runs: %d each, medians\n", n
+awk -v pth="$pth" -v poff="$poff" -v pt="$pt" -v pb="$pb" -v pr="$pr" -v th="$truehooks" -v off="$off" -v p="$plain" -v t="$traced" -v b="$b2b" -v r="$reused" -v pre="$pre" -v post="$post" -v n="$runs" 'BEGIN {
+    printf "runs: %d each, medians; ratio: median over runs of each to the run without the hook beside it\n", n
     printf "runc run (true), no hook:            %8.1f ms\n", p / 1000
-    printf "runc run (true), hook, isolated:     %8.1f ms   ratio %.2f\n", t / 1000, t / p
-    printf "runc run (true), hook, back to back: %8.1f ms   ratio %.2f\n", b / 1000, b / p
-    printf "  the same, one id reused each run:  %8.1f ms   ratio %.2f\n", r / 1000, r / p
+    printf "  /bin/true as both hooks:           %8.1f ms   ratio %.2f\n", th / 1000, pth
+    printf "  the hook, tracing off:             %8.1f ms   ratio %.2f\n", off / 1000, poff
+    printf "runc run (true), hook, isolated:     %8.1f ms   ratio %.2f\n", t / 1000, pt
+    printf "runc run (true), hook, back to back: %8.1f ms   ratio %.2f\n", b / 1000, pb
+    printf "  the same, one id reused each run:  %8.1f ms   ratio %.2f\n", r / 1000, pr
     printf "hook prestart:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", pre / 1000, 100 * pre / p
     printf "hook poststop:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", post / 1000, 100 * post / p
 }'
