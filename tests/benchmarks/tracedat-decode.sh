@@ -2,7 +2,7 @@
 # Benchmarks the trace.dat decoder against the text decoder on the same events, in one run next to
 # `trace-cmd report` of the same file. One runc container traced by the hook runs
 # `dd bs=1 count=300000` (~1.2 million events), then waits: its buffer is read once as ftrace's
-# text (the instance's `trace`), then the container ends and poststop saves the same pages as a
+# text (the instance's `trace`), then the container ends and the hook saves the same pages as a
 # trace.dat. Prints the decoders' events per second (pages or lines to events, best of five, in
 # the test project's Release build), `show --summary` of each file with the published binary, and
 # trace-cmd report. Needs root, runc, busybox-static, trace-cmd. Usage: tracedat-decode.sh
@@ -23,10 +23,11 @@ else dotnet publish "$repo/src/OciFtraceHook" -c Release -o "$work/hook" --nolog
 b="$work/bundle"; mkdir -p "$b/rootfs/bin" "$b/rootfs/proc" "$b/rootfs/sys" "$b/rootfs/dev" "$b/saved"
 cp /bin/busybox "$b/rootfs/bin/" && for c in sh dd sleep; do ln -s busybox "$b/rootfs/bin/$c"; done
 (cd "$b" && runc spec)
+echo "save-dir = $b/saved" > "$b/hook.conf" # the host's save directory, as far as the hook knows
 script='dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null; echo BENCH-DONE > /sys/kernel/tracing/trace_marker; sleep 600'
 sed -i -e 's/"terminal": true/"terminal": false/' \
     -e "s|\"sh\"$|\"sh\", \"-c\", \"$script\"|" \
-    -e "s|\"ociVersion\"|\"hooks\": {\"prestart\": [{\"path\": \"$hook\", \"args\": [\"h\", \"prestart\"]}], \"poststop\": [{\"path\": \"$hook\", \"args\": [\"h\", \"poststop\"]}]}, \"annotations\": {\"org.ociftracehook.save-dir\": \"$b/saved\", \"org.ociftracehook.buffer-size-kb\": \"65536\"}, \"ociVersion\"|" \
+    -e "s|\"ociVersion\"|\"hooks\": {\"prestart\": [{\"path\": \"$hook\", \"args\": [\"h\", \"prestart\", \"--config\", \"$b/hook.conf\"]}], \"poststop\": [{\"path\": \"$hook\", \"args\": [\"h\", \"poststop\", \"--config\", \"$b/hook.conf\"]}]}, \"annotations\": {\"org.ociftracehook.buffer-size-kb\": \"65536\"}, \"ociVersion\"|" \
     "$b/config.json"
 id="tracedat-bench-$$"
 runc run --bundle "$b" "$id" >/dev/null 2>&1 &

@@ -129,7 +129,7 @@ internal static class Show
         };
         var path = instance.FilePath("trace_pipe");
         using var pipe = Interop.Open(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, "open");
-        // What trace_pipe hands out leaves the ring buffer: it is kept for poststop's saved trace.
+        // What trace_pipe hands out leaves the ring buffer: it is kept for the trace saved after the container ends.
         records.EnsureDir();
         // Bounded by the instance's own ring buffer: /run is memory.
         var spoolCap = record is { RingBufferBytes: > 0 } r ? Math.Max(r.RingBufferBytes, 1L << 20) : 16L << 20;

@@ -3,7 +3,7 @@ using System.Text;
 namespace OciFtraceHook.Tracing;
 
 /// <summary>What `show --follow` took out of an instance's trace_pipe, kept under /run (memory) for
-/// the trace poststop saves. Bounded: it never holds more than <paramref name="maxBytes"/> (the
+/// the trace saved after the container ends. Bounded: it never holds more than <paramref name="maxBytes"/> (the
 /// instance's own ring buffer, at most); past that, whole lines stop being kept and one comment line
 /// says so, which the saved trace then carries.</summary>
 internal sealed class FollowSpool(string path, long maxBytes) : IDisposable

@@ -41,7 +41,7 @@ public class ShowTests : OneBundleTests
             Is.All.Match(@"(write\(|<\.\.\. write resumed>|--- trace_marker: )"), "only writes and markers, as asked");
 
         container.WaitUntilStopped(TimeSpan.FromSeconds(10));
-        container.Delete(); // poststop saves the trace
+        container.Delete(); // poststop; its detached gc saves the trace
         var saved = HookProcess.Run("", "show", container.Id, "--save-dir", Bundle.SaveDir, "--summary");
         Assert.That(saved.ExitCode, Is.Zero, saved.ToString());
         Assert.That(saved.Stdout, Does.Match(@"\n\s*[\d.]+\s+[\d.]+\s+\d+\s+\d+\s+\d+ openat\n"), "openat with its error count: " + saved.Stdout);

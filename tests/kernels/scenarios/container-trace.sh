@@ -1,6 +1,6 @@
 #!/bin/sh
 # A runc container with the hook reads its own trace in the guest, tries to change tracing, and
-# poststop saves its trace. Results in $RESULTS/container-trace/.
+# the hook saves its trace after it ends. Results in $RESULTS/container-trace/.
 set -e
 . /repo/tests/kernels/guest/bundle.sh
 cat > /tmp/workload.sh <<'SH'

@@ -5,7 +5,7 @@ using OciFtraceHook.Tracing;
 namespace OciFtraceHook.Tests.EndToEnd.SavedTraceFormat;
 
 /// <summary>One real container's buffer read both ways: its text `trace` while it waits at the end,
-/// then the trace.dat poststop saves from the same pages. The text's events are the first events
+/// then the trace.dat saved from the same pages after it ends. The text's events are the first events
 /// of the trace.dat, field by field. With OCI_FTRACE_RECORD_SAMPLES=DIR the pair is kept there
 /// (that is how Decoding/Samples/busybox-raw.* were recorded).</summary>
 [Category("EndToEnd")]

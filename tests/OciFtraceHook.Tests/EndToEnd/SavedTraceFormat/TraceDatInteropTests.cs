@@ -6,7 +6,7 @@ using OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
 namespace OciFtraceHook.Tests.EndToEnd.SavedTraceFormat;
 
-/// <summary>poststop saves a real runc container's ring buffer as a trace.dat that trace-cmd
+/// <summary>The hook saves a real runc container's ring buffer as a trace.dat that trace-cmd
 /// opens unchanged, and `trace-cmd report` lists exactly the events our decoder (the one `show`
 /// uses) reads from it: same order, task, CPU, time, event, arguments and return values.</summary>
 [Category("EndToEnd")]
