@@ -28,13 +28,16 @@ public class DetachedGcTests : OneBundleTests
         Assert.That(Bundle.SavedTraces(), Has.Length.EqualTo(1), "saved before the wait");
         var status = File.ReadAllLines($"/proc/{pid}/status");
         var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var session = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3];
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var session = fields[3];
+        var nice = int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture); // stat's 19th field
         Assert.Multiple(() =>
         {
             Assert.That(File.ReadAllBytes($"/proc/{pid}/environ"), Is.Empty, "no environment");
             Assert.That(new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget, Is.EqualTo("/"));
             Assert.That(status, Does.Contain("Umask:\t0077"));
             Assert.That(session, Is.EqualTo(pid.ToString()), "a session of its own");
+            Assert.That(nice, Is.GreaterThanOrEqualTo(DetachedGc.BackgroundNice), "background work: the runtime comes first");
             foreach (var fd in new[] { 0, 1, 2 })
                 Assert.That(new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget, Is.EqualTo("/dev/null"), $"fd {fd} on /dev/null");
             var inherited = Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget)
