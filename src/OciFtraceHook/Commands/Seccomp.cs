@@ -15,7 +15,7 @@ internal static class Seccomp
         var traces = new TraceSyscalls();
         foreach (var container in args.Containers)
         {
-            using var reader = Show.OpenContainer(container, Show.Search(host, records, args.SaveDir), records);
+            using var reader = Show.OpenContainer(container, Show.Search(host, records, args.SaveDir), records, waitNote: error.WriteLine);
             traces.Read(reader.BaseStream, container);
         }
         foreach (var file in args.Files)

@@ -36,7 +36,7 @@ internal static class Show
                            ?? throw new HookException($"container {parsed.Container} has no live instance to follow");
             return Follow(instance, records, decoder);
         }
-        using (var reader = OpenContainer(parsed.Container!, search, records, decoder.UsePathsNote)) TraceInput.Decode(reader.BaseStream, decoder, parsed.Container!);
+        using (var reader = OpenContainer(parsed.Container!, search, records, decoder.UsePathsNote, error.WriteLine)) TraceInput.Decode(reader.BaseStream, decoder, parsed.Container!);
         return SayWhyNoPaths(decoder, error);
     }
 
@@ -53,10 +53,12 @@ internal static class Show
 
     /// <summary>A container's trace: its live instance while it runs, else its newest saved trace.
     /// A live one has no header: <paramref name="pathsNote"/> gets its record's note on paths.</summary>
-    internal static StreamReader OpenContainer(string query, SavedTraceSearch search, InstanceRecords records, Action<string>? pathsNote = null)
+    /// <param name="waitNote">Told once, when the wait for a save under way passes a second.</param>
+    internal static StreamReader OpenContainer(string query, SavedTraceSearch search, InstanceRecords records, Action<string>? pathsNote = null,
+        Action<string>? waitNote = null)
     {
         var id = search.ResolveContainerId(query);
-        WaitForPendingSave(id, records);
+        WaitForPendingSave(id, records, waitNote, TimeSpan.FromSeconds(1));
         if (LiveInstance(id, records) is { } instance && TryOpenLive(instance) is { } live)
         {
             if (records.Read(instance.Name)?.Paths is { } note) pathsNote?.Invoke(note);
@@ -70,10 +72,22 @@ internal static class Show
 
     /// <summary>A container that has just ended has its trace saved by poststop's detached gc a
     /// moment after the runtime returns: waits for that save rather than show an older trace of the
-    /// same id, or none. Bounded by the record's own deadline for a save.</summary>
-    private static void WaitForPendingSave(string id, InstanceRecords records)
+    /// same id, or none. Bounded by the record's own deadline for a save; past <paramref name="noteAfter"/>
+    /// it says why it waits (the save is normally done in milliseconds: its process may have died).</summary>
+    internal static void WaitForPendingSave(string id, InstanceRecords records, Action<string>? note, TimeSpan noteAfter)
     {
-        while (records.OfContainer(id).Any(r => r.Record.SavePending(DateTimeOffset.UtcNow))) Thread.Sleep(10);
+        var noteAt = DateTime.UtcNow + noteAfter;
+        while (records.OfContainer(id).FirstOrDefault(r => r.Record.SavePending(DateTimeOffset.UtcNow)).Record is { } pending)
+        {
+            if (note is not null && DateTime.UtcNow >= noteAt)
+            {
+                note($"oci-ftrace-hook: waiting for the trace of {Printable.Line(id)} to be saved (the container ended at " +
+                     $"{pending.StoppedAt:HH:mm:ss} UTC; for {(int)InstanceRecord.SaveDeadline.TotalMinutes} minutes at most). " +
+                     "If no 'oci-ftrace-hook gc' is running, run one: it saves the trace now.");
+                note = null;
+            }
+            Thread.Sleep(10);
+        }
     }
 
     /// <summary>The instance of the id's running start (the newest, should there be several); null

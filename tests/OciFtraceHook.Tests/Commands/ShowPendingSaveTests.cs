@@ -80,4 +80,26 @@ public class ShowPendingSaveTests
         Assert.That(reader.ReadToEnd(), Does.Contain("EARLIER-START"), "the newest trace there is");
         Assert.That(DateTime.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(30)), "no wait for a save nobody makes");
     }
+
+    [Test]
+    public void A_wait_past_its_note_time_says_once_what_it_waits_for_and_what_helps()
+    {
+        var name = $"oci-ftrace-{Id}-0123456789abcdef-4";
+        var record = new InstanceRecord
+        {
+            ContainerId = Id, Pid = EndedPid(), PidStartTime = 1, SaveDir = _saveDir, Created = DateTimeOffset.UtcNow,
+            StoppedAt = DateTimeOffset.UtcNow,
+        };
+        _records.Write(name, record);
+        var saver = Task.Run(() =>
+        {
+            Thread.Sleep(200);
+            _records.Write(name, record with { SavedTo = WriteTrace("20250101T000002Z", "SAVED") });
+        });
+        var notes = new List<string>();
+        Show.WaitForPendingSave(Id, _records, notes.Add, TimeSpan.Zero);
+        saver.Wait();
+        Assert.That(notes, Has.Count.EqualTo(1), "once, however long the wait");
+        Assert.That(notes[0], Does.Contain($"waiting for the trace of {Id} to be saved").And.Contain("oci-ftrace-hook gc"));
+    }
 }
