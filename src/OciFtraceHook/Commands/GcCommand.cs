@@ -16,7 +16,8 @@ internal static class GcCommand
     private static readonly Option<bool> WhenQuiet = new("--when-quiet")
     {
         Description = "first wait until no container has started for a second (a removal holds ftrace's event lock, " +
-                      "which the starting containers' prestart needs)",
+                      "which the starting containers' prestart needs), then collect every ended container's instance; " +
+                      "ends at once when another gc already waits",
     };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "log nothing" };
     private static readonly Option<string?> Config = new("--config") { Description = "the host settings (default /etc/oci-ftrace-hook/hook.conf)", HelpName = "FILE" };
@@ -44,10 +45,13 @@ internal static class GcCommand
         int count;
         try
         {
-            // Poststop's own: the trace is saved at once, and only the removal waits for quiet starts.
+            // Poststop's own: the trace is saved at once, and only the removal waits for quiet starts,
+            // in one detached gc at a time, which removes every ended container's instance.
             if (only is not null) Gc.Save(traceFs?.Instance(only), only, records, logger, host);
-            if (parse.GetValue(WhenQuiet)) new ContainerStarts().WaitForQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-            count = Gc.Run(traceFs, records, only, logger, host);
+            count = parse.GetValue(WhenQuiet)
+                ? RemovalWaiter.Run(records, () => new ContainerStarts().WaitForQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)),
+                    () => Gc.Run(traceFs, records, null, logger, host))
+                : Gc.Run(traceFs, records, only, logger, host);
         }
         catch (HookException e)
         {

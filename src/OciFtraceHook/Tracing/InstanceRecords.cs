@@ -100,12 +100,36 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     /// <summary>Holds an exclusive lock (flock) on the instance while one process collects it, so
     /// poststop's helper and a timer's gc never save or remove the same instance twice. Null when
     /// another process holds it.</summary>
-    public IDisposable? TryLock(string instanceName)
+    public IDisposable? TryLock(string instanceName) => TryLockFile(Path.Combine(Dir, instanceName + ".lock"));
+
+    /// <summary>Held by the one detached gc that waits for quiet starts to remove the instances of
+    /// ended containers (see RemovalWaiter); null when another process holds it.</summary>
+    public IDisposable? TryLockRemovals() => TryLockFile(RemovalsLock);
+
+    /// <summary>Says that a saved instance waits for removal: the time is the mark (set, not the
+    /// kernel's coarse clock), so the waiter can tell a mark made after it began collecting.</summary>
+    public void MarkRemovalWanted(DateTime now)
+    {
+        EnsureDir();
+        if (!File.Exists(RemovalWantedMarker)) File.WriteAllBytes(RemovalWantedMarker, []);
+        File.SetLastWriteTimeUtc(RemovalWantedMarker, now);
+    }
+
+    public DateTime LastRemovalWanted()
+    {
+        return File.Exists(RemovalWantedMarker) ? File.GetLastWriteTimeUtc(RemovalWantedMarker) : DateTime.MinValue;
+    }
+
+    // Beside the records' directory (in /run/oci-ftrace-hook), not among the records: they stay.
+    private string RemovalsLock => Path.Combine(Path.GetDirectoryName(Dir)!, "removals.lock");
+    private string RemovalWantedMarker => Path.Combine(Path.GetDirectoryName(Dir)!, "removals.wanted");
+
+    private FileStream? TryLockFile(string path)
     {
         EnsureDir();
         try
         {
-            return new FileStream(Path.Combine(Dir, instanceName + ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException)
         {

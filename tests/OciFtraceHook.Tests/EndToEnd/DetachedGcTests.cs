@@ -42,10 +42,49 @@ public class DetachedGcTests : OneBundleTests
                 Assert.That(new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget, Is.EqualTo("/dev/null"), $"fd {fd} on /dev/null");
             var inherited = Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget)
                 .Where(t => t is not null && (t.StartsWith(Bundle.Dir, StringComparison.Ordinal) || t.StartsWith("/run/oci-ftrace-hook", StringComparison.Ordinal)))
+                // Its own: the lock of the one gc that waits for quiet starts, held while it waits.
+                .Where(t => t != "/run/oci-ftrace-hook/removals.lock")
                 .ToArray();
             Assert.That(inherited, Is.Empty, "no descriptor of the hook's or the runtime's files");
         });
         // Its parent is long gone and its stdio went nowhere: it still finishes the removal.
+    }
+
+    [Test]
+    public void Containers_ended_back_to_back_leave_one_waiting_gc_which_removes_every_instance()
+    {
+        // Each poststop starts a gc that saves its trace; only one of them stays to wait for the
+        // quiet second, however many containers end meanwhile (a tenant's loop of short containers).
+        var ids = Enumerable.Range(0, 8).Select(i => $"oft-burst-{Guid.NewGuid():N}"[..24] + $"-{i}").ToArray();
+        foreach (var id in ids)
+        {
+            var result = Runc.Run(Bundle, id);
+            Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        }
+        Assert.That(Bundle.SavedTraces(), Has.Length.EqualTo(ids.Length), "every trace saved");
+        // A saver ends within milliseconds of its save; a gc that waits stays a second at least.
+        Wait.Until(DetachedGcs, pids => pids.Count <= 1, TimeSpan.FromMilliseconds(500), "one gc to wait for the quiet second, the others to end");
+        Wait.Until(() => ids.Count(id => TestHost.InstancesOf(id).Any()), left => left == 0, TimeSpan.FromSeconds(60),
+            "the waiting gc to remove every instance");
+        Wait.Until(DetachedGcs, pids => pids.Count == 0, TimeSpan.FromSeconds(30), "the waiting gc to end");
+    }
+
+    private static List<int> DetachedGcs()
+    {
+        var pids = new List<int>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (args.Contains("gc") && args.Contains(DetachedGc.DetachedFlag) && args[0] == HookBinary.Path) pids.Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return pids;
     }
 
     private static int? FindDetachedGc()
