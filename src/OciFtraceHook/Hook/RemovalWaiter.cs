@@ -12,7 +12,9 @@ namespace OciFtraceHook.Hook;
 /// the holder looks at the last mark; one made after it began collecting may be a save it did not
 /// see, whose gc found the lock held and ended, so it goes round again (or ends, if another process
 /// took the lock meanwhile: that one collects it). Marks are times the processes set from one clock
-/// (the realtime clock; a step back of it can leave an instance to the next gc).</summary>
+/// (the realtime clock). A step back of it, or two marks a few microseconds apart landing in the
+/// other order, can leave an instance to the next gc (the timer's, or the one the next start runs
+/// for an instance saved minutes ago and still there).</summary>
 internal static class RemovalWaiter
 {
     /// <param name="waitForQuiet">Waits until no container has started for a moment.</param>
