@@ -4,11 +4,11 @@ using OciFtraceHook.Tracing;
 namespace OciFtraceHook.Hook;
 
 /// <summary>Runs `oci-ftrace-hook gc [--instance NAME] --detached --when-quiet --quiet` in the
-/// background, so saves and slow instance removals stay off the container's path (and removals
-/// off the next containers' starts; one such process at a time waits for them, see RemovalWaiter). It starts clean: no environment, working directory "/", no descriptor but
+/// background, so saves and slow instance removals stay off the container's path (and removals off
+/// the next containers' starts; one such process at a time waits for them, see RemovalWaiter). It
+/// starts clean and at a low priority: no environment, working directory "/", no descriptor but
 /// stdio, which it moves onto /dev/null at once (a child holding the runtime's stdout/stderr would
-/// make the runtime wait for it to end, and one writing into a closed pipe would die of EPIPE), and at
-/// a low priority.</summary>
+/// make the runtime wait for it to end, and one writing into a closed pipe would die of EPIPE).</summary>
 internal static class DetachedGc
 {
     /// <param name="configPath">hook.conf when not the default one, passed on.</param>
