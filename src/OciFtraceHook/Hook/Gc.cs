@@ -64,6 +64,9 @@ internal static class Gc
         var saved = StopAndSave(instance, record, records, logger, host);
         records.Write(name, record with { SavedTo = saved });
         records.DeleteFollowed(name);
+        // Here, under this container's hook.conf: the instance may be removed by another
+        // container's gc (one waits for all; see RemovalWaiter), which has its own.
+        KeepBudget(saved, logger, host);
     }
 
     /// <summary>Saves (if not saved yet) and removes one instance whose container is gone. Returns

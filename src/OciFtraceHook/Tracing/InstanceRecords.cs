@@ -121,8 +121,8 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     }
 
     // Beside the records' directory (in /run/oci-ftrace-hook), not among the records: they stay.
-    private string RemovalsLock => Path.Combine(Path.GetDirectoryName(Dir)!, "removals.lock");
-    private string RemovalWantedMarker => Path.Combine(Path.GetDirectoryName(Dir)!, "removals.wanted");
+    public string RemovalsLock => Path.Combine(Path.GetDirectoryName(Dir)!, "removals.lock");
+    public string RemovalWantedMarker => Path.Combine(Path.GetDirectoryName(Dir)!, "removals.wanted");
 
     private FileStream? TryLockFile(string path)
     {

@@ -19,6 +19,8 @@ public class DetachedGcTests : OneBundleTests
     [Test]
     public void The_detached_gc_starts_clean()
     {
+        // With no other gc waiting (an earlier test's), this container's gc is the one that waits.
+        NoDetachedGcLeft();
         var result = Runc.Run(Bundle);
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         // It saves the trace at once, then waits for a quiet second before removing the instance:
@@ -55,6 +57,7 @@ public class DetachedGcTests : OneBundleTests
     {
         // Each poststop starts a gc that saves its trace; only one of them stays to wait for the
         // quiet second, however many containers end meanwhile (a tenant's loop of short containers).
+        NoDetachedGcLeft();
         var ids = Enumerable.Range(0, 8).Select(i => $"oft-burst-{Guid.NewGuid():N}"[..24] + $"-{i}").ToArray();
         foreach (var id in ids)
         {
@@ -66,8 +69,11 @@ public class DetachedGcTests : OneBundleTests
         Wait.Until(DetachedGcs, pids => pids.Count <= 1, TimeSpan.FromMilliseconds(500), "one gc to wait for the quiet second, the others to end");
         Wait.Until(() => ids.Count(id => TestHost.InstancesOf(id).Any()), left => left == 0, TimeSpan.FromSeconds(60),
             "the waiting gc to remove every instance");
-        Wait.Until(DetachedGcs, pids => pids.Count == 0, TimeSpan.FromSeconds(30), "the waiting gc to end");
+        NoDetachedGcLeft();
     }
+
+    private static void NoDetachedGcLeft() =>
+        Wait.Until(DetachedGcs, pids => pids.Count == 0, TimeSpan.FromSeconds(60), "the waiting gc to end");
 
     private static List<int> DetachedGcs()
     {

@@ -76,6 +76,8 @@ internal static class TestHost
             File.Delete(PathProbes.LockPath);
             File.Delete(PathProbes.LockPath + PathProbes.RefusalSuffix);
             File.Delete(EventFormatCatalog.DefaultCachePath);
+            File.Delete(new InstanceRecords().RemovalsLock);
+            File.Delete(new InstanceRecords().RemovalWantedMarker);
             // The hook's records directory, made by the tests' containers: gone if it holds nothing.
             foreach (var dir in new[] { InstanceRecords.DefaultDir, "/run/oci-ftrace-hook" })
             {
