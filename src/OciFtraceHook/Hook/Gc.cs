@@ -77,10 +77,12 @@ internal static class Gc
         if (held is null) return false;
         var record = records.Read(name);
         if (record is not null && record.InitIsAlive()) return false;
-        var saved = record?.SavedTo;
+        // Saved here only when no gc saved it before (a container that ended without its poststop,
+        // or one whose gc died): a save made by Save kept the budget then.
+        string? savedHere = null;
         if (instance is not null && instance.Exists)
         {
-            saved ??= StopAndSave(instance, record, records, logger, host);
+            if (record?.SavedTo is null) savedHere = StopAndSave(instance, record, records, logger, host);
             instance.Remove();
             Log.Removed(logger, name);
             PathCapture.RemoveUnused(instance.TraceFs, logger);
@@ -88,9 +90,9 @@ internal static class Gc
         records.Delete(name);
         records.DeleteFollowed(name);
         records.DeleteLock(name);
-        // The budget is kept here, after the save, rather than in the save: listing every saved
-        // trace of every save directory is poststop's for no reason, and this runs detached.
-        if (saved is not null) KeepBudget(saved, logger, host);
+        // After the save, as in Save: listing every saved trace of every save directory is kept off
+        // poststop's path, and this runs detached or in the timer's gc.
+        if (savedHere is not null) KeepBudget(savedHere, logger, host);
         return true;
     }
 
