@@ -34,6 +34,13 @@ public class ShowPendingSaveTests
         return path;
     }
 
+    /// <summary>The record of a start whose container ended and whose poststop handed the save on
+    /// at <paramref name="stoppedAt"/>.</summary>
+    private InstanceRecord EndedContainer(DateTimeOffset stoppedAt) => new()
+    {
+        ContainerId = Id, Pid = EndedPid(), PidStartTime = 1, SaveDir = _saveDir, Created = DateTimeOffset.UtcNow, StoppedAt = stoppedAt,
+    };
+
     private static int EndedPid()
     {
         using var process = System.Diagnostics.Process.Start("true")!;
@@ -46,11 +53,7 @@ public class ShowPendingSaveTests
     {
         WriteTrace("20250101T000000Z", "EARLIER-START");
         const string Name = $"oci-ftrace-{Id}-0123456789abcdef-2";
-        var record = new InstanceRecord
-        {
-            ContainerId = Id, Pid = EndedPid(), PidStartTime = 1, SaveDir = _saveDir, Created = DateTimeOffset.UtcNow,
-            StoppedAt = DateTimeOffset.UtcNow,
-        };
+        var record = EndedContainer(stoppedAt: DateTimeOffset.UtcNow);
         _records.Write(Name, record);
         // The detached gc, a moment later.
         var saver = Task.Run(() =>
@@ -70,11 +73,7 @@ public class ShowPendingSaveTests
     public void A_save_whose_gc_died_long_ago_is_not_waited_for()
     {
         WriteTrace("20250101T000000Z", "EARLIER-START");
-        _records.Write($"oci-ftrace-{Id}-0123456789abcdef-3", new InstanceRecord
-        {
-            ContainerId = Id, Pid = EndedPid(), PidStartTime = 1, SaveDir = _saveDir, Created = DateTimeOffset.UtcNow,
-            StoppedAt = DateTimeOffset.UtcNow - InstanceRecord.SaveDeadline - TimeSpan.FromSeconds(1),
-        });
+        _records.Write($"oci-ftrace-{Id}-0123456789abcdef-3", EndedContainer(stoppedAt: DateTimeOffset.UtcNow - InstanceRecord.SaveDeadline - TimeSpan.FromSeconds(1)));
         var started = DateTime.UtcNow;
         using var reader = Show.OpenContainer(Id, new SavedTraceSearch([_saveDir], _records), _records);
         Assert.That(reader.ReadToEnd(), Does.Contain("EARLIER-START"), "the newest trace there is");
@@ -85,11 +84,7 @@ public class ShowPendingSaveTests
     public void A_wait_past_its_note_time_says_once_what_it_waits_for_and_what_helps()
     {
         var name = $"oci-ftrace-{Id}-0123456789abcdef-4";
-        var record = new InstanceRecord
-        {
-            ContainerId = Id, Pid = EndedPid(), PidStartTime = 1, SaveDir = _saveDir, Created = DateTimeOffset.UtcNow,
-            StoppedAt = DateTimeOffset.UtcNow,
-        };
+        var record = EndedContainer(stoppedAt: DateTimeOffset.UtcNow);
         _records.Write(name, record);
         var saver = Task.Run(() =>
         {
