@@ -7,6 +7,10 @@ internal static class Runc
     public static ProcessResult Run(BusyboxBundle bundle, string? id = null, string? root = null)
     {
         bundle.Save();
+        // An earlier test's container may still be saved in the background. A save reads the
+        // kernel's saved_cmdlines under the lock the kernel only tries when it records a task's
+        // name, so a container running meanwhile can lose names ("<...>"): start from a quiet host.
+        PendingSaves.WaitFor();
         var runc = HostRequirements.FindRunc()!;
         id ??= "oft-test-" + Guid.NewGuid().ToString("N")[..12];
         string[] global = root is null ? [] : ["--root", root];
