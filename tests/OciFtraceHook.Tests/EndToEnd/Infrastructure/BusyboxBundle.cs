@@ -92,10 +92,11 @@ internal sealed class BusyboxBundle : IDisposable
 
     public void Save() => File.WriteAllText(Path.Combine(Dir, "config.json"), Config.ToJsonString());
 
-    /// <summary>The bundle's saved traces, once the saves its containers' poststops handed on are done.</summary>
+    /// <summary>The bundle's saved traces, once the saves poststops handed on are done: all of them,
+    /// since an engine (podman) runs the container from a bundle of its own, not this directory.</summary>
     public string[] SavedTraces()
     {
-        PendingSaves.WaitFor(Dir);
+        PendingSaves.WaitFor();
         return Directory.Exists(SaveDir) ? Directory.GetFiles(SaveDir, "*.trace") : [];
     }
 
