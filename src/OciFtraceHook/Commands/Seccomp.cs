@@ -23,6 +23,7 @@ internal static class Seccomp
             using var reader = Show.OpenFile(file);
             traces.Read(reader.BaseStream, file);
         }
+        foreach (var note in traces.Notes) error.WriteLine($"oci-ftrace-hook: {note}");
         if (traces.Events.Count == 0) throw new UsageException("seccomp: the traces hold no syscall events");
         if (traces.Lost > 0)
             error.WriteLine($"oci-ftrace-hook: warning: the traces lost {traces.Lost} events: the profile may miss calls (raise buffer-size-kb and trace again)");

@@ -40,9 +40,11 @@ internal static class Show
         return SayWhyNoPaths(decoder, error);
     }
 
-    /// <summary>Once, on stderr: a trace recorded without paths shows addresses, and this says why.</summary>
+    /// <summary>Once, on stderr: what the decoder noted of its input, and why a trace recorded
+    /// without paths shows addresses.</summary>
     private static int SayWhyNoPaths(TraceDecoder decoder, TextWriter error)
     {
+        foreach (var note in decoder.Notes) error.WriteLine($"oci-ftrace-hook: {note}");
         if (decoder.PathsMissing is { } why) error.WriteLine($"oci-ftrace-hook: paths are shown as addresses: {Printable.Line(why)}");
         return 0;
     }

@@ -18,6 +18,8 @@ internal sealed class EventFormat
     public required string Name { get; init; }
     public required int Id { get; init; }
     public required IReadOnlyList<EventField> Fields { get; init; }
+    /// <summary>The "print fmt:" line's text (after the colon), or "": it tells a string from bytes.</summary>
+    public string PrintFormat { get; init; } = "";
 
     public EventField? Field(string name) => Fields.FirstOrDefault(f => f.Name == name);
 
@@ -27,6 +29,7 @@ internal sealed class EventFormat
     {
         string? name = null;
         int? id = null;
+        var print = "";
         var fields = new List<EventField>();
         foreach (var raw in text.Split('\n'))
         {
@@ -34,6 +37,7 @@ internal sealed class EventFormat
             if (line.StartsWith("name: ", StringComparison.Ordinal)) name = line[6..].Trim();
             else if (line.StartsWith("ID: ", StringComparison.Ordinal))
                 id = int.TryParse(line[4..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+            else if (line.StartsWith("print fmt:", StringComparison.Ordinal)) print = line["print fmt:".Length..].Trim();
             else if (line.StartsWith("field:", StringComparison.Ordinal))
             {
                 if (fields.Count >= MaxFields) return null;
@@ -43,7 +47,7 @@ internal sealed class EventFormat
             }
         }
         if (name is null || id is not { } eventId || eventId is < 0 or > ushort.MaxValue) return null;
-        return new EventFormat { System = system, Name = name, Id = eventId, Fields = fields };
+        return new EventFormat { System = system, Name = name, Id = eventId, Fields = fields, PrintFormat = print };
     }
 
     private static EventField? ParseField(string line)

@@ -9,11 +9,16 @@ namespace OciFtraceHook.Decoding;
 /// <summary>The events of a trace.dat, in time order across CPUs (as the kernel's `trace` file
 /// merges them: the earliest first, the lower CPU on a tie), decoded by their format files into the
 /// same <see cref="TraceEvent"/>s the text parser makes, so pairing, filters and exports are shared.
-/// One page per CPU is in memory at a time.</summary>
-internal sealed class TraceDatEvents(TraceDatFile file, string what)
+/// One page per CPU is in memory at a time. Strings come only from the fields the kernel filled:
+/// a path probe's, and 6.19+'s copies of user strings and buffers (those only where
+/// <paramref name="kernelStrings"/>: where the hook let the kernel copy user memory).</summary>
+internal sealed class TraceDatEvents(TraceDatFile file, string what, bool kernelStrings = true)
 {
     private readonly Dictionary<int, EventPlan> _plans = new();
     private readonly TraceEvent _event = new();
+
+    /// <summary>Events whose type has no format in the file, by type id: not shown, but counted.</summary>
+    public Dictionary<int, long> Unknown { get; } = new();
 
     /// <summary>Calls <paramref name="onEvent"/> with each event (the same object, refilled).</summary>
     public void Read(Action<TraceEvent> onEvent)
@@ -71,6 +76,12 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what)
         {
             case TraceEventKind.SyscallEnter:
                 foreach (var (offset, size) in plan.Args) e.Args[e.ArgCount++] = Unsigned(payload, offset, size);
+                Array.Clear(e.Strings);
+                e.CutStrings = 0;
+                if (kernelStrings)
+                {
+                    foreach (var data in plan.UserData) UserData(payload, data, e);
+                }
                 break;
             case TraceEventKind.SyscallExit:
                 e.Return = Signed(payload, plan.ReturnOffset, plan.ReturnSize);
@@ -78,10 +89,65 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what)
             case TraceEventKind.Marker:
                 e.Text = Text(payload, plan.Text!).TrimEnd();
                 break;
+            case TraceEventKind.PathProbe:
+                Array.Clear(e.Strings);
+                e.CutStrings = 0;
+                foreach (var (index, field) in plan.ProbeStrings)
+                {
+                    e.Strings[index] = ProbeString(payload, field);
+                    e.ArgCount = Math.Max(e.ArgCount, index + 1);
+                }
+                break;
             default:
+                if (plan.Unknown) Unknown[plan.Id] = Unknown.GetValueOrDefault(plan.Id) + 1;
                 e.Text = plan.Name;
                 break;
         }
+        return true;
+    }
+
+    /// <summary>What 6.19+ copied of a user string or buffer after the argument's value. A string
+    /// holds its NUL, and "..." before it when cut at syscall_user_buf_size; a buffer holds no NUL,
+    /// and is cut when the count (the next argument) asked for more than it holds: with nothing
+    /// copied then, the address stays, as the text's "(, ...)" says.</summary>
+    private static void UserData(ReadOnlySpan<byte> payload, UserDataField data, TraceEvent e)
+    {
+        if (data.Arg >= e.ArgCount || !TryLocate(payload, data.Field, out var bytes)) return;
+        if (data.Bytes)
+        {
+            var cut = data.Arg + 1 < e.ArgCount && e.Args[data.Arg + 1] > (ulong)bytes.Length;
+            if (cut && bytes.IsEmpty) return;
+            e.Strings[data.Arg] = System.Text.Encoding.UTF8.GetString(bytes);
+            if (cut) e.CutStrings |= 1 << data.Arg;
+            return;
+        }
+        var nul = bytes.IndexOf((byte)0);
+        var text = nul < 0 ? bytes : bytes[..nul];
+        var cutText = text.EndsWith("..."u8);
+        if (cutText) text = text[..^3];
+        e.Strings[data.Arg] = Printable.Utf8KeepingBadBytes.GetString(text);
+        if (cutText) e.CutStrings |= 1 << data.Arg;
+    }
+
+    /// <summary>A probe's string: empty (length 0) when the page was not resident, as the kernel's
+    /// text says "(fault)".</summary>
+    private static string ProbeString(ReadOnlySpan<byte> payload, EventField field)
+    {
+        if (!TryLocate(payload, field, out var bytes) || bytes.IsEmpty) return QuotedString.Fault;
+        var nul = bytes.IndexOf((byte)0);
+        return Printable.Utf8KeepingBadBytes.GetString(nul < 0 ? bytes : bytes[..nul]);
+    }
+
+    /// <summary>A __data_loc field's bytes (length &lt;&lt; 16 | offset within the event), checked
+    /// against the event's own length.</summary>
+    private static bool TryLocate(ReadOnlySpan<byte> payload, EventField field, out ReadOnlySpan<byte> bytes)
+    {
+        bytes = default;
+        if (field.Offset < 0 || field.Offset > payload.Length - 4) return false;
+        var loc = BinaryPrimitives.ReadUInt32LittleEndian(payload[field.Offset..]);
+        var (start, length) = ((int)(loc & 0xffff), (int)(loc >> 16));
+        if (start > payload.Length || length > payload.Length - start) return false;
+        bytes = payload.Slice(start, length);
         return true;
     }
 
@@ -137,36 +203,66 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what)
     {
         if (_plans.TryGetValue(id, out var plan)) return plan;
         plan = file.Formats.TryGetValue(id, out var format) ? EventPlan.For(format)
-            : new EventPlan(TraceEventKind.Other, $"unknown_event_{id.ToString(CultureInfo.InvariantCulture)}");
+            : new EventPlan(TraceEventKind.Other, $"unknown_event_{id.ToString(CultureInfo.InvariantCulture)}") { Id = id, Unknown = true };
         _plans[id] = plan;
         return plan;
     }
+
+    /// <summary>A 6.19+ copy of user memory: the argument it belongs to, its __data_loc field, and
+    /// whether it is a buffer's bytes rather than a NUL-ended string.</summary>
+    private readonly record struct UserDataField(int Arg, EventField Field, bool Bytes);
 
     /// <summary>How one event type is read: which fields are the arguments, the return value, the text.</summary>
     private sealed record EventPlan(TraceEventKind Kind, string Name)
     {
         public (int Offset, int Size)[] Args { get; private init; } = [];
+        public UserDataField[] UserData { get; private init; } = [];
+        public (int Arg, EventField Field)[] ProbeStrings { get; private init; } = [];
         public int ReturnOffset { get; private init; }
         public int ReturnSize { get; private init; }
         public EventField? Text { get; private init; }
+        public int Id { get; init; }
+        /// <summary>The file has no format for this type id.</summary>
+        public bool Unknown { get; init; }
 
         public static EventPlan For(EventFormat format)
         {
             if (format.System == "syscalls" && format.Name.StartsWith("sys_enter_", StringComparison.Ordinal))
             {
-                // The arguments in order: fixed-size numbers after the syscall number. Strings the
-                // kernel may add (6.19: the user string after a path pointer) are __data_loc fields.
-                var args = format.Fields
+                // The arguments in order: fixed-size numbers after the syscall number. The user
+                // strings and buffers 6.19+ copies are __data_loc fields named after their argument
+                // ("__filename_val"); the print format says which are bytes (__print_dynamic_array).
+                var argFields = format.Fields
                     .Where(f => !f.Name.StartsWith("common_", StringComparison.Ordinal) && f.Name != "__syscall_nr"
                                 && !f.DataLoc && !f.Array && f.Size is 1 or 2 or 4 or 8)
-                    .Take(TraceEvent.MaxArgs).Select(f => (f.Offset, f.Size)).ToArray();
-                return new EventPlan(TraceEventKind.SyscallEnter, format.Name["sys_enter_".Length..]) { Args = args };
+                    .Take(TraceEvent.MaxArgs).ToList();
+                var userData = new List<UserDataField>();
+                foreach (var field in format.Fields.Where(f => f.DataLoc && f.Name.StartsWith("__", StringComparison.Ordinal) && f.Name.EndsWith("_val", StringComparison.Ordinal)))
+                {
+                    var arg = argFields.FindIndex(a => a.Name == field.Name[2..^4]);
+                    if (arg < 0) continue;
+                    var bytes = format.PrintFormat.Contains($"__print_dynamic_array({field.Name},", StringComparison.Ordinal);
+                    userData.Add(new UserDataField(arg, field, bytes));
+                }
+                return new EventPlan(TraceEventKind.SyscallEnter, format.Name["sys_enter_".Length..])
+                {
+                    Args = argFields.Select(f => (f.Offset, f.Size)).ToArray(), UserData = userData.ToArray(),
+                };
             }
             if (format.System == "syscalls" && format.Name.StartsWith("sys_exit_", StringComparison.Ordinal)
                 && format.Field("ret") is { Size: 1 or 2 or 4 or 8 } ret)
                 return new EventPlan(TraceEventKind.SyscallExit, format.Name["sys_exit_".Length..]) { ReturnOffset = ret.Offset, ReturnSize = ret.Size };
             if (format is { System: "ftrace", Name: "print" } && format.Field("buf") is { } buf)
                 return new EventPlan(TraceEventKind.Marker, "tracing_mark_write") { Text = buf };
+            if (format.System == PathProbes.Group)
+            {
+                // "aN": the string of argument N of the syscall the probe is named after.
+                var strings = format.Fields
+                    .Where(f => f.DataLoc && f.Name.Length >= 2 && f.Name[0] == 'a')
+                    .Select(f => (Arg: int.TryParse(f.Name.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1, Field: f))
+                    .Where(p => p.Arg is >= 0 and < TraceEvent.MaxArgs).ToArray();
+                if (strings.Length > 0) return new EventPlan(TraceEventKind.PathProbe, format.Name) { ProbeStrings = strings };
+            }
             return new EventPlan(TraceEventKind.Other, format.Name);
         }
     }

@@ -22,6 +22,10 @@ internal sealed class TraceDecoder
 
     public long Records { get; private set; }
 
+    /// <summary>What the caller should say once on stderr about this input (events it could not read,
+    /// text a container could have shaped).</summary>
+    public List<string> Notes { get; } = [];
+
     /// <summary>Why the trace holds no file paths, when its header says it was recorded without them.</summary>
     public string? PathsMissing { get; private set; }
 
@@ -36,10 +40,13 @@ internal sealed class TraceDecoder
     {
         if (line.Length > 0 && line[0] == '#')
         {
-            Header(line);
+            // Only the header before the first event counts: a later '#' line may be the rest of a
+            // marker the container wrote with a newline in it.
+            if (!_sawEvent) Header(line);
             return;
         }
         if (!_parser.TryParse(line, _event)) return;
+        _sawEvent = true;
         (_pairer ?? Start()).Add(_event);
     }
 
@@ -52,8 +59,14 @@ internal sealed class TraceDecoder
 
     public void Flush() => _output.Flush();
 
+    /// <summary>Said of every text trace: ftrace prints a marker's newline as it is.</summary>
+    public const string TextNote = "this trace is ftrace's text, which the container could have shaped: a trace_marker write " +
+                                   "with a newline prints as a line of its own that reads like an event, a header or a lost-events count " +
+                                   "(a trace.dat keeps what it wrote apart from its calls)";
+
     public void Run(TextReader input)
     {
+        Notes.Add(TextNote);
         TraceTextLines.ForEach(input, Line);
         Finish();
     }
@@ -62,16 +75,35 @@ internal sealed class TraceDecoder
     /// (the hook's own option; else its uname, and the pages' lost-event marks).</summary>
     public void Run(TraceDatFile file, string what)
     {
+        var counted = Feed(file, what);
+        LostFromHeader = file.Metadata?.LostEvents ?? counted;
+        Finish();
+    }
+
+    /// <summary>One more part of a trace.dat, as `show --follow` reads it: calls stay open across
+    /// parts, and the lost events the pages mark add up. Returns the count the pages marked.</summary>
+    public long FeedPart(TraceDatFile file, string what)
+    {
+        var counted = Feed(file, what);
+        LostFromHeader += counted;
+        return counted;
+    }
+
+    private long Feed(TraceDatFile file, string what)
+    {
         _arch ??= file.Arch;
         if (file.Metadata?.Paths is { } paths) PathsMissing ??= TraceArchive.ReadPathsMissing(TraceArchive.PathsHeader + paths);
         long counted = 0;
-        new TraceDatEvents(file, what).Read(e =>
+        // 6.19+'s own strings are data only where the hook let the kernel copy them (as in text).
+        var events = new TraceDatEvents(file, what, kernelStrings: file.Metadata?.Paths is not { } note || note == "kernel");
+        events.Read(e =>
         {
             if (e.Kind == TraceEventKind.LostEvents) counted += e.Lost;
             (_pairer ?? Start()).Add(e);
         });
-        LostFromHeader = file.Metadata?.LostEvents ?? counted;
-        Finish();
+        foreach (var (id, count) in events.Unknown.OrderBy(u => u.Key))
+            Notes.Add($"{count.ToString(CultureInfo.InvariantCulture)} events of type {id.ToString(CultureInfo.InvariantCulture)} have no format in the file and are not shown");
+        return counted;
     }
 
     private CallPairer Start()
@@ -131,4 +163,5 @@ internal sealed class TraceDecoder
     }
 
     private bool _lostFromOurHeader;
+    private bool _sawEvent;
 }

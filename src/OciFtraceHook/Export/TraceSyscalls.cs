@@ -11,6 +11,8 @@ internal sealed class TraceSyscalls
     public HashSet<string> Events { get; } = new(StringComparer.Ordinal);
     public TraceArch? Arch { get; private set; }
     public long Lost { get; private set; }
+    /// <summary>What to say once on stderr about the inputs (see TraceDecoder.Notes).</summary>
+    public List<string> Notes { get; } = [];
 
     /// <summary>Reads a trace.dat or a text trace, whichever <paramref name="input"/> holds.</summary>
     public void Read(Stream input, string what) => TraceInput.Read(input, what, ReadBinary, Read);
@@ -18,11 +20,13 @@ internal sealed class TraceSyscalls
     private void ReadBinary(TraceDatFile file)
     {
         long counted = 0;
-        new TraceDatEvents(file, file.Metadata?.ContainerId ?? "trace.dat").Read(e =>
+        var events = new TraceDatEvents(file, file.Metadata?.ContainerId ?? "trace.dat");
+        events.Read(e =>
         {
             if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
             else if (e.Kind == TraceEventKind.LostEvents) counted += e.Lost;
         });
+        if (events.Unknown.Count > 0) Notes.Add($"{events.Unknown.Values.Sum()} events have no format in the file and are not counted");
         Lost += file.Metadata?.LostEvents ?? counted;
         UseArch(file.Arch);
     }
@@ -33,12 +37,20 @@ internal sealed class TraceSyscalls
         var e = new TraceEvent();
         TraceArch? arch = null;
         long lost = 0;
+        var sawEvent = false;
+        if (!Notes.Contains(TraceDecoder.TextNote)) Notes.Add(TraceDecoder.TextNote);
         TraceTextLines.ForEach(input, line =>
         {
-            arch = TraceArchive.ReadArch(line) ?? arch;
-            lost += TraceArchive.ReadLost(line) ?? 0;
-            if (TraceArchive.ReadKernel(line) is { } release) parser.Format = TraceTextFormats.FromKernelRelease(release);
+            // Only the header before the first event counts (see TraceDecoder.Line).
+            if (!sawEvent)
+            {
+                arch = TraceArchive.ReadArch(line) ?? arch;
+                lost += TraceArchive.ReadLost(line) ?? 0;
+                if (TraceArchive.ReadKernel(line) is { } release) parser.Format = TraceTextFormats.FromKernelRelease(release);
+            }
+            if (line.Length > 0 && line[0] == '#') return;
             if (!parser.TryParse(line, e)) return;
+            sawEvent = true;
             if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
             else if (e.Kind == TraceEventKind.LostEvents) lost += e.Lost;
         });

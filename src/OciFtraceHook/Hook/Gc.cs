@@ -135,13 +135,12 @@ internal static class Gc
         long lost;
         using (dir)
         {
-            // A trace `show --follow` took events from is saved as text, with those events put back
-            // (so is one of a tracefs without events/header_page to read raw pages by, and one whose
-            // paths came from probe events, which are joined to their calls from the text); any
-            // other is copied raw from the ring buffer into a trace.dat.
+            // Copied raw from the ring buffer into a trace.dat, with the pages `show` took out of it
+            // put back, and the formats of every event the pages hold (the path probes' too).
+            // Text only where tracefs offers no raw pages to read (no events/header_page), or for
+            // a follow spool of text left by an older version.
             var followed = records.FollowedPath(instance.Name);
-            var pathsFromProbes = paths is not null && paths != "off" && !paths.StartsWith("none", StringComparison.Ordinal);
-            saved = File.Exists(followed) || pathsFromProbes || !File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page"))
+            saved = File.Exists(followed) || !File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page"))
                 ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths)
                 : RawTraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, containerName,
                     Path.Combine(records.Dir, instance.Name + AbandonedSaves.PendingSuffix),

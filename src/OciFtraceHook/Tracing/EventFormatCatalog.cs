@@ -5,15 +5,17 @@ namespace OciFtraceHook.Tracing;
 
 /// <summary>Finds the format file of an event by the type id the ring buffer stores. Ids are given
 /// at boot (and when a module adds events), and reading the 700-odd syscall formats to find them
-/// takes 25 ms, so the formats found are kept in a cache under /run that names the boot it is from;
-/// an id the cache lacks makes it read tracefs again.</summary>
+/// takes 25 ms, so the formats of the systems the hook enables are kept in a cache under /run that
+/// names the boot it is from; an id the cache lacks makes it read tracefs again. The path probes'
+/// formats are never cached: their definitions come and go, and a removed definition's id may be
+/// given to another event later in the same boot.</summary>
 internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
 {
     public const string DefaultCachePath = "/run/oci-ftrace-hook/event-formats";
     private const int MaxFormatBytes = 1 << 20;
     private const int MaxFormats = 1 << 16;
 
-    /// <summary>Systems searched first: the events the hook enables, then the markers.</summary>
+    /// <summary>Systems searched first, and the only ones cached: the events the hook enables, then the markers.</summary>
     private static readonly string[] FirstSystems = ["syscalls", "ftrace"];
 
     /// <summary>The formats of <paramref name="ids"/> found in tracefs, plus the marker's
@@ -21,45 +23,60 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
     public IReadOnlyList<EventFormatFile> Find(IReadOnlySet<int> ids)
     {
         var found = LoadCache(ids);
-        if (found is null)
+        var missing = new HashSet<int>(ids);
+        if (found is not null) missing.ExceptWith(found.Select(f => f.Id));
+        var probes = missing.Count > 0 ? ReadSystem(PathProbeGroup).Where(f => missing.Contains(f.Id)).ToList() : [];
+        missing.ExceptWith(probes.Select(f => f.Id));
+        if (found is null || missing.Count > 0)
         {
-            var known = Scan(ids);
+            var known = Scan(missing);
             SaveCache(known);
             found = known.Values.Where(f => Wanted(f.Id, f.System, f.Name, ids)).ToList();
         }
-        return found.OrderBy(f => f.Id).ToList();
+        return found.Concat(probes).DistinctBy(f => f.Id).OrderBy(f => f.Id).ToList();
     }
+
+    /// <summary>The hook's path probes (PathProbes.Group), read fresh at every save.</summary>
+    private const string PathProbeGroup = PathProbes.Group;
 
     private static bool Wanted(int id, string system, string name, IReadOnlySet<int> ids) =>
         ids.Contains(id) || (system == "ftrace" && name == "print");
 
+    /// <summary>Every format of the first systems (for the cache), and of other systems until
+    /// <paramref name="ids"/> are all found (a module's events, say: returned, not cached).</summary>
     private Dictionary<int, EventFormatFile> Scan(IReadOnlySet<int> ids)
     {
         var found = new Dictionary<int, EventFormatFile>();
         var systems = Directory.Exists(eventsDir)
             ? Directory.EnumerateDirectories(eventsDir).Select(Path.GetFileName).OfType<string>().ToList()
             : [];
-        var ordered = FirstSystems.Where(systems.Contains).Concat(systems.Except(FirstSystems).Order(StringComparer.Ordinal));
+        var ordered = FirstSystems.Where(systems.Contains)
+            .Concat(systems.Except(FirstSystems).Where(s => s != PathProbeGroup).Order(StringComparer.Ordinal));
         foreach (var system in ordered)
         {
-            // Other systems are read only for ids the first ones lack (a module's events, say).
             if (!FirstSystems.Contains(system) && ids.All(found.ContainsKey)) break;
-            foreach (var dir in Directory.EnumerateDirectories(Path.Combine(eventsDir, system)))
-            {
-                var path = Path.Combine(dir, "format");
-                byte[] text;
-                try
-                {
-                    text = File.ReadAllBytes(path);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    continue;
-                }
-                if (IdOf(text) is { } id) found[id] = new EventFormatFile(id, system, Path.GetFileName(dir), text);
-            }
+            foreach (var format in ReadSystem(system)) found[format.Id] = format;
         }
         return found;
+    }
+
+    private IEnumerable<EventFormatFile> ReadSystem(string system)
+    {
+        var dir = Path.Combine(eventsDir, system);
+        if (!Directory.Exists(dir)) yield break;
+        foreach (var eventDir in Directory.EnumerateDirectories(dir))
+        {
+            byte[] text;
+            try
+            {
+                text = File.ReadAllBytes(Path.Combine(eventDir, "format"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (IdOf(text) is { } id) yield return new EventFormatFile(id, system, Path.GetFileName(eventDir), text);
+        }
     }
 
     /// <summary>The "ID: 782" line of a format file.</summary>
@@ -73,9 +90,9 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
             ? id : null;
     }
 
-    /// <summary>The cached formats of <paramref name="ids"/> and the marker's, or null when the cache
-    /// is missing, from another boot or lacks one of them. The cache holds every syscall's format
-    /// (~400 KiB): only those asked for are copied out of it.</summary>
+    /// <summary>The cached formats of <paramref name="ids"/> and the marker's (the caller looks
+    /// elsewhere for those it lacks), or null when the cache is missing, from another boot or has no
+    /// marker. The cache holds every syscall's format (~400 KiB): only those asked for are copied out of it.</summary>
     private List<EventFormatFile>? LoadCache(IReadOnlySet<int> ids)
     {
         if (cachePath is null) return null;
@@ -90,7 +107,6 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
             var count = reader.ReadInt32();
             if (count is < 0 or > MaxFormats) return null;
             var found = new List<EventFormatFile>();
-            var missing = new HashSet<int>(ids);
             var marker = false;
             for (var i = 0; i < count; i++)
             {
@@ -105,10 +121,9 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
                     continue;
                 }
                 found.Add(new EventFormatFile(id, system, name, reader.ReadBytes(length)));
-                missing.Remove(id);
                 marker |= system == "ftrace" && name == "print";
             }
-            return missing.Count == 0 && marker ? found : null;
+            return marker ? found : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException)
         {
@@ -129,8 +144,9 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
             {
                 writer.Write(BootId.Current());
                 writer.Write(eventsDir);
-                writer.Write(formats.Count);
-                foreach (var format in formats.Values)
+                var cached = formats.Values.Where(f => FirstSystems.Contains(f.System)).ToList();
+                writer.Write(cached.Count);
+                foreach (var format in cached)
                 {
                     writer.Write(format.Id);
                     writer.Write(format.System);

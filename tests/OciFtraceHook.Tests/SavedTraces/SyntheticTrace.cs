@@ -74,6 +74,19 @@ internal sealed class SyntheticTrace
             """)),
     ];
 
+    /// <summary>Formats beyond <see cref="Formats"/> that this trace's events use (a probe's, 6.19+'s).</summary>
+    public List<EventFormatFile> ExtraFormats { get; } = [];
+
+    /// <summary>Any event: its payload as the kernel stores it (common fields first), and its text line's body.</summary>
+    public SyntheticTrace Event(int cpu, ulong ts, int pid, byte[] payload, string body)
+    {
+        Add(cpu, ts, payload, pid, body);
+        return this;
+    }
+
+    /// <summary>A payload of <paramref name="size"/> bytes with the common fields of <paramref name="type"/>.</summary>
+    public static byte[] Payload(int size, int type, int pid) => Common(size, type, pid);
+
     private readonly List<(int Cpu, ulong Ts, byte[] Payload, string Text)> _events = [];
     private readonly Dictionary<int, long> _lostBefore = new();
 
@@ -155,7 +168,7 @@ internal sealed class SyntheticTrace
             HeaderEvent = "# compressed entry header\n"u8.ToArray(),
             Layout = PageLayout.Parse(HeaderPage)!.Value,
             Cpus = pages,
-            Formats = Formats.Where(f => ids.Contains(f.Id) || f.Id == Print).ToList(),
+            Formats = Formats.Concat(ExtraFormats).Where(f => ids.Contains(f.Id) || f.Id == Print).ToList(),
             SavedCmdlines = Encoding.ASCII.GetBytes(string.Concat(Comms.Select(c => $"{c.Key} {c.Value}\n"))),
             SavedTgids = [],
             TraceClock = "[local] global counter uptime perf mono mono_raw boot tai x86-tsc\n",
