@@ -34,7 +34,8 @@ internal static class Show
         {
             var instance = LiveInstance(search.ResolveContainerId(parsed.Container!), records)
                            ?? throw new HookException($"container {parsed.Container} has no live instance to follow");
-            return Follow(instance, records, decoder);
+            var code = Follow(instance, records, decoder, error);
+            return SayWhyNoPaths(decoder, error) | code;
         }
         using (var reader = OpenContainer(parsed.Container!, search, records, decoder.UsePathsNote, error.WriteLine)) TraceInput.Decode(reader.BaseStream, decoder, parsed.Container!);
         return SayWhyNoPaths(decoder, error);
@@ -131,18 +132,25 @@ internal static class Show
         }
     }
 
-    /// <summary>Reads trace_pipe without blocking, so the end of the container (its record's process
-    /// gone, or its instance removed) and Ctrl-C are noticed between reads.</summary>
-    private static int Follow(TraceInstance instance, InstanceRecords records, TraceDecoder decoder)
+    /// <summary>Reads the ring buffer's pages (or, where tracefs has none to read, trace_pipe's
+    /// text) without blocking, so the end of the container (its record's process gone, or its
+    /// instance removed) and Ctrl-C are noticed between reads.</summary>
+    private static int Follow(TraceInstance instance, InstanceRecords records, TraceDecoder decoder, TextWriter error)
     {
         var record = records.Read(instance.Name);
-        if (record?.Paths is { } note) decoder.UsePathsNote(note);
         var stop = false;
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
             stop = true;
         };
+        if (File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page")))
+        {
+            RawFollow.Run(instance, record, records, decoder, error, () => stop);
+            return 0;
+        }
+        if (record?.Paths is { } note) decoder.UsePathsNote(note);
+        decoder.Notes.Add(TraceDecoder.TextNote);
         var path = instance.FilePath("trace_pipe");
         using var pipe = Interop.Open(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, "open");
         // What trace_pipe hands out leaves the ring buffer: it is kept for the trace saved after the container ends.

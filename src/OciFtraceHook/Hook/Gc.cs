@@ -144,7 +144,8 @@ internal static class Gc
                 ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths)
                 : RawTraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, containerName,
                     Path.Combine(records.Dir, instance.Name + AbandonedSaves.PendingSuffix),
-                    new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost, paths);
+                    new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost, paths,
+                    records.SpoolPath(instance.Name));
         }
         Log.Saved(logger, containerId, saved);
         if (lost > 0) Log.LostEvents(logger, containerId, lost);

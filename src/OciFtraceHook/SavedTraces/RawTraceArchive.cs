@@ -17,13 +17,14 @@ internal static class RawTraceArchive
     /// <param name="pending">Where a save that fails is kept for the next try, and where that try
     /// looks first.</param>
     /// <param name="lostEvents">Events lost, counted from the pages.</param>
+    /// <param name="spool">Pages `show --follow` took out of the ring buffer, put back first.</param>
     public static string Save(TraceInstance instance, string containerId, SafeFileHandle dir, string saveDir, DateTimeOffset now,
-        string? containerName, string pending, EventFormatCatalog catalog, out long lostEvents, string? paths = null)
+        string? containerName, string pending, EventFormatCatalog catalog, out long lostEvents, string? paths = null, string? spool = null)
     {
         var baseName = TraceArchive.BaseName(instance.Name, containerName, now);
         if (File.Exists(pending)) return Publish(pending, dir, saveDir, baseName, out lostEvents);
 
-        var capture = RawCapture.Read(instance, catalog);
+        var capture = RawCapture.Read(instance, catalog, spool);
         lostEvents = capture.LostEvents;
         var arch = TraceArchNames.Host;
         var metadata = new TraceDatMetadata

@@ -143,5 +143,12 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     /// has them (trace_pipe removes what it returns from the ring buffer).</summary>
     public string FollowedPath(string instanceName) => Path.Combine(Dir, instanceName + ".followed");
 
-    public void DeleteFollowed(string instanceName) => File.Delete(FollowedPath(instanceName));
+    /// <summary>Ring-buffer pages `show --follow` consumed from trace_pipe_raw (see PageSpool).</summary>
+    public string SpoolPath(string instanceName) => Path.Combine(Dir, instanceName + ".spool");
+
+    public void DeleteFollowed(string instanceName)
+    {
+        File.Delete(FollowedPath(instanceName));
+        File.Delete(SpoolPath(instanceName));
+    }
 }

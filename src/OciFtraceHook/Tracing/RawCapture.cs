@@ -29,28 +29,61 @@ internal sealed class RawCapture
     public required long LostEvents { get; init; }
     public required long Events { get; init; }
 
+    /// <summary>More CPUs than this are refused in a file or a spool (trace.dat readers share the bound).</summary>
+    public const int MaxCpus = 8192;
+
     /// <summary>The number of CPUs the file describes: one past the highest CPU with a directory.</summary>
     public int CpuCount => Cpus.Count == 0 ? 0 : Cpus.Max(c => c.Cpu) + 1;
 
-    public static RawCapture Read(TraceInstance instance, EventFormatCatalog catalog)
+    /// <param name="spoolPath">Pages `show --follow` took out of the ring buffer earlier (see
+    /// <see cref="PageSpool"/>): each CPU's come first. Its lock is held while the ring buffer is
+    /// read, so no page is in neither.</param>
+    public static RawCapture Read(TraceInstance instance, EventFormatCatalog catalog, string? spoolPath = null)
     {
         // The kernel takes ~2 ms to print its tables of names and thread groups (all the host's,
         // and saved_tgids grows with pid_max): read them while the pages are copied.
-        var hostTables = Task.Run(() => (Cmdlines: ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_cmdlines")),
-                                         Tgids: ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_tgids"))));
-        var events = Path.Combine(instance.TraceFs.Root, "events");
-        var headerPage = File.ReadAllBytes(Path.Combine(events, "header_page"));
-        var layout = PageLayout.Parse(System.Text.Encoding.ASCII.GetString(headerPage))
-                     ?? throw new HookException($"cannot read {Path.Combine(events, "header_page")}: not a page layout this reader knows");
+        var hostTables = ReadHostTables(instance);
+        var (headerPage, layout) = ReadLayout(instance);
+        using var spool = spoolPath is null ? null : PageSpool.Open(spoolPath, layout.PageSize, long.MaxValue, create: false);
+        var spooled = spool?.ReadPages() ?? [];
         var cpus = new List<CpuPages>();
         var stats = new List<string>();
         var perCpu = instance.FilePath("per_cpu");
-        foreach (var cpu in CpuNumbers(perCpu))
+        foreach (var cpu in CpuNumbers(perCpu).Union(spooled.Keys).Order())
         {
             var dir = Path.Combine(perCpu, "cpu" + cpu.ToString(CultureInfo.InvariantCulture));
-            cpus.Add(ReadCpu(Path.Combine(dir, "trace_pipe_raw"), cpu, layout.PageSize));
+            var earlier = spooled.GetValueOrDefault(cpu) ?? [];
+            var pipe = Path.Combine(dir, "trace_pipe_raw");
+            cpus.Add(File.Exists(pipe) ? ReadCpu(pipe, cpu, layout.PageSize, earlier) : Joined(cpu, earlier, layout.PageSize));
             stats.Add(ReadText(Path.Combine(dir, "stats")));
         }
+        return Build(instance, catalog, headerPage, layout, cpus, stats, hostTables);
+    }
+
+    /// <summary>What a follower took in one round, made readable like a capture: the pages' own
+    /// lost-event marks count, not the CPUs' totals (those cover the whole run).</summary>
+    public static RawCapture FromPages(TraceInstance instance, EventFormatCatalog catalog, byte[] headerPage, PageLayout layout,
+        IReadOnlyList<CpuPages> cpus) =>
+        Build(instance, catalog, headerPage, layout, cpus, cpus.Select(_ => "").ToList(), ReadHostTables(instance));
+
+    /// <summary>events/header_page and the page layout it gives.</summary>
+    public static (byte[] HeaderPage, PageLayout Layout) ReadLayout(TraceInstance instance)
+    {
+        var path = Path.Combine(instance.TraceFs.Root, "events", "header_page");
+        var headerPage = File.ReadAllBytes(path);
+        var layout = PageLayout.Parse(System.Text.Encoding.ASCII.GetString(headerPage))
+                     ?? throw new HookException($"cannot read {path}: not a page layout this reader knows");
+        return (headerPage, layout);
+    }
+
+    private static Task<(byte[] Cmdlines, byte[] Tgids)> ReadHostTables(TraceInstance instance) =>
+        Task.Run(() => (Cmdlines: ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_cmdlines")),
+                        Tgids: ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_tgids"))));
+
+    private static RawCapture Build(TraceInstance instance, EventFormatCatalog catalog, byte[] headerPage, PageLayout layout,
+        IReadOnlyList<CpuPages> cpus, IReadOnlyList<string> stats, Task<(byte[] Cmdlines, byte[] Tgids)> hostTables)
+    {
+        var events = Path.Combine(instance.TraceFs.Root, "events");
         // Event type ids are 16 bits: a flag per id costs an event a store, where a set's Add cost
         // tens of nanoseconds (a full 8 MiB buffer holds ~700,000 events per CPU).
         var seen = new bool[ushort.MaxValue + 1];
@@ -127,7 +160,7 @@ internal sealed class RawCapture
         return kept.ToArray();
     }
 
-    private static IEnumerable<int> CpuNumbers(string perCpu)
+    internal static IEnumerable<int> CpuNumbers(string perCpu)
     {
         if (!Directory.Exists(perCpu)) return [];
         return Directory.EnumerateDirectories(perCpu, "cpu*")
@@ -136,8 +169,16 @@ internal sealed class RawCapture
     }
 
     /// <summary>Reads whole pages until the kernel has none left (EAGAIN): a non-blocking read
-    /// of trace_pipe_raw hands out one page per call.</summary>
-    private static CpuPages ReadCpu(string path, int cpu, int pageSize)
+    /// of trace_pipe_raw hands out one page per call. <paramref name="earlier"/> pages come first.</summary>
+    private static CpuPages ReadCpu(string path, int cpu, int pageSize, List<byte[]> earlier)
+    {
+        using var handle = OpenPipe(path);
+        var pages = Joined(cpu, earlier, pageSize, room: 16);
+        return ReadAvailable(handle, path, pages, pageSize);
+    }
+
+    /// <summary>Opens a CPU's trace_pipe_raw without blocking.</summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenPipe(string path)
     {
         if (!Interop.TryOpen(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0,
                 out var handle, out var openErrno))
@@ -145,12 +186,17 @@ internal sealed class RawCapture
             handle.Dispose();
             throw new HookException($"cannot read the raw trace: {new SyscallException("open", path, openErrno).Message}");
         }
-        using var _ = handle;
-        var buffer = new byte[pageSize * 16];
-        var length = 0;
+        return handle;
+    }
+
+    /// <summary>Appends every page the kernel has now to <paramref name="pages"/>.</summary>
+    public static CpuPages ReadAvailable(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, CpuPages pages, int pageSize)
+    {
+        var buffer = pages.Buffer;
+        var length = pages.Length;
         while (true)
         {
-            if (buffer.Length - length < pageSize) Array.Resize(ref buffer, buffer.Length * 2);
+            if (buffer.Length - length < pageSize) Array.Resize(ref buffer, Math.Max(buffer.Length * 2, pageSize * 16));
             var n = Interop.Read(handle, buffer.AsSpan(length, pageSize), out var errno);
             if (n > 0)
             {
@@ -165,7 +211,15 @@ internal sealed class RawCapture
             var error = new SyscallException("read", path, errno);
             throw new HookException($"cannot read the raw trace: {error.Message}", error);
         }
-        return new CpuPages(cpu, buffer, length);
+        return new CpuPages(pages.Cpu, buffer, length);
+    }
+
+    /// <summary>Pages back to back in one buffer, with room for <paramref name="room"/> more.</summary>
+    private static CpuPages Joined(int cpu, List<byte[]> pages, int pageSize, int room = 0)
+    {
+        var buffer = new byte[(pages.Count + room) * pageSize];
+        for (var i = 0; i < pages.Count; i++) pages[i].CopyTo(buffer, i * pageSize);
+        return new CpuPages(cpu, buffer, pages.Count * pageSize);
     }
 
     private static long Stat(string stats, string key)

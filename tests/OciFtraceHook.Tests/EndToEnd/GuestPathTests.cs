@@ -60,7 +60,8 @@ public class GuestPathTests(string kernel)
         Assert.That(shown.Stdout, Does.Match(@"openat\(AT_FDCWD, ""/nonexistent-file"", O_RDONLY\) = -1 ENOENT \(No such file or directory\)"));
         Assert.That(shown.Stdout, Does.Contain("rename(\"/tmp/d\", \"/tmp/e \\\"quoted\\\"\") = 0"), "two paths, escaped as strace does");
         Assert.That(shown.Stderr, Does.Not.Contain("paths are shown as addresses"));
-        Assert.That(File.ReadAllText(SavedTrace("auto")), Does.Contain("# oci-ftrace-hook: paths: kprobes"));
+        Assert.That(SavedTraceText.IsTraceDat(SavedTrace("auto")), "saved as a trace.dat, with the probes' events in it");
+        Assert.That(SavedTraceNotes.PathsLine(SavedTrace("auto")), Is.EqualTo("# oci-ftrace-hook: paths: kprobes"));
     }
 
     [Test]

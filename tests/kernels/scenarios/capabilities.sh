@@ -11,10 +11,13 @@ rmdir $t/instances/probe
 openat2=fallback; grep -q ' __x64_sys_openat2$' /proc/kallsyms && openat2=openat2
 cat > /tmp/cap.sh <<'SH'
 cat /etc/probe.txt > /dev/null
+grep -m1 -o 'sys_openat(dfd: [^,]*' /sys/kernel/tracing/trace
 SH
 make_bundle /tmp/cap /tmp/cap.sh
 run_bundle /tmp/cap capabilities "$RESULTS/capabilities"
 wait_for_gc
-paths=$(sed -n 's/^# oci-ftrace-hook: paths: //p' "$RESULTS"/capabilities/*.trace)
-close=$(grep -m1 -o 'sys_openat(dfd: [^,]*' "$RESULTS"/capabilities/*.trace)
+# The saved trace is a trace.dat: how paths were recorded is a line of the hook's own option in it;
+# how the kernel prints an argument is what the container read in its own trace.
+paths=$(grep -a -m1 '^paths ' "$RESULTS"/capabilities/*.trace | sed 's/^paths //')
+close=$(cat "$RESULTS/capabilities/stdout")
 echo "| $(uname -r) | $instances | $fork | $openat2 | $paths | \`$close, ...)\` |"
