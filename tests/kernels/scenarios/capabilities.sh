@@ -1,6 +1,7 @@
 #!/bin/sh
 # What this kernel offers the hook, measured: one markdown table row for the README's kernel table
-# (instances, event-fork, openat2 or the fallback walk, how paths are captured, the text format).
+# (instances, event-fork, openat2 or the fallback walk, how paths are captured, how the trace is
+# saved, the text format).
 set -e
 . /repo/tests/kernels/guest/bundle.sh
 t=/sys/kernel/tracing
@@ -20,4 +21,5 @@ wait_for_gc
 # how the kernel prints an argument is what the container read in its own trace.
 paths=$(grep -a -m1 '^paths ' "$RESULTS"/capabilities/*.trace | sed 's/^paths //')
 close=$(cat "$RESULTS/capabilities/stdout")
-echo "| $(uname -r) | $instances | $fork | $openat2 | $paths | \`$close, ...)\` |"
+saved=text; head -c 10 "$RESULTS"/capabilities/*.trace | grep -q tracing && saved=trace.dat
+echo "| $(uname -r) | $instances | $fork | $openat2 | $paths | $saved | \`$close, ...)\` |"
