@@ -304,3 +304,32 @@ public class RecordedSampleTests
         });
     }
 }
+
+/// <summary>trace.dat files saved by the hook in the guests (tests/kernels/record-samples.sh): the
+/// same workload as the text samples, with the path probes' records (6.1, 6.12, 7.3) or 7.3's own
+/// strings and bytes (7.3-buffers), decoded as reviewed.</summary>
+public class RecordedGuestTraceDatTests
+{
+    private static string SamplePath(string name) =>
+        Path.Combine(TestContext.CurrentContext.TestDirectory, "Decoding", "Samples", name);
+
+    [TestCase("6.1")]
+    [TestCase("6.12")]
+    [TestCase("7.3")]
+    [TestCase("7.3-buffers")]
+    public void A_trace_dat_saved_in_a_guest_decodes_as_reviewed_with_its_paths(string sample)
+    {
+        var writer = new StringWriter { NewLine = "\n" };
+        var decoder = new TraceDecoder(new DecodeOptions(), writer);
+        using (var input = File.OpenRead(SamplePath($"guest-{sample}-workload.dat"))) TraceInput.Decode(input, decoder, sample);
+        var text = writer.ToString();
+        Assert.That(text, Is.EqualTo(File.ReadAllText(SamplePath($"guest-{sample}-workload.dat.expected"))));
+        Assert.That(text, Does.Contain("openat(AT_FDCWD, \"/nonexistent\", O_RDONLY) = -1 ENOENT (No such file or directory)"));
+        Assert.That(text, Does.Contain("mkdir(\"/tmp/d\", 0777) = 0"));
+        Assert.That(text, Does.Contain("--- trace_marker: phase-two ---"));
+        Assert.That(decoder.Notes, Is.Empty);
+        Assert.That(text, sample.EndsWith("buffers", StringComparison.Ordinal)
+            ? Does.Contain("write(1, \"phase-two\\n\", 10")
+            : Does.Match(@"write\(1, 0x[0-9a-f]+, 10"));
+    }
+}
