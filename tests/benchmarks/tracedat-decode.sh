@@ -47,7 +47,7 @@ for _ in $(seq 300); do pgrep -f 'oci-ftrace-hook gc' >/dev/null || break; sleep
 
 cat "$dat" "$work/same-buffer.trace" > /dev/null # into the page cache
 ms() { local s e; s=$(date +%s%N); "$@" > /dev/null 2>&1; e=$(date +%s%N); echo "$(( (e - s) / 1000000 ))"; }
-line=$(BENCH_DAT="$dat" BENCH_TEXT="$work/same-buffer.trace" dotnet test "$repo/tests/OciFtraceHook.Tests" -c Release --nologo \
+line=$(DOTNET_TieredCompilation=0 BENCH_DAT="$dat" BENCH_TEXT="$work/same-buffer.trace" dotnet test "$repo/tests/OciFtraceHook.Tests" -c Release --nologo \
     --filter "FullyQualifiedName~DecodeBenchmark" --logger "console;verbosity=detailed" 2>&1 | grep -o 'BENCH .*' | head -1)
 show_dat=$(ms "$hook" show --file "$dat" --summary)
 show_text=$(ms "$hook" show --file "$work/same-buffer.trace" --summary)

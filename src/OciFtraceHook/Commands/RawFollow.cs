@@ -44,6 +44,7 @@ internal static class RawFollow
                         round.Add(pages);
                         for (var at = 0; at < pages.Length; at += layout.PageSize) spool.Append(cpu, pages.Buffer.AsSpan(at, layout.PageSize));
                     }
+                    if (round.Count == 0) spool.DeleteIfEmpty();
                     if (spool.Full && !spoolFullSaid)
                     {
                         error.WriteLine("oci-ftrace-hook: the follow spool is full: later events shown here are not in the trace saved when the container ends");

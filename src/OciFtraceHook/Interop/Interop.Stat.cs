@@ -29,4 +29,11 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Statx(SafeFileHandle dirFd, string path, int flags, uint mask, out StatxBuffer result);
     }
+
+    /// <summary>How many names the open file has: 0 once it was deleted (a lock file replaced).</summary>
+    internal static uint LinkCount(SafeFileHandle handle, string path)
+    {
+        Check(Libc.Statx(handle, "", Libc.AT_EMPTY_PATH, 0x7FF /* STATX_BASIC_STATS */, out var st), "statx", path);
+        return st.NLink;
+    }
 }

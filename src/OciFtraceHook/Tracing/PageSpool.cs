@@ -11,12 +11,14 @@ namespace OciFtraceHook.Tracing;
 internal sealed class PageSpool : IDisposable
 {
     private const int LockAttempts = 2000;
+    private readonly string _path;
     private readonly FileStream _file;
     private readonly int _pageSize;
     private readonly long _maxBytes;
 
-    private PageSpool(FileStream file, int pageSize, long maxBytes)
+    private PageSpool(string path, FileStream file, int pageSize, long maxBytes)
     {
+        _path = path;
         _file = file;
         _pageSize = pageSize;
         _maxBytes = maxBytes;
@@ -36,7 +38,15 @@ internal sealed class PageSpool : IDisposable
             try
             {
                 var file = new FileStream(path, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-                return new PageSpool(file, pageSize, maxBytes);
+                // Deleted while this waited for it (an empty spool its follower dropped, or the
+                // save's): the name may hold a new one, or none.
+                if (Interop.LinkCount(file.SafeFileHandle, path) == 0)
+                {
+                    file.Dispose();
+                    attempt = 0;
+                    continue;
+                }
+                return new PageSpool(path, file, pageSize, maxBytes);
             }
             catch (FileNotFoundException) when (!create)
             {
@@ -66,6 +76,13 @@ internal sealed class PageSpool : IDisposable
     }
 
     public void Flush() => _file.Flush();
+
+    /// <summary>Removes the spool while it holds nothing (its lock still held): a follower that
+    /// read nothing leaves no file behind, even after the save dropped the spool.</summary>
+    public void DeleteIfEmpty()
+    {
+        if (_file.Length == 0) File.Delete(_path);
+    }
 
     /// <summary>The spooled pages by CPU, in the order they were taken. A record cut short (a
     /// follower killed mid-write) ends the reading; a CPU number out of range is skipped.</summary>

@@ -72,4 +72,25 @@ public class PageSpoolTests
         Assert.That(second.Wait(TimeSpan.FromSeconds(10)), Is.True);
         Assert.That(second.Result, Is.EqualTo(1), "and then sees what the first kept");
     }
+
+    [Test]
+    public void An_empty_spool_is_dropped_and_one_who_waited_for_it_sees_none()
+    {
+        var path = Path.Combine(_dir, "x.spool");
+        var held = PageSpool.Open(path, PageSize, 1 << 20, create: true)!;
+        var waiter = Task.Run(() => PageSpool.Open(path, PageSize, 1 << 20, create: false));
+        Assert.That(waiter.Wait(TimeSpan.FromMilliseconds(200)), Is.False);
+        held.DeleteIfEmpty();
+        held.Dispose();
+        Assert.That(waiter.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(waiter.Result, Is.Null, "the waiter locked a deleted file, and found no other");
+        Assert.That(File.Exists(path), Is.False);
+
+        using (var spool = PageSpool.Open(path, PageSize, 1 << 20, create: true)!)
+        {
+            spool.Append(0, Page(1));
+            spool.DeleteIfEmpty();
+        }
+        Assert.That(File.Exists(path), "a spool holding pages stays");
+    }
 }
