@@ -6,8 +6,10 @@ namespace OciFtraceHook.SavedTraces;
 /// <summary>Keeps the saved traces of every save directory within the administrator's disk budget,
 /// fairly: first each container id's traces within its own limit (its oldest go first), then, while
 /// all of them together exceed the total, the oldest trace of the container id holding the most
-/// space goes. A container's traces are never removed because another container saved more; the one
-/// just saved is never removed. Directories are opened by handle (no symlink followed, checked as
+/// space goes, the trace just saved counted with its own id's. So a save never makes room for itself
+/// with another id's traces: when its id holds the most, its own older traces go first, then the one
+/// just saved (a trace larger than its id's limit, or than the whole budget, is dropped for itself;
+/// the caller says so). Directories are opened by handle (no symlink followed, checked as
 /// for saving) and traces removed with unlinkat in them, so a swapped path cannot turn the
 /// budget into root deleting files elsewhere.</summary>
 internal static class SavedTraceBudget
@@ -20,8 +22,8 @@ internal static class SavedTraceBudget
 
     /// <param name="maxTotal">All directories together, bytes; 0: no limit.</param>
     /// <param name="maxPerContainer">One container id's traces, bytes; 0: no limit.</param>
-    /// <param name="keep">The trace just saved.</param>
-    /// <returns>The files removed.</returns>
+    /// <param name="keep">The trace just saved: the last of its id's to go.</param>
+    /// <returns>The files removed (<paramref name="keep"/> among them when it was dropped).</returns>
     public static IReadOnlyList<string> Enforce(IReadOnlyList<string> dirs, long maxTotal, long maxPerContainer, string keep)
     {
         if (maxTotal <= 0 && maxPerContainer <= 0) return [];
@@ -36,7 +38,7 @@ internal static class SavedTraceBudget
                 files.AddRange(List(handle, dir));
             }
             var removed = new List<string>();
-            var removable = files.Where(f => f.Path != keep).OrderBy(f => f.Written).ThenBy(f => f.Name, StringComparer.Ordinal).ToList();
+            var removable = files.OrderBy(f => f.Path == keep).ThenBy(f => f.Written).ThenBy(f => f.Name, StringComparer.Ordinal).ToList();
             var held = files.GroupBy(f => f.Owner).ToDictionary(g => g.Key, g => g.Sum(f => f.Length));
             var total = files.Sum(f => f.Length);
 

@@ -46,4 +46,24 @@ public class DiskBudgetTests : OneBundleTests
                 "the trace just saved stays");
         });
     }
+
+    /// <summary>The attack of a tenant on another's evidence: a small trace saved, then another id
+    /// fills a buffer larger than the whole budget. Before, the budget removed the small trace to
+    /// make room; now the big one is dropped for itself.</summary>
+    [Test]
+    public void A_save_larger_than_the_whole_budget_never_removes_another_containers_trace()
+    {
+        Bundle.HostConfig("max-saved-mb = 2\n").Script("cat /nonexistent 2>/dev/null; true");
+        var small = Runc.Run(Bundle, "oft-test-budget-small");
+        Assert.That(small.ExitCode, Is.Zero, small.ToString());
+        var smallTrace = Bundle.SavedTraces().Single();
+
+        Bundle.Annotate("org.ociftracehook.buffer-size-kb", "4096").Script("dd if=/dev/zero of=/dev/null bs=1 count=150000 2>/dev/null; true");
+        var big = Runc.Run(Bundle, "oft-test-budget-big");
+        Assert.That(big.ExitCode, Is.Zero, big.ToString());
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "the detached gc ran");
+
+        Assert.That(Bundle.SavedTraces(), Is.EqualTo(new[] { smallTrace }),
+            "the small trace stays; the trace larger than the budget was dropped for itself");
+    }
 }

@@ -32,7 +32,7 @@ public class SavedTraceBudgetTests
     }
 
     [Test]
-    public void The_oldest_go_first_and_never_the_one_just_saved()
+    public void The_oldest_go_first_and_the_one_just_saved_last()
     {
         var files = Enumerable.Range(0, 5).Select(_ => Saved(_a, "c1")).ToArray();
         File.WriteAllText(Path.Combine(_a, "other.txt"), new string('x', 5000));
@@ -42,7 +42,8 @@ public class SavedTraceBudgetTests
         Assert.That(removed, Is.EqualTo(files[..3]));
         Assert.That(files.Select(File.Exists), Is.EqualTo(new[] { false, false, false, true, true }));
         Assert.That(File.Exists(Path.Combine(_a, "other.txt")), Is.True, "only saved traces are counted and removed");
-        Assert.That(SavedTraceBudget.Enforce([_a], 100, 0, keep: files[4]), Is.EqualTo(new[] { files[3] }), "the one just saved stays even over budget");
+        Assert.That(SavedTraceBudget.Enforce([_a], 100, 0, keep: files[4]), Is.EqualTo(new[] { files[3], files[4] }),
+            "alone over the budget, the one just saved goes too: last");
     }
 
     [Test]
@@ -56,6 +57,31 @@ public class SavedTraceBudgetTests
 
         Assert.That(removed, Is.EqualTo(busy[..3]), "the container holding the most loses its oldest, across directories");
         Assert.That(File.Exists(quiet), Is.True, "the other container's older trace stays");
+    }
+
+    /// <summary>The attack: one container saves a little; another id saves more than the whole
+    /// budget. The big one is dropped for itself; the small one stays.</summary>
+    [Test]
+    public void A_save_larger_than_the_budget_is_dropped_for_itself_and_never_costs_another_id_its_trace()
+    {
+        var small = Saved(_a, "c1");
+        var big = Path.Combine(_b, $"{OciFtraceHook.Tracing.InstanceName.For("c2")}-1-1-20260101T000001Z.trace");
+        File.WriteAllBytes(big, new byte[8000]);
+
+        var removed = SavedTraceBudget.Enforce([_a, _b], 2000, 0, keep: big);
+
+        Assert.That(removed, Is.EqualTo(new[] { big }));
+        Assert.That(File.Exists(small), Is.True);
+    }
+
+    [Test]
+    public void A_save_over_its_ids_own_limit_is_dropped_for_itself()
+    {
+        var other = Saved(_a, "c1");
+        var big = Path.Combine(_b, $"{OciFtraceHook.Tracing.InstanceName.For("c2")}-1-1-20260101T000001Z.trace");
+        File.WriteAllBytes(big, new byte[3000]);
+        Assert.That(SavedTraceBudget.Enforce([_a, _b], 0, 2000, keep: big), Is.EqualTo(new[] { big }));
+        Assert.That(File.Exists(other), Is.True);
     }
 
     [Test]
@@ -77,7 +103,7 @@ public class SavedTraceBudgetTests
         var link = Path.Combine(_root, "link");
         File.CreateSymbolicLink(link, _a);
         var keep = Saved(_b, "c2");
-        Assert.That(SavedTraceBudget.Enforce([link, _b], 1, 0, keep), Is.Empty);
+        Assert.That(SavedTraceBudget.Enforce([link, _b], 1000, 0, keep), Is.Empty, "the linked directory is not counted, so nothing is over");
         Assert.That(File.Exists(victim), Is.True);
     }
 }
