@@ -83,7 +83,11 @@ internal static class Gc
         if (instance is not null && instance.Exists)
         {
             if (record?.SavedTo is null) savedHere = StopAndSave(instance, record, records, logger, host);
-            instance.Remove();
+            if (!TryRemove(instance, name, record, savedHere, records, logger, host))
+            {
+                if (savedHere is not null) KeepBudget(savedHere, logger, host);
+                return false;
+            }
             Log.Removed(logger, name);
             PathCapture.RemoveUnused(instance.TraceFs, logger);
         }
@@ -96,6 +100,43 @@ internal static class Gc
         return true;
     }
 
+    /// <summary>Removes the instance, or finds it held open (a descriptor of one of its files kept by
+    /// some process, perhaps one a container passed out over a socket): then it is disarmed and
+    /// shrunk (see TraceInstance.Disarm), its record says since when, the holders are named, and
+    /// every later gc tries once more, quickly, until the descriptor is closed.</summary>
+    private static bool TryRemove(TraceInstance instance, string name, InstanceRecord? record, string? savedHere, InstanceRecords records,
+        ILogger logger, HostDefaults host)
+    {
+        try
+        {
+            instance.Remove(attempts: record?.PinnedSince is null ? 5 : 1);
+            return true;
+        }
+        catch (SyscallException e) when (e.Errno == Interop.EBUSY)
+        {
+            if (record?.PinnedSince is null)
+            {
+                try
+                {
+                    instance.Disarm();
+                }
+                catch (Exception failed) when (failed is HookException or IOException or UnauthorizedAccessException)
+                {
+                    Log.DisarmFailed(logger, name, failed.Message);
+                }
+            }
+            string[] files = ["trace", "trace_pipe", "trace_marker", "trace_marker_raw"];
+            var holders = Processes.FileHolders.Of(instance.Dir, files.Select(instance.FilePath).ToList());
+            Log.InstancePinned(logger, name, holders.Count == 0 ? "no process found (one that hides its descriptors?)"
+                : string.Join(", ", holders.Select(h => $"pid {h.Pid} ({Printable.Line(h.Command, Printable.NameCap)})")));
+            records.Write(name, (record ?? new InstanceRecord { ContainerId = "(unknown: no record)", SaveDir = host.SaveDir }) with
+            {
+                SavedTo = record?.SavedTo ?? savedHere, PinnedSince = record?.PinnedSince ?? DateTimeOffset.UtcNow, RingBufferBytes = 0,
+            });
+            return false;
+        }
+    }
+
     /// <summary>Events off (poststop turned only tracing_on off), then the save, as the record says.</summary>
     private static string StopAndSave(TraceInstance instance, InstanceRecord? record, InstanceRecords records, ILogger logger, HostDefaults host)
     {
@@ -104,12 +145,17 @@ internal static class Gc
             records, logger, host, record?.Paths);
     }
 
-    /// <summary>Removes old traces while the save directories exceed hook.conf's budget; never
-    /// <paramref name="saved"/>, the one just saved.</summary>
+    /// <summary>Removes old traces while the save directories exceed hook.conf's budget, fairly (see
+    /// SavedTraceBudget): <paramref name="saved"/>, the one just saved, goes only when its own
+    /// container's traces are over their share, and then says so.</summary>
     private static void KeepBudget(string saved, ILogger logger, HostDefaults host)
     {
+        var size = File.Exists(saved) ? new FileInfo(saved).Length : 0;
         foreach (var removed in SavedTraceBudget.Enforce(host.SaveDirs, host.MaxSavedBytes, host.MaxSavedBytesPerContainer, keep: saved))
-            Log.BudgetRemoved(logger, removed);
+        {
+            if (removed == saved) Log.BudgetDroppedSaved(logger, removed, (size + (1 << 20) - 1) >> 20);
+            else Log.BudgetRemoved(logger, removed);
+        }
     }
 
     /// <summary>Saves a stopped instance's trace (with what `show --follow` took from it) and says

@@ -74,7 +74,7 @@ internal static class Prestart
             undo.Push($"delete record of {instance.Name}", () => records.Delete(instance.Name));
 
             instance.Create();
-            undo.Push($"remove instance {instance.Name}", instance.Remove);
+            undo.Push($"remove instance {instance.Name}", () => instance.Remove());
 
             InstanceSetup.Apply(instance, settings, init.Pid);
             records.Write(instance.Name, record with { Paths = PathCapture.Start(traceFs, instance, settings.Paths, logger, undo) });

@@ -23,6 +23,11 @@ internal static partial class Interop
         return errno == ENOENT ? null : throw new SyscallException("lstat", path, errno);
     }
 
+    /// <summary>The device and inode stat(2) finds at a path, following symlinks (a /proc/PID/fd/N
+    /// link leads to the open file itself); null when there is nothing, or it cannot be asked.</summary>
+    internal static (ulong Device, ulong Inode)? FileIdentity(string path) =>
+        Syscall.stat(path, out var st) == 0 ? (st.st_dev, st.st_ino) : null;
+
     /// <summary>mkdir(2) of an absolute path; EEXIST is not an error (someone made it meanwhile:
     /// callers check what is there).</summary>
     internal static void MakeDirectory(string path, uint mode)

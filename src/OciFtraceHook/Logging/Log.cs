@@ -59,6 +59,15 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "removed the old saved trace {Path} to keep within the disk budget (max-saved-mb, max-saved-mb-per-container in hook.conf)")]
     public static partial void BudgetRemoved(ILogger logger, string path);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "instance {Instance} cannot be removed: a file of it is held open by {Holders}; it records nothing and holds the smallest buffer until the descriptor is closed, and the next gc removes it then")]
+    public static partial void InstancePinned(ILogger logger, string instance, string holders);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "instance {Instance} is held open and could not be fully disarmed: {Reason}")]
+    public static partial void DisarmFailed(ILogger logger, string instance, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dropped the trace just saved, {Path} ({Megabytes} MiB): its container's traces would exceed their share of the disk budget (max-saved-mb, max-saved-mb-per-container in hook.conf), and no other container's traces are removed to make room for it")]
+    public static partial void BudgetDroppedSaved(ILogger logger, string path, long megabytes);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "the trace of {ContainerId} goes to {HostSaveDir}: {Reason}")]
     public static partial void SaveDirRefused(ILogger logger, string containerId, string reason, string hostSaveDir);
 

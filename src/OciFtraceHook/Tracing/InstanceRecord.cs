@@ -27,6 +27,9 @@ internal sealed record InstanceRecord
     public long RingBufferBytes { get; init; }
     /// <summary>How its paths are recorded (for the saved trace's header): see PathCapture.</summary>
     public string? Paths { get; init; }
+    /// <summary>Since when gc finds the instance held open (rmdir: EBUSY): disarmed and shrunk then,
+    /// it counts against no cap, and each later gc tries its removal once.</summary>
+    public DateTimeOffset? PinnedSince { get; init; }
 
     /// <summary>Read through JsonFields, not JsonSerializer: records are read at every start (see JsonFields).</summary>
     public static InstanceRecord FromJson(JsonElement o, string path) => new()
@@ -42,6 +45,7 @@ internal sealed record InstanceRecord
         Name = JsonFields.String(o, "name", path),
         RingBufferBytes = JsonFields.Int64(o, "ringBufferBytes", path),
         Paths = JsonFields.String(o, "paths", path),
+        PinnedSince = JsonFields.DateTimeOffsetOrNull(o, "pinnedSince", path),
     };
 
     /// <summary>The record as JSON (absent values left out), as it was written with JsonSerializer.</summary>
@@ -62,6 +66,7 @@ internal sealed record InstanceRecord
             if (Name is not null) writer.WriteString("name", Name);
             writer.WriteNumber("ringBufferBytes", RingBufferBytes);
             if (Paths is not null) writer.WriteString("paths", Paths);
+            if (PinnedSince is { } pinned) writer.WriteString("pinnedSince", pinned);
             writer.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();

@@ -31,8 +31,9 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
 
     /// <summary>rmdir instances/NAME; the kernel frees its buffers and drops its triggers. EBUSY means
     /// one of its files is open that very moment (stop-after=full's watcher reads the stats files
-    /// for a moment now and then): tried again a few times before it is an error.</summary>
-    public void Remove()
+    /// for a moment now and then): tried <paramref name="attempts"/> times before it is an error (once
+    /// for an instance known to be held open for longer: see Disarm).</summary>
+    public void Remove(int attempts = 5)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -41,7 +42,7 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
                 Interop.RemoveDirectory(Dir);
                 return;
             }
-            catch (SyscallException e) when (e.Errno == Interop.EBUSY && attempt < 5)
+            catch (SyscallException e) when (e.Errno == Interop.EBUSY && attempt < attempts)
             {
                 Thread.Sleep(50 * attempt);
             }
@@ -61,6 +62,52 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
         {
             throw new HookException($"cannot write '{value}' to {path}: {e.Message}", e);
         }
+    }
+
+    /// <summary>Empties a list file (set_event_pid): opened with O_TRUNC, as `echo > FILE` does.</summary>
+    public void Clear(string relative)
+    {
+        var path = FilePath(relative);
+        try
+        {
+            using var _ = Interop.Open(path, Interop.OpenFlags.O_WRONLY | Interop.OpenFlags.O_TRUNC | Interop.OpenFlags.O_CLOEXEC, "open");
+        }
+        catch (SyscallException e)
+        {
+            throw new HookException($"cannot empty {path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The smallest ring buffer the kernel keeps (buffer_size_kb takes 1 and rounds up to
+    /// a page or two per CPU).</summary>
+    public const string SmallestBuffer = "1";
+
+    /// <summary>An instance that cannot be removed (a descriptor of it held open somewhere) is made
+    /// to cost nothing until it can: tracing off, every event off (the path probes too), the exec
+    /// trigger dropped, the pid filter emptied and the ring buffer shrunk to the smallest, all of
+    /// which the kernel allows while a file of it is open. Each step is tried; the first failure is
+    /// thrown after the rest were tried.</summary>
+    public void Disarm()
+    {
+        var failures = new List<Exception>();
+        void Try(Action step)
+        {
+            try
+            {
+                step();
+            }
+            catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
+            {
+                failures.Add(e);
+            }
+        }
+        Try(() => SetTracingOn(false));
+        // The exec trigger, fired or not: while it is there its event stays soft-enabled.
+        Try(() => { if (HasFile(ExecTrigger) && File.ReadLines(FilePath(ExecTrigger)).Any(l => l.StartsWith("traceon", StringComparison.Ordinal))) Write(ExecTrigger, "!traceon"); });
+        Try(() => { if (HasFile("events/enable")) Write("events/enable", "0"); });
+        Try(() => { if (HasFile("set_event_pid")) Clear("set_event_pid"); });
+        Try(() => Write("buffer_size_kb", SmallestBuffer));
+        if (failures.Count > 0) throw failures[0];
     }
 
     public string Read(string relative) => File.ReadAllText(FilePath(relative));
