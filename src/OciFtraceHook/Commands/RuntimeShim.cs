@@ -43,10 +43,21 @@ internal static class RuntimeShim
             return RuntimeFailure;
         }
         var line = RuntimeCommandLine.Parse(args);
-        if (line.Verb is "create" or "run")
+        if (line.Verb is "create" or "run" || line.MayCreate)
         {
             if (self is null) Say($"warning: cannot tell this program's own path; the container is handed to {host.Runtime} untraced");
-            else AddHooksIfOptedIn(line, host, self);
+            else
+            {
+                try
+                {
+                    AddHooksIfOptedIn(line, host, self);
+                }
+                catch (ShimRefusedException e)
+                {
+                    Say($"error: {e.Message}");
+                    return RuntimeFailure;
+                }
+            }
         }
 
         var error = Interop.Libc.Exec(host.Runtime, OwnArguments(args));
@@ -78,6 +89,12 @@ internal static class RuntimeShim
         warn ??= message => Say("warning: " + message);
         if (!line.Understood)
         {
+            // Fails closed: a container that asked to be traced is not run untraced because the
+            // shim cannot read its command line for sure (a flag of a newer runtime, say).
+            if (OptedIn(line.GuessedBundle, host) == true)
+                throw new ShimRefusedException($"{line.Problem}: refused, as this container asks to be traced and the shim cannot tell " +
+                                               $"its bundle for sure from this command line (it knows {RuntimeCommandLine.KnownRuntime}'s flags); " +
+                                               "update oci-ftrace-hook, or start the container without that flag");
             warn($"{line.Problem}: the container is handed to {host.Runtime} untraced");
             return false;
         }
@@ -100,6 +117,23 @@ internal static class RuntimeShim
             var why = e is InvalidDataException ? $"{path} is {e.Message}" : e.Message;
             warn($"{why}; handed to {host.Runtime} unchanged, untraced");
             return false;
+        }
+    }
+
+    /// <summary>Whether the bundle's container asks to be traced under hook.conf's opt-in; null when
+    /// its config.json cannot be read.</summary>
+    private static bool? OptedIn(string? bundleArg, HostDefaults host)
+    {
+        try
+        {
+            var bundle = Path.GetFullPath(string.IsNullOrEmpty(bundleArg) ? "." : bundleArg);
+            using var document = ConfigHooks.Parse(BundleConfigFile.Read(bundle));
+            var enabled = ConfigHooks.Annotation(document.RootElement, HookSettings.EnabledKey);
+            return enabled != "false" && (host.ShimOptIn != ShimOptIn.Annotation || enabled == "true");
+        }
+        catch (Exception e) when (e is HookException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
@@ -147,3 +181,6 @@ internal static class RuntimeShim
         Interop.Libc.WriteAll(Interop.StandardError, Encoding.UTF8.GetBytes(line));
     }
 }
+
+/// <summary>The shim will not hand this container over: it would run untraced although it asked to be traced.</summary>
+internal sealed class ShimRefusedException(string message) : HookException(message);

@@ -129,6 +129,19 @@ public class RuntimeShimTests
     }
 
     [Test]
+    public void An_opted_in_container_behind_a_flag_it_cannot_read_is_refused_naming_the_flag()
+    {
+        File.WriteAllText(ConfigPath, """{"ociVersion":"1.0.2","annotations":{"org.ociftracehook.enabled":"true"}}""");
+        foreach (var args in new[] { new[] { "create", "--future-flag", "--bundle", _bundle, "id1" }, ["--future", "run", "-b=" + _bundle, "id1"] })
+        {
+            var line = RuntimeCommandLine.Parse(args);
+            var refusal = Assert.Throws<ShimRefusedException>(() => RuntimeShim.AddHooksIfOptedIn(line, new HostDefaults(), HookPath, _warnings.Add));
+            Assert.That(refusal!.Message, Does.StartWith(line.Problem + ": refused, as this container asks to be traced"));
+        }
+        Assert.That(RuntimeCommandLine.Parse(["create", "--pidfd-socket", "/s", "--bundle", _bundle, "id1"]).Understood, "runc 1.2's flag is known");
+    }
+
+    [Test]
     public void The_runtime_and_opt_in_come_from_hook_conf()
     {
         var conf = Path.Combine(_bundle, "hook.conf");

@@ -47,14 +47,18 @@ public class RuntimeCommandLineTests
         Assert.That(parsed.Understood, Is.True);
     }
 
-    [TestCase("--unknown create --bundle /b id", null, "unknown global flag '--unknown'")]
-    [TestCase("create --new-flag /b id", "create", "unknown create flag '--new-flag'")]
-    [TestCase("create id --bundle", "create", "flag '--bundle' has no value")]
-    [TestCase("--root", null, "global flag '--root' has no value")]
-    public void What_it_cannot_tell_for_sure_is_not_understood(string line, string? verb, string problem)
+    [TestCase("--unknown create --bundle /b id", null, "unknown global flag '--unknown'", true, "/b")]
+    [TestCase("create --new-flag /b id", "create", "unknown create flag '--new-flag'", true, null)]
+    [TestCase("create id --bundle", "create", "flag '--bundle' has no value", true, null)]
+    [TestCase("--root", null, "global flag '--root' has no value", false, null)]
+    [TestCase("--future state -b=/b id", null, "unknown global flag '--future'", false, "/b")]
+    public void What_it_cannot_tell_for_sure_is_not_understood(string line, string? verb, string problem, bool mayCreate, string? guessedBundle)
     {
         var parsed = Parse(line);
-        Assert.That(parsed, Is.EqualTo(new RuntimeCommandLine { Verb = verb, Understood = false, Problem = problem }));
+        Assert.That(parsed, Is.EqualTo(new RuntimeCommandLine
+        {
+            Verb = verb, Understood = false, Problem = problem, MayCreate = mayCreate, GuessedBundle = guessedBundle,
+        }));
         Assert.That(parsed.CreatesContainer, Is.False);
     }
 }
