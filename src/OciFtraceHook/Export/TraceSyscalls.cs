@@ -4,8 +4,11 @@ using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Export;
 
-/// <summary>The syscalls a trace shows (enter or exit events), the architecture it was recorded on,
-/// and how many events it lost (a trace with lost events may miss calls).</summary>
+/// <summary>The syscalls a trace shows were called, the architecture it was recorded on, and how many
+/// events it lost (a trace with lost events may miss calls). Evidence of a call is its enter event,
+/// or an exit that returned no error: a call the container's seccomp filter refused leaves an exit
+/// event only, with its error (the filter runs before the enter tracepoint; checked on 6.18 with
+/// runc), and a profile built from it would allow what was refused.</summary>
 internal sealed class TraceSyscalls
 {
     public HashSet<string> Events { get; } = new(StringComparer.Ordinal);
@@ -23,7 +26,7 @@ internal sealed class TraceSyscalls
         var events = new TraceDatEvents(file, file.Metadata?.ContainerId ?? "trace.dat");
         events.Read(e =>
         {
-            if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
+            if (IsEvidence(e)) Events.Add(e.Name);
             else if (e.Kind == TraceEventKind.LostEvents) counted += e.Lost;
         });
         if (events.Unknown.Count > 0) Notes.Add($"{events.Unknown.Values.Sum()} events have no format in the file and are not counted");
@@ -51,12 +54,17 @@ internal sealed class TraceSyscalls
             if (line.Length > 0 && line[0] == '#') return;
             if (!parser.TryParse(line, e)) return;
             sawEvent = true;
-            if (e.Kind is TraceEventKind.SyscallEnter or TraceEventKind.SyscallExit) Events.Add(e.Name);
+            if (IsEvidence(e)) Events.Add(e.Name);
             else if (e.Kind == TraceEventKind.LostEvents) lost += e.Lost;
         });
         Lost += lost;
         UseArch(arch);
     }
+
+    /// <summary>An enter, or an exit with a result that is no error (-4095..-1): the call ran. An
+    /// exit with an error whose enter the trace holds was counted at its enter.</summary>
+    private static bool IsEvidence(TraceEvent e) =>
+        e.Kind == TraceEventKind.SyscallEnter || (e.Kind == TraceEventKind.SyscallExit && e.Return is not (>= -4095 and <= -1));
 
     private void UseArch(TraceArch? arch)
     {

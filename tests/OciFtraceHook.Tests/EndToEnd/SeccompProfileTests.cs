@@ -91,6 +91,29 @@ public class SeccompProfileTests : ManyBundleTests
         Assert.That(confined.Stdout, Does.Not.Contain("done"));
     }
 
+    /// <summary>A call the container's own filter refused (mkdir here) leaves only its exit event,
+    /// with EPERM: before, the profile allowed it as if it had run.</summary>
+    [Test]
+    public void A_call_refused_by_the_containers_filter_is_not_allowed_by_the_profile_made_from_its_trace()
+    {
+        var traced = Bundle("seccomp-refused", WorkloadWithMkdir, traced: true);
+        traced.Config["linux"]!["seccomp"] = JsonNode.Parse("""
+            {"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_AARCH64"],
+             "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}
+            """);
+        var run = Runc.Run(traced);
+        Assert.That(run.Stdout, Does.Contain("mkdir-exit=1"), run.ToString());
+        var saved = traced.SavedTraces().Single();
+        var shown = HookProcess.Run("", "show", "--file", saved, "-e", "trace=mkdir,mkdirat");
+        Assert.That(shown.Stdout, Does.Match(@"<\.\.\. mkdir(at)? resumed>\) = -1 EPERM"), "only the exit, with the filter's error: " + shown);
+        Assert.That(shown.Stdout, Does.Not.Match(@"\d mkdir(at)?\("), "no enter event");
+
+        var profile = HookProcess.Run("", "seccomp", "--file", saved, "--runtime", "none");
+        Assert.That(profile.ExitCode, Is.Zero, profile.ToString());
+        Assert.That(profile.Stdout, Does.Not.Contain("\"mkdir\"").And.Not.Contain("\"mkdirat\"").And.Contain("\"execve\""),
+            "refused calls are no evidence; execve, whose exit alone opens the trace with 0, is");
+    }
+
     [Test]
     public void Traces_of_several_runs_merge_into_one_profile()
     {
