@@ -182,6 +182,7 @@ internal static class Show
             Thread.Sleep(100);
         }
         lines.Finish();
+        decoder.SkippedLongLines += lines.Skipped;
         decoder.Finish();
         return 0;
     }

@@ -3,13 +3,17 @@ using OciFtraceHook.Logging;
 namespace OciFtraceHook.Decoding;
 
 /// <summary>Cuts a byte stream (trace_pipe reads end anywhere) into text lines. Bytes that are not
-/// UTF-8 are kept (see <see cref="Printable"/>) so that output shows them as \xNN.</summary>
+/// UTF-8 are kept (see <see cref="Printable"/>) so that output shows them as \xNN. A line longer than
+/// <see cref="TraceTextLines.MaxLine"/> bytes is dropped to its end and counted in <see cref="Skipped"/>.</summary>
 internal sealed class LineSplitter(LineSplitter.LineHandler onLine)
 {
     public delegate void LineHandler(ReadOnlySpan<char> line);
 
     private readonly List<byte> _partial = new();
     private char[] _chars = new char[4096];
+    private bool _skipping;
+
+    public long Skipped { get; private set; }
 
     public void Add(ReadOnlySpan<byte> bytes)
     {
@@ -18,10 +22,25 @@ internal sealed class LineSplitter(LineSplitter.LineHandler onLine)
             var newline = bytes.IndexOf((byte)'\n');
             if (newline < 0)
             {
-                foreach (var b in bytes) _partial.Add(b);
+                if (!_skipping) foreach (var b in bytes) _partial.Add(b);
+                if (_partial.Count > TraceTextLines.MaxLine)
+                {
+                    _partial.Clear();
+                    _skipping = true;
+                    Skipped++;
+                }
                 return;
             }
-            if (_partial.Count > 0)
+            if (_skipping)
+            {
+                _skipping = false;
+            }
+            else if (_partial.Count + newline > TraceTextLines.MaxLine)
+            {
+                _partial.Clear();
+                Skipped++;
+            }
+            else if (_partial.Count > 0)
             {
                 foreach (var b in bytes[..newline]) _partial.Add(b);
                 Emit(_partial.ToArray());

@@ -1,3 +1,4 @@
+using OciFtraceHook.Logging;
 using System.Globalization;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
@@ -45,13 +46,22 @@ internal sealed class TraceDecoder
             if (!_sawEvent) Header(line);
             return;
         }
-        if (!_parser.TryParse(line, _event)) return;
+        if (!_parser.TryParse(line, _event))
+        {
+            // Not an event: counted, the first one shown once (Finish), never a reason to stop.
+            if (!line.Trim().IsEmpty && _badLines++ == 0) _firstBadLine = Printable.Line(line, 160);
+            return;
+        }
         _sawEvent = true;
         (_pairer ?? Start()).Add(_event);
     }
 
     public void Finish()
     {
+        if (_badLines > 0)
+            Notes.Add($"{_badLines.ToString(CultureInfo.InvariantCulture)} lines are not ftrace events and were skipped (the first: {_firstBadLine})");
+        if (SkippedLongLines > 0)
+            Notes.Add($"{SkippedLongLines.ToString(CultureInfo.InvariantCulture)} lines longer than {TraceTextLines.MaxLine / 1024} KiB were skipped");
         (_pairer ?? Start()).Finish();
         _sink!.Finish(LostFromHeader);
         _output.Flush();
@@ -67,7 +77,7 @@ internal sealed class TraceDecoder
     public void Run(TextReader input)
     {
         Notes.Add(TextNote);
-        TraceTextLines.ForEach(input, Line);
+        SkippedLongLines += TraceTextLines.ForEach(input, Line);
         Finish();
     }
 
@@ -162,6 +172,11 @@ internal sealed class TraceDecoder
         }
     }
 
+    /// <summary>Lines dropped for their length (the caller adds those a LineSplitter dropped).</summary>
+    public long SkippedLongLines { get; set; }
+
     private bool _lostFromOurHeader;
+    private long _badLines;
+    private string _firstBadLine = "";
     private bool _sawEvent;
 }

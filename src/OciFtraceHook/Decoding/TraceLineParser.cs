@@ -42,7 +42,7 @@ internal sealed class TraceLineParser
         e.Comm = Comm(tid, head[..dash].TrimStart());
 
         var close = line[bracket..].IndexOf(']') + bracket;
-        e.Cpu = int.Parse(line[(bracket + 1)..close], NumberStyles.None, CultureInfo.InvariantCulture);
+        if (!int.TryParse(line[(bracket + 1)..close], NumberStyles.None, CultureInfo.InvariantCulture, out e.Cpu)) return false;
         var rest = line[(close + 1)..].TrimStart();
         // Flags field ("....." / "d..1.") then the timestamp.
         var space = rest.IndexOf(' ');
