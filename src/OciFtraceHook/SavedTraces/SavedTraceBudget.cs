@@ -71,14 +71,42 @@ internal static class SavedTraceBudget
         }
     }
 
-    /// <summary>The saved traces in one open directory, each with its container id's stem (from
-    /// the name the hook gave it: no file needs to be opened).</summary>
+    /// <summary>The saved traces in one open directory, each with its owner: the stem of the
+    /// container id the trace itself names (the hook's option of a trace.dat, a text trace's first
+    /// line), not the one its file name seems to start with: an id may be chosen to embed another
+    /// id's stem ("victim-HASH") and so spend that id's share. Only root's regular files count (the
+    /// hook writes them): one a tenant placed in a directory it may write cannot claim another's id.</summary>
     private static IEnumerable<SavedFile> List(SafeFileHandle dir, string dirPath)
     {
-        foreach (var info in new DirectoryInfo(Interop.ThreadSelfFdPath(dir)).EnumerateFiles("*" + TraceArchive.Extension))
+        var dirFd = Interop.ThreadSelfFdPath(dir);
+        foreach (var info in new DirectoryInfo(dirFd).EnumerateFiles("*" + TraceArchive.Extension))
         {
             if (info.LinkTarget is not null) continue;
-            yield return new SavedFile(dir, dirPath, info.Name, info.Length, info.LastWriteTimeUtc, InstanceName.StemOf(info.Name) ?? info.Name);
+            if (Interop.LStat(Path.Combine(dirFd, info.Name)) is not { IsRegularFile: true, Uid: 0 }) continue;
+            yield return new SavedFile(dir, dirPath, info.Name, info.Length, info.LastWriteTimeUtc,
+                OwnerOf(dir, info.Name) ?? InstanceName.StemOf(info.Name) ?? info.Name);
+        }
+    }
+
+    /// <summary>The stem of the id the trace names, or null when it names none (read without
+    /// following a symlink or blocking on anything that is no regular file).</summary>
+    private static string? OwnerOf(SafeFileHandle dir, string name)
+    {
+        if (!Interop.TryOpenAt(dir, name, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_NOFOLLOW | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0,
+                out var handle, out _))
+        {
+            handle.Dispose();
+            return null;
+        }
+        try
+        {
+            using var stream = new FileStream(handle, FileAccess.Read, 1 << 12);
+            var (id, _) = TraceArchive.ReadOwner(stream);
+            return id is null ? null : InstanceName.For(id);
+        }
+        catch (HookException)
+        {
+            return null; // an id no start could have had
         }
     }
 }

@@ -62,10 +62,23 @@ internal static class TraceArchive
         try
         {
             using var stream = File.OpenRead(file);
+            return ReadOwner(stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>The same, from a seekable stream at its start (nulls when unreadable).</summary>
+    public static (string? Id, string? Name) ReadOwner(Stream stream)
+    {
+        try
+        {
             // A trace.dat says it in the hook's option; a text trace in its first lines.
             if (TraceDatMetadata.ReadFrom(stream) is { } metadata) return (metadata.ContainerId, metadata.Name);
             stream.Position = 0;
-            using var reader = new StreamReader(stream);
+            using var reader = new StreamReader(stream, leaveOpen: true);
             return ReadOwner(reader);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -84,6 +84,34 @@ public class SavedTraceBudgetTests
         Assert.That(File.Exists(other), Is.True);
     }
 
+    /// <summary>An id chosen to start with another id's stem ("c1-" and c1's hash) names its traces
+    /// so that the name alone reads as c1's. The trace's own header says whose it is.</summary>
+    [Test]
+    public void An_id_that_embeds_another_ids_stem_cannot_spend_that_ids_share()
+    {
+        var victim = Saved(_a, "c1");
+        var stem = OciFtraceHook.Tracing.InstanceName.For("c1");
+        var borrower = stem["oci-ftrace-".Length..]; // "c1-<c1's hash>": a valid id of its own
+        var own = Enumerable.Range(0, 3).Select(_ => Saved(_b, borrower)).ToArray();
+        Assert.That(Path.GetFileName(own[0]), Does.StartWith(stem + "-"), "by its name, the borrower's trace looks like c1's");
+
+        var removed = SavedTraceBudget.Enforce([_a, _b], 0, 2000, keep: own[^1]);
+
+        Assert.That(removed, Is.EqualTo(new[] { own[0] }), "the borrower over its own limit loses its own oldest");
+        Assert.That(File.Exists(victim), Is.True);
+    }
+
+    [Test]
+    public void A_file_that_is_not_roots_is_neither_counted_nor_removed()
+    {
+        var planted = Saved(_a, "c1");
+        File.SetUnixFileMode(planted, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.That(Mono.Unix.Native.Syscall.chown(planted, 65534, 65534), Is.Zero);
+        var keep = Saved(_b, "c1");
+        Assert.That(SavedTraceBudget.Enforce([_a, _b], 0, 1000, keep), Is.Empty, "only root's traces count");
+        Assert.That(File.Exists(planted), Is.True);
+    }
+
     [Test]
     public void Each_container_stays_within_its_own_limit()
     {
