@@ -191,7 +191,7 @@ internal static class Gc
                 : RawTraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, containerName,
                     Path.Combine(records.Dir, instance.Name + AbandonedSaves.PendingSuffix),
                     new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost, paths,
-                    records.SpoolPath(instance.Name));
+                    records.SpoolPath(instance.Name), host.MaxPendingBytes);
         }
         Log.Saved(logger, containerId, saved);
         if (lost > 0) Log.LostEvents(logger, containerId, lost);

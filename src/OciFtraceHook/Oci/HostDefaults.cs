@@ -43,6 +43,9 @@ internal sealed record HostDefaults
     public long? MaxRingBufferBytes { get; init; }
     /// <summary>How many containers may be traced at once. 0: no limit.</summary>
     public int MaxTracedContainers { get; init; }
+    /// <summary>Saves that could not be written to their directory wait under /run (memory) for the
+    /// next gc: at most this much of them together. 0: none wait.</summary>
+    public long MaxPendingBytes { get; init; } = 64L << 20;
 
     /// <summary>Every save directory: the host's first, then the allowed ones.</summary>
     public IReadOnlyList<string> SaveDirs => [SaveDir, .. AllowedSaveDirs.Where(d => d != SaveDir)];
@@ -51,7 +54,7 @@ internal sealed record HostDefaults
         other is not null && SaveDir == other.SaveDir && AllowedSaveDirs.SequenceEqual(other.AllowedSaveDirs)
         && MaxSavedBytes == other.MaxSavedBytes && MaxSavedBytesPerContainer == other.MaxSavedBytesPerContainer
         && MaxBufferSizeKb == other.MaxBufferSizeKb && MaxRingBufferBytes == other.MaxRingBufferBytes
-        && MaxTracedContainers == other.MaxTracedContainers && ConfigPath == other.ConfigPath
+        && MaxTracedContainers == other.MaxTracedContainers && MaxPendingBytes == other.MaxPendingBytes && ConfigPath == other.ConfigPath
         && Runtime == other.Runtime && ShimOptIn == other.ShimOptIn;
 
     public override int GetHashCode() => HashCode.Combine(SaveDir, MaxSavedBytes, ConfigPath);
@@ -93,6 +96,7 @@ internal sealed record HostDefaults
                 "max-buffer-size-kb" => defaults with { MaxBufferSizeKb = (int)ParseNumber(path, i, value, 1, 1 << 20) },
                 "max-ring-buffer-mb" => defaults with { MaxRingBufferBytes = ParseNumber(path, i, value, 1, 1 << 30) * 1024 * 1024 },
                 "max-traced-containers" => defaults with { MaxTracedContainers = (int)ParseNumber(path, i, value, 0, 1 << 20) },
+                "max-pending-mb" => defaults with { MaxPendingBytes = ParseNumber(path, i, value, 0, 1 << 20) * 1024 * 1024 },
                 "runtime" => defaults with { Runtime = ParseRuntime(path, i, value) },
                 "shim-opt-in" => defaults with { ShimOptIn = value switch
                 {
@@ -109,7 +113,7 @@ internal sealed record HostDefaults
     public static readonly string[] Keys =
     [
         "save-dir", "allowed-save-dirs", "max-saved-mb", "max-saved-mb-per-container", "max-buffer-size-kb",
-        "max-ring-buffer-mb", "max-traced-containers", "runtime", "shim-opt-in",
+        "max-ring-buffer-mb", "max-traced-containers", "max-pending-mb", "runtime", "shim-opt-in",
     ];
 
     /// <summary>The settings decide where root writes: a file someone else may change is refused.</summary>

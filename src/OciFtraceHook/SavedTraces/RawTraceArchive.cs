@@ -8,7 +8,9 @@ namespace OciFtraceHook.SavedTraces;
 /// <summary>Saves an instance's ring buffer as a trace.dat (trace-cmd's format), copied raw from the
 /// kernel's pages instead of read through the text the kernel formats: several times faster, and
 /// half the size. Reading the pages consumes them, so a save that cannot be written (a full disk)
-/// is kept whole as a pending file under /run, which the next try (gc) publishes.</summary>
+/// is kept whole as a pending file under /run, which the next try (gc) publishes; /run is memory,
+/// shared with the runtimes' state, so pending files together stay within hook.conf's
+/// max-pending-mb, and a save past it is dropped with a line saying so.</summary>
 internal static class RawTraceArchive
 {
     /// <param name="dir">The save directory, opened (and checked) by handle: the file is created and
@@ -18,8 +20,10 @@ internal static class RawTraceArchive
     /// looks first.</param>
     /// <param name="lostEvents">Events lost, counted from the pages.</param>
     /// <param name="spool">Pages `show --follow` took out of the ring buffer, put back first.</param>
+    /// <param name="maxPending">What all pending files under /run may hold together.</param>
     public static string Save(TraceInstance instance, string containerId, SafeFileHandle dir, string saveDir, DateTimeOffset now,
-        string? containerName, string pending, EventFormatCatalog catalog, out long lostEvents, string? paths = null, string? spool = null)
+        string? containerName, string pending, EventFormatCatalog catalog, out long lostEvents, string? paths = null, string? spool = null,
+        long maxPending = 64L << 20)
     {
         var baseName = TraceArchive.BaseName(instance.Name, containerName, now);
         if (File.Exists(pending)) return Publish(pending, dir, saveDir, baseName, out lostEvents);
@@ -46,6 +50,12 @@ internal static class RawTraceArchive
         }
         catch (Exception e) when (e is IOException or HookException or UnauthorizedAccessException)
         {
+            var size = capture.Cpus.Sum(c => (long)c.Length);
+            var waiting = PendingBytes(Path.GetDirectoryName(pending)!);
+            if (waiting + size > maxPending)
+                throw new HookException($"cannot save the trace of {containerId} in {saveDir}: {e.Message}; dropped, as the saves waiting " +
+                                        $"under {Path.GetDirectoryName(pending)} ({waiting >> 20} MiB) and this one ({(size + (1 << 20) - 1) >> 20} MiB) " +
+                                        $"would pass max-pending-mb in hook.conf ({maxPending >> 20} MiB)", e);
             KeepPending(pending, Write);
             throw new HookException($"cannot save the trace of {containerId} in {saveDir}: {e.Message} " +
                                     $"(kept in {pending}; gc saves it again)", e);
@@ -64,6 +74,10 @@ internal static class RawTraceArchive
         File.Delete(pending);
         return saved;
     }
+
+    /// <summary>What the pending saves in <paramref name="dir"/> hold now.</summary>
+    private static long PendingBytes(string dir) =>
+        Directory.Exists(dir) ? new DirectoryInfo(dir).EnumerateFiles("*" + AbandonedSaves.PendingSuffix).Sum(f => f.Length) : 0;
 
     private static void KeepPending(string pending, Action<Stream> write)
     {

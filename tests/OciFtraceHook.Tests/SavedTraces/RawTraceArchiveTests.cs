@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tracing;
@@ -123,5 +124,39 @@ public class RawTraceArchiveTests
         Assert.That(Path.GetFileName(landed), Is.EqualTo(Path.GetFileName(saved)));
         using var stream = File.OpenRead(landed);
         Assert.That(TraceDatFile.Open(stream, landed).Metadata!.ContainerId, Is.EqualTo("c0ffee"));
+    }
+
+    /// <summary>A save directory gone under its handle: every write into it fails (ENOENT).</summary>
+    private SafeFileHandle GoneSaveDir()
+    {
+        var saveDir = Directory.CreateDirectory(Path.Combine(_root, "gone")).FullName;
+        var dir = SaveDirectory.Open(saveDir, create: false);
+        Directory.Delete(saveDir);
+        return dir;
+    }
+
+    [Test]
+    public void A_save_that_cannot_be_written_waits_under_run_within_max_pending_mb_and_past_it_is_dropped_with_a_line()
+    {
+        var pending = Path.Combine(_root, "x" + AbandonedSaves.PendingSuffix);
+        using (var dir = GoneSaveDir())
+        {
+            var kept = Assert.Throws<HookException>(() => RawTraceArchive.Save(_instance, "c0ffee", dir, "/gone", DateTimeOffset.UnixEpoch, null,
+                pending, Catalog(), out _, maxPending: 1 << 20));
+            Assert.That(kept!.Message, Does.Contain($"(kept in {pending}; gc saves it again)"));
+            Assert.That(File.Exists(pending), Is.True);
+        }
+        File.Delete(pending);
+
+        // Saves already waiting fill the room: this one is dropped, and /run holds nothing more.
+        var waiting = Path.Combine(_root, "other" + AbandonedSaves.PendingSuffix);
+        File.WriteAllBytes(waiting, new byte[(1 << 20) - 100]);
+        using (var dir = GoneSaveDir())
+        {
+            var dropped = Assert.Throws<HookException>(() => RawTraceArchive.Save(_instance, "c0ffee", dir, "/gone", DateTimeOffset.UnixEpoch, null,
+                pending, Catalog(), out _, maxPending: 1 << 20));
+            Assert.That(dropped!.Message, Does.Contain("dropped, as the saves waiting under").And.Contain("would pass max-pending-mb in hook.conf (1 MiB)"));
+        }
+        Assert.That(File.Exists(pending), Is.False);
     }
 }
