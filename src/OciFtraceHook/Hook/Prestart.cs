@@ -68,9 +68,12 @@ internal static class Prestart
             {
                 ContainerId = id, Bundle = state.Bundle, Pid = init.Pid, PidStartTime = init.StartTime,
                 SaveDir = saveDir, Created = DateTimeOffset.UtcNow, Name = ContainerName.FromAnnotations(state.Annotations ?? config.Annotations),
+                Tenant = Tenant.Of(state.Annotations ?? config.Annotations, id, host.TenantAnnotations),
                 RingBufferBytes = RingBufferMemory.BytesFor(settings.BufferSizeKb, RingBufferMemory.OnlineCpus()),
             };
-            Admission.Admit(records, instance.Name, record, new Admission.Limits(host.MaxTracedContainers, host.MaxRingBufferBytes ?? RingBufferMemory.DefaultCap()));
+            var ringCap = host.MaxRingBufferBytes ?? RingBufferMemory.DefaultCap();
+            Admission.Admit(records, instance.Name, record, new Admission.Limits(host.MaxTracedContainers, ringCap,
+                host.MaxTracedContainersPerTenant, host.MaxRingBufferBytesPerTenant ?? ringCap / 2));
             undo.Push($"delete record of {instance.Name}", () => records.Delete(instance.Name));
 
             instance.Create();

@@ -43,6 +43,12 @@ internal sealed record HostDefaults
     public long? MaxRingBufferBytes { get; init; }
     /// <summary>How many containers may be traced at once. 0: no limit.</summary>
     public int MaxTracedContainers { get; init; }
+    /// <summary>The annotations that name a container's tenant, in order (see <see cref="Tenant"/>).</summary>
+    public IReadOnlyList<string> TenantAnnotations { get; init; } = Tenant.DefaultAnnotations;
+    /// <summary>Ring-buffer memory of one tenant's instances; null: half the host's cap, so one tenant never takes it all. 0: no own cap.</summary>
+    public long? MaxRingBufferBytesPerTenant { get; init; }
+    /// <summary>One tenant's containers traced at once. 0: no limit.</summary>
+    public int MaxTracedContainersPerTenant { get; init; }
     /// <summary>Saves that could not be written to their directory wait under /run (memory) for the
     /// next gc: at most this much of them together. 0: none wait.</summary>
     public long MaxPendingBytes { get; init; } = 64L << 20;
@@ -55,6 +61,8 @@ internal sealed record HostDefaults
         && MaxSavedBytes == other.MaxSavedBytes && MaxSavedBytesPerContainer == other.MaxSavedBytesPerContainer
         && MaxBufferSizeKb == other.MaxBufferSizeKb && MaxRingBufferBytes == other.MaxRingBufferBytes
         && MaxTracedContainers == other.MaxTracedContainers && MaxPendingBytes == other.MaxPendingBytes && ConfigPath == other.ConfigPath
+        && TenantAnnotations.SequenceEqual(other.TenantAnnotations) && MaxRingBufferBytesPerTenant == other.MaxRingBufferBytesPerTenant
+        && MaxTracedContainersPerTenant == other.MaxTracedContainersPerTenant
         && Runtime == other.Runtime && ShimOptIn == other.ShimOptIn;
 
     public override int GetHashCode() => HashCode.Combine(SaveDir, MaxSavedBytes, ConfigPath);
@@ -96,6 +104,14 @@ internal sealed record HostDefaults
                 "max-buffer-size-kb" => defaults with { MaxBufferSizeKb = (int)ParseNumber(path, i, value, 1, 1 << 20) },
                 "max-ring-buffer-mb" => defaults with { MaxRingBufferBytes = ParseNumber(path, i, value, 1, 1 << 30) * 1024 * 1024 },
                 "max-traced-containers" => defaults with { MaxTracedContainers = (int)ParseNumber(path, i, value, 0, 1 << 20) },
+                "tenant-annotations" => defaults with
+                {
+                    TenantAnnotations = value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct().ToArray() is { Length: <= 8 } keys
+                        && keys.All(k => k.Length <= 253 && k.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '/'))
+                        ? keys : throw Bad(path, i, "expected up to 8 annotation names (letters, digits, . - _ /), space-separated"),
+                },
+                "max-ring-buffer-mb-per-tenant" => defaults with { MaxRingBufferBytesPerTenant = ParseNumber(path, i, value, 0, 1 << 30) * 1024 * 1024 },
+                "max-traced-containers-per-tenant" => defaults with { MaxTracedContainersPerTenant = (int)ParseNumber(path, i, value, 0, 1 << 20) },
                 "max-pending-mb" => defaults with { MaxPendingBytes = ParseNumber(path, i, value, 0, 1 << 20) * 1024 * 1024 },
                 "runtime" => defaults with { Runtime = ParseRuntime(path, i, value) },
                 "shim-opt-in" => defaults with { ShimOptIn = value switch
@@ -113,7 +129,8 @@ internal sealed record HostDefaults
     public static readonly string[] Keys =
     [
         "save-dir", "allowed-save-dirs", "max-saved-mb", "max-saved-mb-per-container", "max-buffer-size-kb",
-        "max-ring-buffer-mb", "max-traced-containers", "max-pending-mb", "runtime", "shim-opt-in",
+        "max-ring-buffer-mb", "max-traced-containers", "tenant-annotations", "max-ring-buffer-mb-per-tenant",
+        "max-traced-containers-per-tenant", "max-pending-mb", "runtime", "shim-opt-in",
     ];
 
     /// <summary>The settings decide where root writes: a file someone else may change is refused.</summary>

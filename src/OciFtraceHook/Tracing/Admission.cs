@@ -6,13 +6,16 @@ namespace OciFtraceHook.Tracing;
 /// concurrent prestarts are counted one after another and cannot overshoot a limit together: a
 /// running container's id is never traced twice, at most <see cref="Limits.MaxTracedContainers"/>
 /// containers are traced at once, and the ring buffers of all instances stay within
-/// <see cref="Limits.MaxRingBufferBytes"/>. The record is written before the lock is released, so
-/// the next prestart counts it.</summary>
+/// <see cref="Limits.MaxRingBufferBytes"/>; one tenant's (see Oci.Tenant) within its own caps, so a
+/// tenant at its cap is refused alone and leaves room for the others. The record is written before
+/// the lock is released, so the next prestart counts it.</summary>
 internal static class Admission
 {
     /// <param name="MaxTracedContainers">0: no limit.</param>
     /// <param name="MaxRingBufferBytes">All instances that exist (running, or ended and not yet removed).</param>
-    internal sealed record Limits(int MaxTracedContainers, long MaxRingBufferBytes);
+    /// <param name="MaxTracedContainersPerTenant">0: no limit.</param>
+    /// <param name="MaxRingBufferBytesPerTenant">0: no own cap.</param>
+    internal sealed record Limits(int MaxTracedContainers, long MaxRingBufferBytes, int MaxTracedContainersPerTenant = 0, long MaxRingBufferBytesPerTenant = 0);
 
     /// <summary>Admits the start and writes its record, or throws saying why not.</summary>
     public static void Admit(InstanceRecords records, string instanceName, InstanceRecord record, Limits limits)
@@ -25,6 +28,17 @@ internal static class Admission
                                     $"(pid {same.Record.Pid}, instance {same.Name})");
         if (limits.MaxTracedContainers > 0 && live.Count >= limits.MaxTracedContainers)
             throw new HookException($"{live.Count} containers are traced already: max-traced-containers in hook.conf allows {limits.MaxTracedContainers}");
+        var tenant = record.Tenant ?? "id=" + record.ContainerId;
+        bool Mine(InstanceRecord r) => (r.Tenant ?? "id=" + r.ContainerId) == tenant;
+        var liveOfTenant = live.Count(r => Mine(r.Record));
+        if (limits.MaxTracedContainersPerTenant > 0 && liveOfTenant >= limits.MaxTracedContainersPerTenant)
+            throw new HookException($"tenant {tenant} has {liveOfTenant} containers traced already: max-traced-containers-per-tenant in hook.conf " +
+                                    $"allows {limits.MaxTracedContainersPerTenant}");
+        var heldByTenant = all.Where(r => Mine(r.Record)).Sum(r => r.Record.RingBufferBytes);
+        if (limits.MaxRingBufferBytesPerTenant > 0 && heldByTenant + record.RingBufferBytes > limits.MaxRingBufferBytesPerTenant)
+            throw new HookException($"its ring buffer ({Mib(record.RingBufferBytes)} MiB, all CPUs) would bring tenant {tenant}'s instances to " +
+                                    $"{Mib(heldByTenant + record.RingBufferBytes)} MiB: max-ring-buffer-mb-per-tenant in hook.conf allows " +
+                                    $"{Mib(limits.MaxRingBufferBytesPerTenant)} MiB (ask for less with {HookSettings.BufferSizeKey})");
         var held = all.Sum(r => r.Record.RingBufferBytes);
         if (held + record.RingBufferBytes > limits.MaxRingBufferBytes)
             throw new HookException($"its ring buffer ({Mib(record.RingBufferBytes)} MiB, all CPUs) would bring the instances on this host to " +

@@ -22,6 +22,8 @@ internal sealed record InstanceRecord
     public DateTimeOffset? StoppedAt { get; init; }
     /// <summary>The container's name where the engine gave one.</summary>
     public string? Name { get; init; }
+    /// <summary>Whose it is, for the per-tenant caps (see Oci.Tenant); null in records of older versions.</summary>
+    public string? Tenant { get; init; }
     /// <summary>Ring-buffer memory the instance holds on the host (all CPUs), counted against
     /// hook.conf's cap until the instance is removed.</summary>
     public long RingBufferBytes { get; init; }
@@ -43,6 +45,7 @@ internal sealed record InstanceRecord
         SavedTo = JsonFields.String(o, "savedTo", path),
         StoppedAt = JsonFields.DateTimeOffsetOrNull(o, "stoppedAt", path),
         Name = JsonFields.String(o, "name", path),
+        Tenant = JsonFields.String(o, "tenant", path),
         RingBufferBytes = JsonFields.Int64(o, "ringBufferBytes", path),
         Paths = JsonFields.String(o, "paths", path),
         PinnedSince = JsonFields.DateTimeOffsetOrNull(o, "pinnedSince", path),
@@ -64,6 +67,7 @@ internal sealed record InstanceRecord
             if (SavedTo is not null) writer.WriteString("savedTo", SavedTo);
             if (StoppedAt is { } stopped) writer.WriteString("stoppedAt", stopped);
             if (Name is not null) writer.WriteString("name", Name);
+            if (Tenant is not null) writer.WriteString("tenant", Tenant);
             writer.WriteNumber("ringBufferBytes", RingBufferBytes);
             if (Paths is not null) writer.WriteString("paths", Paths);
             if (PinnedSince is { } pinned) writer.WriteString("pinnedSince", pinned);

@@ -32,6 +32,28 @@ public class HostLimitsTests
         return bundle;
     }
 
+    /// <summary>Before, one tenant starting a few large containers filled max-ring-buffer-mb and
+    /// every other tenant's traced start was refused. Now a tenant has its own cap: at it, it is
+    /// refused alone, with a line naming that cap, and another tenant's start is traced.</summary>
+    [Test]
+    public void A_tenant_at_its_own_cap_is_refused_alone_and_another_tenant_is_traced()
+    {
+        var perContainerMb = 64 * RingBufferMemory.OnlineCpus();
+        var conf = $"max-ring-buffer-mb = {perContainerMb * 3}\nmax-ring-buffer-mb-per-tenant = {perContainerMb * 2}\n";
+        BusyboxBundle Of(string tenant, int i) => NewBundle($"tenant-{tenant}-{i}", conf, "sleep 3")
+            .Annotate(HookSettings.BufferSizeKey, "65536").Annotate("io.kubernetes.pod.namespace", tenant);
+
+        using var a1 = CreatedContainer.Create(Of("a", 1));
+        using var a2 = CreatedContainer.Create(Of("a", 2));
+        var a3 = Runc.Run(Of("a", 3));
+        Assert.That(a3.ExitCode, Is.Not.Zero, "tenant a is at its cap: " + a3);
+        Assert.That(a3.Stderr, Does.Contain($"would bring tenant io.kubernetes.pod.namespace=a's instances to {perContainerMb * 3} MiB: " +
+                                           $"max-ring-buffer-mb-per-tenant in hook.conf allows {perContainerMb * 2} MiB"));
+        var b1 = Runc.Run(Of("b", 1));
+        Assert.That(b1.ExitCode, Is.Zero, "tenant b still starts, traced: " + b1);
+        Assert.That(_bundles.Last().SavedTraces(), Has.Length.EqualTo(1));
+    }
+
     [TestCase("refuse")]
     [TestCase("warn")]
     public void Four_containers_asking_64_MiB_per_CPU_against_a_small_cap(string onFailure)

@@ -45,6 +45,39 @@ public class AdmissionTests
         Assert.That(_records.OfContainer("old").Count(), Is.EqualTo(2), "each start has its own record");
     }
 
+    private void AdmitAs(string id, string tenant, long bytes, Admission.Limits limits) =>
+        Admission.Admit(_records, InstanceName.ForStart(id, 1000 + Interlocked.Increment(ref _starts), 42),
+            Record(id, alive: true, bytes) with { Tenant = tenant }, limits);
+
+    /// <summary>One tenant filling the host's cap used to refuse every other tenant's start.</summary>
+    [Test]
+    public void A_tenant_at_its_cap_is_refused_alone_and_the_others_still_start()
+    {
+        var limits = new Admission.Limits(0, 300, MaxTracedContainersPerTenant: 0, MaxRingBufferBytesPerTenant: 200);
+        AdmitAs("a1", "ns=a", 100, limits);
+        AdmitAs("a2", "ns=a", 100, limits);
+        Assert.That(() => AdmitAs("a3", "ns=a", 100, limits), Throws.TypeOf<HookException>().With.Message
+            .Contains("would bring tenant ns=a's instances to 1 MiB: max-ring-buffer-mb-per-tenant in hook.conf allows 1 MiB"));
+        Assert.That(() => AdmitAs("b1", "ns=b", 100, limits), Throws.Nothing, "another tenant still has room");
+
+        var counted = new Admission.Limits(0, long.MaxValue, MaxTracedContainersPerTenant: 1);
+        AdmitAs("c1", "ns=c", 0, counted);
+        Assert.That(() => AdmitAs("c2", "ns=c", 0, counted), Throws.TypeOf<HookException>().With.Message
+            .Contains("tenant ns=c has 1 containers traced already: max-traced-containers-per-tenant in hook.conf allows 1"));
+        Assert.That(() => AdmitAs("d1", "ns=d", 0, counted), Throws.Nothing);
+    }
+
+    [Test]
+    public void Without_a_tenant_annotation_each_container_is_its_own_tenant() =>
+        Assert.Multiple(() =>
+        {
+            Assert.That(OciFtraceHook.Oci.Tenant.Of(null, "web", OciFtraceHook.Oci.Tenant.DefaultAnnotations), Is.EqualTo("id=web"));
+            Assert.That(OciFtraceHook.Oci.Tenant.Of(new Dictionary<string, string> { ["io.kubernetes.cri.sandbox-namespace"] = "shop" }, "web",
+                OciFtraceHook.Oci.Tenant.DefaultAnnotations), Is.EqualTo("io.kubernetes.cri.sandbox-namespace=shop"));
+            Assert.That(OciFtraceHook.Oci.Tenant.Of(new Dictionary<string, string> { ["io.kubernetes.pod.namespace"] = "" }, "web",
+                OciFtraceHook.Oci.Tenant.DefaultAnnotations), Is.EqualTo("id=web"), "an empty value names no tenant");
+        });
+
     [Test]
     public void Max_traced_containers_counts_running_containers_only()
     {
