@@ -142,7 +142,7 @@ internal static class Gc
     {
         instance.Stop();
         return SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
-            records, logger, host, record?.Paths);
+            records, logger, host, record?.Paths, record?.Tenant);
     }
 
     /// <summary>Removes old traces while the save directories exceed hook.conf's budget, fairly (see
@@ -151,7 +151,8 @@ internal static class Gc
     private static void KeepBudget(string saved, ILogger logger, HostDefaults host)
     {
         var size = File.Exists(saved) ? new FileInfo(saved).Length : 0;
-        foreach (var removed in SavedTraceBudget.Enforce(host.SaveDirs, host.MaxSavedBytes, host.MaxSavedBytesPerContainer, keep: saved))
+        foreach (var removed in SavedTraceBudget.Enforce(host.SaveDirs, host.MaxSavedBytes, host.MaxSavedBytesPerContainer, keep: saved,
+                     maxPerTenant: host.MaxSavedBytesPerTenant ?? host.MaxSavedBytes / 2))
         {
             if (removed == saved) Log.BudgetDroppedSaved(logger, removed, (size + (1 << 20) - 1) >> 20);
             else Log.BudgetRemoved(logger, removed);
@@ -164,7 +165,7 @@ internal static class Gc
     /// symlink, or the directory replaced by someone else's) is not written into: the trace goes to
     /// the host's own save directory instead.</summary>
     public static string SaveTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
-        InstanceRecords records, ILogger logger, HostDefaults host, string? paths = null)
+        InstanceRecords records, ILogger logger, HostDefaults host, string? paths = null, string? tenant = null)
     {
         SafeFileHandle dir;
         try
@@ -187,11 +188,11 @@ internal static class Gc
             // a follow spool of text left by an older version.
             var followed = records.FollowedPath(instance.Name);
             saved = File.Exists(followed) || !File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page"))
-                ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths)
+                ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths, tenant)
                 : RawTraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, containerName,
                     Path.Combine(records.Dir, instance.Name + AbandonedSaves.PendingSuffix),
                     new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost, paths,
-                    records.SpoolPath(instance.Name), host.MaxPendingBytes);
+                    records.SpoolPath(instance.Name), host.MaxPendingBytes, tenant);
         }
         Log.Saved(logger, containerId, saved);
         if (lost > 0) Log.LostEvents(logger, containerId, lost);

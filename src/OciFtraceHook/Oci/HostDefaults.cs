@@ -32,6 +32,8 @@ internal sealed record HostDefaults
     public long MaxSavedBytes { get; init; } = 1L << 30;
     /// <summary>Disk budget of one container id's saved traces (its oldest go first). 0: no limit.</summary>
     public long MaxSavedBytesPerContainer { get; init; } = 256L << 20;
+    /// <summary>Disk budget of one tenant's saved traces; null: half of <see cref="MaxSavedBytes"/>. 0: no own limit.</summary>
+    public long? MaxSavedBytesPerTenant { get; init; }
     public int MaxBufferSizeKb { get; init; } = HookSettings.MaxBufferSizeKb;
     /// <summary>The runtime the shim hands every command to.</summary>
     public string Runtime { get; init; } = DefaultRuntime;
@@ -62,7 +64,7 @@ internal sealed record HostDefaults
         && MaxBufferSizeKb == other.MaxBufferSizeKb && MaxRingBufferBytes == other.MaxRingBufferBytes
         && MaxTracedContainers == other.MaxTracedContainers && MaxPendingBytes == other.MaxPendingBytes && ConfigPath == other.ConfigPath
         && TenantAnnotations.SequenceEqual(other.TenantAnnotations) && MaxRingBufferBytesPerTenant == other.MaxRingBufferBytesPerTenant
-        && MaxTracedContainersPerTenant == other.MaxTracedContainersPerTenant
+        && MaxTracedContainersPerTenant == other.MaxTracedContainersPerTenant && MaxSavedBytesPerTenant == other.MaxSavedBytesPerTenant
         && Runtime == other.Runtime && ShimOptIn == other.ShimOptIn;
 
     public override int GetHashCode() => HashCode.Combine(SaveDir, MaxSavedBytes, ConfigPath);
@@ -101,6 +103,7 @@ internal sealed record HostDefaults
                 },
                 "max-saved-mb" => defaults with { MaxSavedBytes = ParseNumber(path, i, value, 0, 1 << 30) * 1024 * 1024 },
                 "max-saved-mb-per-container" => defaults with { MaxSavedBytesPerContainer = ParseNumber(path, i, value, 0, 1 << 30) * 1024 * 1024 },
+                "max-saved-mb-per-tenant" => defaults with { MaxSavedBytesPerTenant = ParseNumber(path, i, value, 0, 1 << 30) * 1024 * 1024 },
                 "max-buffer-size-kb" => defaults with { MaxBufferSizeKb = (int)ParseNumber(path, i, value, 1, 1 << 20) },
                 "max-ring-buffer-mb" => defaults with { MaxRingBufferBytes = ParseNumber(path, i, value, 1, 1 << 30) * 1024 * 1024 },
                 "max-traced-containers" => defaults with { MaxTracedContainers = (int)ParseNumber(path, i, value, 0, 1 << 20) },
@@ -128,7 +131,7 @@ internal sealed record HostDefaults
 
     public static readonly string[] Keys =
     [
-        "save-dir", "allowed-save-dirs", "max-saved-mb", "max-saved-mb-per-container", "max-buffer-size-kb",
+        "save-dir", "allowed-save-dirs", "max-saved-mb", "max-saved-mb-per-container", "max-saved-mb-per-tenant", "max-buffer-size-kb",
         "max-ring-buffer-mb", "max-traced-containers", "tenant-annotations", "max-ring-buffer-mb-per-tenant",
         "max-traced-containers-per-tenant", "max-pending-mb", "runtime", "shim-opt-in",
     ];

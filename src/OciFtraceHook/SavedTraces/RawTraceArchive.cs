@@ -23,7 +23,7 @@ internal static class RawTraceArchive
     /// <param name="maxPending">What all pending files under /run may hold together.</param>
     public static string Save(TraceInstance instance, string containerId, SafeFileHandle dir, string saveDir, DateTimeOffset now,
         string? containerName, string pending, EventFormatCatalog catalog, out long lostEvents, string? paths = null, string? spool = null,
-        long maxPending = 64L << 20)
+        long maxPending = 64L << 20, string? tenant = null)
     {
         var baseName = TraceArchive.BaseName(instance.Name, containerName, now);
         if (File.Exists(pending)) return Publish(pending, dir, saveDir, baseName, out lostEvents);
@@ -35,6 +35,7 @@ internal static class RawTraceArchive
         {
             ContainerId = containerId,
             Name = containerName,
+            Tenant = tenant,
             Instance = instance.Name,
             Arch = TraceArchNames.Name(arch),
             KernelRelease = KernelRelease(),

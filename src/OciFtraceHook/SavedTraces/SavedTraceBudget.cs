@@ -14,8 +14,9 @@ namespace OciFtraceHook.SavedTraces;
 /// budget into root deleting files elsewhere.</summary>
 internal static class SavedTraceBudget
 {
-    /// <param name="Owner">The container id's stem of the name (every start of one id shares it).</param>
-    private sealed record SavedFile(SafeFileHandle Dir, string DirPath, string Name, long Length, DateTime Written, string Owner)
+    /// <param name="Owner">The container id's stem (every start of one id shares it).</param>
+    /// <param name="Tenant">Whose the container was (traces of older versions: its id's stem).</param>
+    private sealed record SavedFile(SafeFileHandle Dir, string DirPath, string Name, long Length, DateTime Written, string Owner, string Tenant)
     {
         public string Path => System.IO.Path.Combine(DirPath, Name);
     }
@@ -23,10 +24,11 @@ internal static class SavedTraceBudget
     /// <param name="maxTotal">All directories together, bytes; 0: no limit.</param>
     /// <param name="maxPerContainer">One container id's traces, bytes; 0: no limit.</param>
     /// <param name="keep">The trace just saved: the last of its id's to go.</param>
+    /// <param name="maxPerTenant">One tenant's traces, bytes (after each id's own limit); 0: no limit.</param>
     /// <returns>The files removed (<paramref name="keep"/> among them when it was dropped).</returns>
-    public static IReadOnlyList<string> Enforce(IReadOnlyList<string> dirs, long maxTotal, long maxPerContainer, string keep)
+    public static IReadOnlyList<string> Enforce(IReadOnlyList<string> dirs, long maxTotal, long maxPerContainer, string keep, long maxPerTenant = 0)
     {
-        if (maxTotal <= 0 && maxPerContainer <= 0) return [];
+        if (maxTotal <= 0 && maxPerContainer <= 0 && maxPerTenant <= 0) return [];
         var handles = new List<SafeFileHandle>();
         try
         {
@@ -40,6 +42,7 @@ internal static class SavedTraceBudget
             var removed = new List<string>();
             var removable = files.OrderBy(f => f.Path == keep).ThenBy(f => f.Written).ThenBy(f => f.Name, StringComparer.Ordinal).ToList();
             var held = files.GroupBy(f => f.Owner).ToDictionary(g => g.Key, g => g.Sum(f => f.Length));
+            var heldByTenant = files.GroupBy(f => f.Tenant).ToDictionary(g => g.Key, g => g.Sum(f => f.Length));
             var total = files.Sum(f => f.Length);
 
             void Remove(SavedFile file)
@@ -47,6 +50,7 @@ internal static class SavedTraceBudget
                 if (Interop.Libc.UnlinkAt(file.Dir, file.Name, 0) != 0) return; // gone meanwhile
                 removable.Remove(file);
                 held[file.Owner] -= file.Length;
+                heldByTenant[file.Tenant] -= file.Length;
                 total -= file.Length;
                 removed.Add(file.Path);
             }
@@ -56,6 +60,13 @@ internal static class SavedTraceBudget
                 foreach (var file in removable.ToList())
                 {
                     if (held[file.Owner] > maxPerContainer) Remove(file);
+                }
+            }
+            if (maxPerTenant > 0)
+            {
+                foreach (var file in removable.ToList())
+                {
+                    if (heldByTenant[file.Tenant] > maxPerTenant) Remove(file);
                 }
             }
             while (maxTotal > 0 && total > maxTotal && removable.Count > 0)
@@ -83,30 +94,31 @@ internal static class SavedTraceBudget
         {
             if (info.LinkTarget is not null) continue;
             if (Interop.LStat(Path.Combine(dirFd, info.Name)) is not { IsRegularFile: true, Uid: 0 }) continue;
-            yield return new SavedFile(dir, dirPath, info.Name, info.Length, info.LastWriteTimeUtc,
-                OwnerOf(dir, info.Name) ?? InstanceName.StemOf(info.Name) ?? info.Name);
+            var (owner, tenant) = OwnerOf(dir, info.Name);
+            owner ??= InstanceName.StemOf(info.Name) ?? info.Name;
+            yield return new SavedFile(dir, dirPath, info.Name, info.Length, info.LastWriteTimeUtc, owner, tenant ?? owner);
         }
     }
 
-    /// <summary>The stem of the id the trace names, or null when it names none (read without
-    /// following a symlink or blocking on anything that is no regular file).</summary>
-    private static string? OwnerOf(SafeFileHandle dir, string name)
+    /// <summary>The stem of the id the trace names and its tenant, or nulls when it names none (read
+    /// without following a symlink or blocking on anything that is no regular file).</summary>
+    private static (string? Owner, string? Tenant) OwnerOf(SafeFileHandle dir, string name)
     {
         if (!Interop.TryOpenAt(dir, name, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_NOFOLLOW | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0,
                 out var handle, out _))
         {
             handle.Dispose();
-            return null;
+            return (null, null);
         }
         try
         {
             using var stream = new FileStream(handle, FileAccess.Read, 1 << 12);
-            var (id, _) = TraceArchive.ReadOwner(stream);
-            return id is null ? null : InstanceName.For(id);
+            var (id, tenant) = TraceArchive.ReadIdentity(stream);
+            return id is null ? (null, null) : (InstanceName.For(id), tenant);
         }
         catch (HookException)
         {
-            return null; // an id no start could have had
+            return (null, null); // an id no start could have had
         }
     }
 }

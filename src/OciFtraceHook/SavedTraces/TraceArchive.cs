@@ -23,6 +23,7 @@ internal static class TraceArchive
     /// <summary>The header line that names the container's id.</summary>
     public const string ContainerHeader = "# oci-ftrace-hook: container ";
     public const string NameHeader = "# oci-ftrace-hook: name ";
+    public const string TenantHeader = "# oci-ftrace-hook: tenant ";
     public const string ArchHeader = "# oci-ftrace-hook: arch ";
     public const string LostHeader = "# oci-ftrace-hook: lost events: ";
     /// <summary>The release of the kernel that recorded the trace: it decides how arguments print.</summary>
@@ -63,6 +64,29 @@ internal static class TraceArchive
         {
             using var stream = File.OpenRead(file);
             return ReadOwner(stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, null);
+        }
+    }
+
+    /// <summary>The container id and tenant a saved trace names, from a seekable stream at its start
+    /// (nulls when unreadable).</summary>
+    public static (string? Id, string? Tenant) ReadIdentity(Stream stream)
+    {
+        try
+        {
+            if (TraceDatMetadata.ReadFrom(stream) is { } metadata) return (metadata.ContainerId, metadata.Tenant);
+            stream.Position = 0;
+            using var reader = new StreamReader(stream, leaveOpen: true);
+            string? id = null, tenant = null;
+            for (var i = 0; i < 6 && reader.ReadLine() is { } line; i++)
+            {
+                if (line.StartsWith(ContainerHeader, StringComparison.Ordinal)) id = line[ContainerHeader.Length..];
+                else if (line.StartsWith(TenantHeader, StringComparison.Ordinal)) tenant = line[TenantHeader.Length..];
+            }
+            return (id, tenant);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -126,7 +150,7 @@ internal static class TraceArchive
     /// <summary>The same, into a save directory already opened (and checked) by handle: the file is
     /// created in that very directory, whatever its path has become meanwhile.</summary>
     public static string Save(TraceInstance instance, string containerId, SafeFileHandle dir, string saveDir, DateTimeOffset now,
-        string? followed, out long lostEvents, string? containerName = null, string? paths = null)
+        string? followed, out long lostEvents, string? containerName = null, string? paths = null, string? tenant = null)
     {
         lostEvents = instance.LostEvents();
         // Opened first: no file is created for a trace that cannot be read.
@@ -144,6 +168,7 @@ internal static class TraceArchive
         var header = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"{ContainerHeader}{containerId}\n")
             .Append(containerName is null ? "" : $"{NameHeader}{containerName}\n")
+            .Append(tenant is null ? "" : $"{TenantHeader}{tenant.ReplaceLineEndings(" ")}\n")
             .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
             .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{TraceArchNames.Name(TraceArchNames.Host)}\n")
             .Append(CultureInfo.InvariantCulture, $"{KernelHeader}{KernelRelease()}\n")

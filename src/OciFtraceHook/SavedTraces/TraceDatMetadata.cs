@@ -16,6 +16,8 @@ internal sealed record TraceDatMetadata
 
     public required string ContainerId { get; init; }
     public string? Name { get; init; }
+    /// <summary>Whose the container was, for the per-tenant disk share (see Oci.Tenant).</summary>
+    public string? Tenant { get; init; }
     public string? Instance { get; init; }
     public string? Arch { get; init; }
     public string? KernelRelease { get; init; }
@@ -32,6 +34,7 @@ internal sealed record TraceDatMetadata
             .Append(Magic).Append('\n')
             .Append("container ").Append(OneLine(ContainerId)).Append('\n');
         if (Name is not null) text.Append("name ").Append(OneLine(Name)).Append('\n');
+        if (Tenant is not null) text.Append("tenant ").Append(OneLine(Tenant)).Append('\n');
         if (Instance is not null) text.Append("instance ").Append(OneLine(Instance)).Append('\n');
         if (Arch is not null) text.Append("arch ").Append(OneLine(Arch)).Append('\n');
         if (KernelRelease is not null) text.Append("kernel ").Append(OneLine(KernelRelease)).Append('\n');
@@ -53,7 +56,7 @@ internal sealed record TraceDatMetadata
         var text = Encoding.UTF8.GetString(nul < 0 ? option : option[..nul]);
         var lines = text.Split('\n');
         if (lines.Length == 0 || lines[0] != Magic) return null;
-        string? id = null, name = null, instance = null, arch = null, kernel = null, paths = null;
+        string? id = null, name = null, tenant = null, instance = null, arch = null, kernel = null, paths = null;
         DateTimeOffset? saved = null;
         long lost = 0;
         var tgids = new Dictionary<int, int>();
@@ -78,6 +81,7 @@ internal sealed record TraceDatMetadata
             {
                 case "container": id = value; break;
                 case "name": name = value; break;
+                case "tenant": tenant = value; break;
                 case "instance": instance = value; break;
                 case "arch": arch = value; break;
                 case "kernel": kernel = value; break;
@@ -92,7 +96,7 @@ internal sealed record TraceDatMetadata
         }
         return id is null ? null : new TraceDatMetadata
         {
-            ContainerId = id, Name = name, Instance = instance, Arch = arch, KernelRelease = kernel, SavedAt = saved,
+            ContainerId = id, Name = name, Tenant = tenant, Instance = instance, Arch = arch, KernelRelease = kernel, SavedAt = saved,
             LostEvents = lost, Paths = paths, Tgids = tgids,
         };
     }

@@ -66,4 +66,31 @@ public class DiskBudgetTests : OneBundleTests
         Assert.That(Bundle.SavedTraces(), Is.EqualTo(new[] { smallTrace }),
             "the small trace stays; the trace larger than the budget was dropped for itself");
     }
+
+    [Test]
+    public void A_tenant_over_its_share_loses_its_own_oldest_trace_and_another_tenants_stays()
+    {
+        const string Tenant = "io.kubernetes.pod.namespace";
+        string OldOf(string id, string tenant, int bytes)
+        {
+            var path = OldTrace(id, "20260101T000000Z", 0);
+            File.WriteAllText(path, $"# oci-ftrace-hook: container {id}\n# oci-ftrace-hook: tenant {Tenant}={tenant}\n" + new string('x', bytes));
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddDays(-1));
+            return path;
+        }
+        var mine = OldOf("oft-test-tenant-old", "shop", 2 << 20);
+        var others = OldOf("oft-test-tenant-other", "blog", 512 << 10);
+        Bundle.HostConfig("max-saved-mb-per-tenant = 1\n").Annotate(Tenant, "shop").Script("true");
+
+        var result = Runc.Run(Bundle, "oft-test-tenant-new");
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "the detached gc ran");
+
+        var left = Directory.GetFiles(Bundle.SaveDir);
+        Assert.That(left, Does.Not.Contain(mine), "the tenant's own oldest trace, of another of its containers, went");
+        Assert.That(left, Does.Contain(others), "another tenant's trace, within its share, stays");
+        Assert.That(left.Count(f => Path.GetFileName(f).StartsWith(InstanceName.For("oft-test-tenant-new") + "-", StringComparison.Ordinal)), Is.EqualTo(1));
+        using var saved = File.OpenRead(left.Single(f => f != others));
+        Assert.That(OciFtraceHook.SavedTraces.TraceDatMetadata.ReadFrom(saved)?.Tenant, Is.EqualTo($"{Tenant}=shop"), "the trace carries its tenant");
+    }
 }

@@ -22,10 +22,10 @@ public class SavedTraceBudgetTests
     public void Remove() => Directory.Delete(_root, recursive: true);
 
     /// <summary>A saved trace of <paramref name="id"/>, 1000 bytes, each newer than the one before.</summary>
-    private string Saved(string dir, string id)
+    private string Saved(string dir, string id, string? tenant = null)
     {
         var path = Path.Combine(dir, $"{OciFtraceHook.Tracing.InstanceName.For(id)}-{_second:x}-1-20260101T000000Z.trace");
-        var header = $"{TraceArchive.ContainerHeader}{id}\n";
+        var header = $"{TraceArchive.ContainerHeader}{id}\n" + (tenant is null ? "" : $"{TraceArchive.TenantHeader}{tenant}\n");
         File.WriteAllText(path, header + new string('x', 1000 - header.Length));
         File.SetLastWriteTimeUtc(path, new DateTime(2026, 1, 1, 0, 0, _second++, DateTimeKind.Utc));
         return path;
@@ -110,6 +110,19 @@ public class SavedTraceBudgetTests
         var keep = Saved(_b, "c1");
         Assert.That(SavedTraceBudget.Enforce([_a, _b], 0, 1000, keep), Is.Empty, "only root's traces count");
         Assert.That(File.Exists(planted), Is.True);
+    }
+
+    [Test]
+    public void A_tenant_over_its_share_loses_its_own_oldest_traces_whichever_of_its_containers_made_them()
+    {
+        var x = Enumerable.Range(0, 2).Select(_ => Saved(_a, "x", "ns=t")).ToArray();
+        var other = Saved(_a, "u1", "ns=u");
+        var y = Saved(_b, "y", "ns=t");
+
+        var removed = SavedTraceBudget.Enforce([_a, _b], 0, 0, keep: y, maxPerTenant: 2000);
+
+        Assert.That(removed, Is.EqualTo(new[] { x[0] }), "the tenant's oldest, though another of its containers saved last");
+        Assert.That(File.Exists(other), Is.True, "another tenant's trace stays");
     }
 
     [Test]
