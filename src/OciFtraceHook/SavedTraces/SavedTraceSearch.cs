@@ -10,7 +10,8 @@ internal sealed class SavedTraceSearch(IReadOnlyList<string> saveDirs, InstanceR
     public IReadOnlyList<string> SaveDirs { get; } = saveDirs.Distinct().ToArray();
 
     /// <summary>A full id as it is; otherwise the one container whose id starts with the query or
-    /// whose name (where the engine gave one) is the query, among running and saved ones.</summary>
+    /// whose name (where the engine gave one) is the query, among running and saved ones. Several
+    /// (one pod name in two namespaces, say) are an error listing them: never one picked silently.</summary>
     public string ResolveContainerId(string query)
     {
         if (IsPlainId(query) && (records.OfContainer(query).Any() || FindNewest(query) is not null))
@@ -64,5 +65,5 @@ internal sealed class SavedTraceSearch(IReadOnlyList<string> saveDirs, InstanceR
     }
 
     private static bool Matches(string query, string id, string? name) =>
-        id.StartsWith(query, StringComparison.Ordinal) || (name is not null && name == query);
+        id.StartsWith(query, StringComparison.Ordinal) || Oci.ContainerName.Names(query, name);
 }
