@@ -93,4 +93,33 @@ public class DiskBudgetTests : OneBundleTests
         using var saved = File.OpenRead(left.Single(f => f != others));
         Assert.That(OciFtraceHook.SavedTraces.TraceDatMetadata.ReadFrom(saved)?.Tenant, Is.EqualTo($"{Tenant}=shop"), "the trace carries its tenant");
     }
+
+    /// <summary>An id chosen as another id's stem ("victim-HASH") names its traces so that their
+    /// names read as the victim's: before, they spent the victim's share and its trace went.</summary>
+    [Test]
+    public void An_id_that_embeds_another_ids_stem_does_not_spend_that_ids_share()
+    {
+        const string Victim = "oft-test-victim";
+        var borrower = InstanceName.For(Victim)[InstanceName.Prefix.Length..]; // "oft-test-victim-<hash>"
+        string Old(string id, int daysAgo)
+        {
+            var path = Path.Combine(Bundle.SaveDir, $"{InstanceName.For(id)}-1-1-20260101T000000Z.trace");
+            File.WriteAllText(path, $"# oci-ftrace-hook: container {id}\n" + new string('x', 700 << 10));
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddDays(-daysAgo));
+            return path;
+        }
+        var victims = Old(Victim, 2);
+        var borrowers = Old(borrower, 1);
+        Assert.That(Path.GetFileName(borrowers), Does.StartWith(InstanceName.For(Victim) + "-"), "by name, the borrower's trace reads as the victim's");
+        Bundle.HostConfig("max-saved-mb-per-container = 1\n").Script("true");
+
+        var result = Runc.Run(Bundle, borrower);
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "the detached gc ran");
+
+        var left = Directory.GetFiles(Bundle.SaveDir);
+        Assert.That(left, Does.Contain(victims), "the victim's trace stays");
+        Assert.That(left, Does.Contain(borrowers), "the borrower, within its own share, keeps its own");
+        Assert.That(left, Has.Length.EqualTo(3));
+    }
 }
