@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test as root against the real kernel, runc, podman, dockerd and containerd, installing
-# what they need first (runc, busybox-static, podman, lintian, trace-cmd, docker.io, and qemu, kmod, zstd,
-# xz-utils, strace for the kernel matrix) through apt when missing. Prints "N passed, N failed,
+# what they need first (runc, busybox-static, podman, lintian, trace-cmd, docker.io; qemu, kmod, zstd,
+# xz-utils, strace for the kernel matrix; the arm64 cross toolchain and qemu-user, as .ci/run does)
+# through apt when missing. Prints "N passed, N failed,
 # N skipped" last and exits non-zero when a test failed or none ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,13 +23,23 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v trace-cmd >/dev/null 2>&1 || missing+=(trace-cmd)
-if [ "${#missing[@]}" -gt 0 ]; then
+# arm64: the package is cross-built here (clang and Debian's aarch64 binutils, gcc and libc) and its
+# binary run under qemu-user with arm64's zlib, as .ci/run installs them.
+arm64=()
+command -v clang >/dev/null 2>&1 || arm64+=(clang)
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || arm64+=(gcc-aarch64-linux-gnu)
+command -v aarch64-linux-gnu-ld >/dev/null 2>&1 || arm64+=(binutils-aarch64-linux-gnu)
+[ -d /usr/aarch64-linux-gnu/lib ] || arm64+=(libc6-dev-arm64-cross)
+command -v qemu-aarch64-static >/dev/null 2>&1 || arm64+=(qemu-user-static)
+dpkg -s zlib1g:arm64 >/dev/null 2>&1 || arm64+=(zlib1g:arm64)
+if [ "${#missing[@]}" -gt 0 ] || [ "${#arm64[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "tests/run.sh: ${missing[*]} missing and not root: end-to-end tests will be skipped" >&2
+        echo "tests/run.sh: ${missing[*]} ${arm64[*]} missing and not root: the tests that need them will be skipped" >&2
     else
-        echo "tests/run.sh: installing ${missing[*]}" >&2
+        echo "tests/run.sh: installing ${missing[*]} ${arm64[*]}" >&2
+        [ "${#arm64[@]}" -eq 0 ] || dpkg --add-architecture arm64
         apt-get update -qq
-        tests/apt-install-no-start.sh "${missing[@]}"
+        tests/apt-install-no-start.sh "${missing[@]}" "${arm64[@]}"
     fi
 fi
 

@@ -1,5 +1,3 @@
-using OciFtraceHook.Decoding;
-
 namespace OciFtraceHook.Tables;
 
 /// <summary>The syscalls of one architecture, from the kernel's own table (syscalls-ARCH.tsv):
