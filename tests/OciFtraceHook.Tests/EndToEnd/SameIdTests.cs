@@ -53,7 +53,9 @@ public class SameIdTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (TestHost.InstancesOf(id).Length == 0 && !runA.IsCompleted && DateTime.UtcNow < deadline) Thread.Sleep(20);
         Assert.That(TestHost.InstancesOf(id), Has.Length.EqualTo(1), "the first container is traced");
-        Thread.Sleep(300); // it is writing markers now
+        var instance = Path.Combine(TestHost.TraceFsRoot, "instances", TestHost.InstancesOf(id)[0]);
+        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "trace")), trace => trace.Contains("MARK-A-0", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "the first container to write its markers");
 
         var runB = Runc.Run(second, id, rootB.Dir);
         Assert.That(runB.ExitCode, Is.Not.Zero, "the second container with a running container's id is refused: " + runB);

@@ -50,7 +50,9 @@ public class SaveDirectoryTests : OneBundleTests
             .Script($"sleep 1.5; echo 'MARK-SWAP root::0:0::/:/bin/sh' > {Tracing}/trace_marker");
 
         var run = Task.Run(() => Runc.Run(Bundle));
-        Thread.Sleep(700); // the container runs: prestart accepted the directory
+        // The container runs once prestart has accepted the directory and written its record.
+        Wait.Until(() => new OciFtraceHook.Tracing.InstanceRecords().All().Any(r => r.Record.Bundle == Bundle.Dir), found => found,
+            TimeSpan.FromSeconds(10), "prestart to accept the directory");
         var swapped = ProcessRunner.Run("setpriv", ["--reuid", $"{Nobody}", "--regid", $"{Nobody}", "--clear-groups", "/bin/sh", "-c",
             $"cd \"$0\" && mv traces traces.old && {swap}", home, standIn]);
         Assert.That(swapped.ExitCode, Is.Zero, "the unprivileged user swaps the directory: " + swapped);

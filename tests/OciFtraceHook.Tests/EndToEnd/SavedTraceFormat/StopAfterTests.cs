@@ -27,8 +27,8 @@ public class StopAfterTests : OneBundleTests
         using var container = CreatedContainer.Create(Bundle);
         container.Start();
         var instance = InstanceDir(container.Id);
-        Thread.Sleep(2500);
-        Assert.That(File.ReadAllText(Path.Combine(instance, "tracing_on")).Trim(), Is.EqualTo("0"), "recording is off while the container still runs");
+        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "tracing_on")).Trim(), on => on == "0", TimeSpan.FromSeconds(10),
+            "recording to be off after 1 s, while the container still runs (it sleeps 4 s)");
         Assert.That(File.ReadAllText(Path.Combine(instance, "events/syscalls/enable")).Trim(), Is.EqualTo("0"), "its syscall events are off: no cost to the host");
         Assert.That(File.ReadAllText(Path.Combine(instance, "trace")), Does.Contain("MARK-before"), "what it recorded is still there");
 
