@@ -4,7 +4,7 @@ using ArchitectureModel = ArchUnitNET.Domain.Architecture;
 
 namespace OciFtraceHook.Tests.ArchitectureTests;
 
-/// <summary>The folders are layers and dependencies point one way, down this list (README, Layout).
+/// <summary>The folders are layers and dependencies point one way, down this list (docs/layout.md).
 /// A type may use its own layer and any layer listed before it, never one after it.</summary>
 public class LayeringTests
 {
@@ -56,7 +56,7 @@ public class LayeringTests
         var unknown = Architecture.Types
             .Where(t => t.Namespace.FullName.StartsWith("OciFtraceHook", StringComparison.Ordinal) && LayerOf(t) is null)
             .Select(t => t.FullName).Distinct().Order().ToList();
-        Assert.That(unknown, Is.Empty, "a new folder must take its place in the layer list (and in the README)");
+        Assert.That(unknown, Is.Empty, "a new folder must take its place in the layer list (and in docs/layout.md)");
     }
 
     [Test]

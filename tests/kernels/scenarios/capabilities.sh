@@ -1,5 +1,5 @@
 #!/bin/sh
-# What this kernel offers the hook, measured: one markdown table row for the README's kernel table
+# What this kernel offers the hook, measured: one markdown table row for the kernel table of docs/testing.md
 # (instances, event-fork, openat2 or the fallback walk, how paths are captured, how the trace is
 # saved, the text format).
 set -e
