@@ -99,7 +99,7 @@ internal static class Show
     private static TraceInstance? LiveInstance(string id, InstanceRecords records)
     {
         var own = records.OfContainer(id)
-            .Where(r => r.Record.SavedTo is null && r.Record.InitIsAlive()).Select(r => r.Name).FirstOrDefault();
+            .Where(r => r.Record.Phase() == RecordPhase.Tracing).Select(r => r.Name).FirstOrDefault();
         var mountPoint = own is null ? null : TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         var instance = own is null || mountPoint is null ? null : new TraceFs(mountPoint).Instance(own);
         return instance is not null && instance.Exists ? instance : null;

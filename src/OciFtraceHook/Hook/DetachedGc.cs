@@ -95,11 +95,19 @@ internal static class DetachedGc
             if (name == except) continue;
             var record = records.Read(name);
             if (record is null) continue; // being written or replaced right now
-            if (record.SavePending(DateTimeOffset.UtcNow)) continue; // its poststop's gc is saving it
-            // Saved by its poststop, whose detached gc removes it once starts are quiet; only if
-            // that has not happened for minutes did the removal die on the way.
-            if (record.SavedTo is not null && File.GetLastWriteTimeUtc(records.PathFor(name)) > DateTime.UtcNow - TimeSpan.FromMinutes(2)) continue;
-            if (!record.InitIsAlive()) return true;
+            switch (record.Phase())
+            {
+                case RecordPhase.Tracing or RecordPhase.Saving: // running, or its poststop's gc is saving it
+                    continue;
+                case RecordPhase.Saved or RecordPhase.Pinned:
+                    // Its poststop's detached gc removes it once starts are quiet; only if that has
+                    // not happened for minutes did the removal die on the way.
+                    if (File.GetLastWriteTimeUtc(records.PathFor(name)) > DateTime.UtcNow - RecordPhases.RemovalDeadline) continue;
+                    if (!record.InitIsAlive()) return true;
+                    continue;
+                case RecordPhase.LeftBehind:
+                    return true;
+            }
         }
         return false;
     }

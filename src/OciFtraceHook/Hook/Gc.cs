@@ -60,7 +60,8 @@ internal static class Gc
         using var held = records.TryLock(name);
         if (held is null) return;
         var record = records.Read(name);
-        if (record is null || record.SavedTo is not null || record.InitIsAlive() || instance is null || !instance.Exists) return;
+        // Saving (its poststop's handover) or left behind: not running, not saved yet.
+        if (record is null || record.Phase() is not (RecordPhase.Saving or RecordPhase.LeftBehind) || instance is null || !instance.Exists) return;
         var saved = StopAndSave(instance, record, records, logger, host);
         records.Write(name, record with { SavedTo = saved });
         records.DeleteFollowed(name);
@@ -76,13 +77,13 @@ internal static class Gc
         using var held = records.TryLock(name);
         if (held is null) return false;
         var record = records.Read(name);
-        if (record is not null && record.InitIsAlive()) return false;
+        if (record is not null && record.Phase() == RecordPhase.Tracing) return false;
         // Saved here only when no gc saved it before (a container that ended without its poststop,
         // or one whose gc died): a save made by Save kept the budget then.
         string? savedHere = null;
         if (instance is not null && instance.Exists)
         {
-            if (record?.SavedTo is null) savedHere = StopAndSave(instance, record, records, logger, host);
+            if (record is null || record.Phase() is RecordPhase.Saving or RecordPhase.LeftBehind) savedHere = StopAndSave(instance, record, records, logger, host);
             if (!TryRemove(instance, name, record, savedHere, records, logger, host))
             {
                 if (savedHere is not null) KeepBudget(savedHere, logger, host);
@@ -109,12 +110,12 @@ internal static class Gc
     {
         try
         {
-            instance.Remove(attempts: record?.PinnedSince is null ? 5 : 1);
+            instance.Remove(attempts: record?.Phase() == RecordPhase.Pinned ? 1 : 5);
             return true;
         }
         catch (SyscallException e) when (e.Errno == Interop.EBUSY)
         {
-            if (record?.PinnedSince is null)
+            if (record?.Phase() != RecordPhase.Pinned)
             {
                 try
                 {

@@ -34,7 +34,7 @@ internal static class Poststop
         // container with the same id (under another runtime root) is never touched, nor is anything
         // when this start's prestart was refused and wrote no record.
         var own = records.OfContainer(id)
-            .Where(r => r.Record.Bundle == state.Bundle && r.Record.SavedTo is null && r.Record.StoppedAt is null && !r.Record.InitIsAlive())
+            .Where(r => r.Record.Bundle == state.Bundle && r.Record.StoppedAt is null && r.Record.Phase() == RecordPhase.LeftBehind)
             .Select(r => r.Name).FirstOrDefault();
         var instance = own is null ? null : findTraceFs()?.Instance(own);
         if (own is null || instance is null || !instance.Exists)
@@ -46,7 +46,8 @@ internal static class Poststop
         {
             if (held is null) return; // a gc is collecting it right now: it saves and removes it
             var record = records.Read(own);
-            if (record is null || record.SavedTo is not null || record.StoppedAt is not null) return; // collected or handed on meanwhile
+            // Collected or handed on meanwhile: no longer left behind and never stopped.
+            if (record is null || record.StoppedAt is not null || record.PhaseAt(DateTimeOffset.UtcNow, _ => false) != RecordPhase.LeftBehind) return;
             // Only tracing_on, one write: the events go off in the detached save, which comes next.
             instance.SetTracingOn(false);
             records.Write(own, record with { StoppedAt = DateTimeOffset.UtcNow });

@@ -67,5 +67,5 @@ internal static class StopRecording
     /// <summary>The same container, still running, and not saved yet.</summary>
     private static bool StillTheSame(InstanceRecord? now, InstanceRecord owner) =>
         now is not null && now.ContainerId == owner.ContainerId && now.Pid == owner.Pid && now.PidStartTime == owner.PidStartTime
-        && now.SavedTo is null && now.InitIsAlive();
+        && now.Phase() == RecordPhase.Tracing;
 }

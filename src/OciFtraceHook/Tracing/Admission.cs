@@ -22,7 +22,7 @@ internal static class Admission
     {
         using var _ = records.LockAdmission();
         var all = records.All().ToList();
-        var live = all.Where(r => r.Record.SavedTo is null && r.Record.InitIsAlive()).ToList();
+        var live = all.Where(r => r.Record.Phase() == RecordPhase.Tracing).ToList();
         if (live.FirstOrDefault(r => r.Record.ContainerId == record.ContainerId) is { Name: not null } same)
             throw new HookException($"container id {record.ContainerId} is already traced by a running container " +
                                     $"(pid {same.Record.Pid}, instance {same.Name})");

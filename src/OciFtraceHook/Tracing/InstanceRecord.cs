@@ -76,13 +76,12 @@ internal sealed record InstanceRecord
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>How long a detached save may take before it counts as dead (killed, or the host
-    /// rebooted under it): then gc saves the trace like any left behind, and `show` stops waiting.</summary>
-    public static readonly TimeSpan SaveDeadline = TimeSpan.FromMinutes(2);
+    /// <summary>See <see cref="RecordPhases.SaveDeadline"/>.</summary>
+    public static TimeSpan SaveDeadline => RecordPhases.SaveDeadline;
 
-    /// <summary>Poststop handed the save on less than <see cref="SaveDeadline"/> ago and it is not
-    /// done yet: the trace is on disk in a moment.</summary>
-    public bool SavePending(DateTimeOffset now) => SavedTo is null && StoppedAt is { } stopped && now - stopped < SaveDeadline;
+    /// <summary>Poststop handed the save on and it is not done yet: the trace is on disk in a moment
+    /// (<see cref="RecordPhase.Saving"/>).</summary>
+    public bool SavePending(DateTimeOffset now) => this.PhaseAt(now, _ => false) == RecordPhase.Saving;
 
     /// <summary>Is the traced init still running (the same process, not a reused PID)?</summary>
     public bool InitIsAlive() => InitProcessLocator.IsSame(new InitProcess(Pid, "", PidStartTime));
