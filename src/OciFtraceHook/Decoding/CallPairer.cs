@@ -33,6 +33,9 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
             case TraceEventKind.PathProbe:
                 AttachPaths(e);
                 break;
+            case TraceEventKind.KernelPath:
+                AttachKernelPath(e);
+                break;
         }
     }
 
@@ -87,6 +90,7 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
             open.HasReturn = true;
             open.Return = e.Return;
             open.EndNs = e.TimeNs;
+            if (_kernelCopies) EmptyPathWithoutCopy(open);
             open.Comm = e.Comm; // execve changes it
             open.Kind = open.Shown ? RecordKind.Resumed : RecordKind.Call;
             Emit(open);
@@ -154,6 +158,72 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
             call.Strings[i] = text;
             call.CutStrings &= ~(1 << i);
         }
+    }
+
+    private bool _kernelCopies;
+
+    /// <summary>A path as the kernel copied it, between its call's enter and exit in the same task:
+    /// it is what the kernel used, so it replaces what an entry probe read (which may be a fault,
+    /// or another thread's later write). It goes to the path argument whose string it equals, else
+    /// to the first one not filled by a copy yet whose string is missing or a fault, else to the
+    /// first not filled yet (rename's two copies: old, then new).</summary>
+    private void AttachKernelPath(TraceEvent e)
+    {
+        _kernelCopies = true;
+        if (!_pending.TryGetValue(e.Tid, out var call) || call.Shown) return;
+        if (!Tracing.PathArguments.ByEvent.TryGetValue(call.Event, out var indices)) return;
+        var address = e.Args[0];
+        if (address == call.LastCopy) return;
+        call.LastCopy = address;
+        if (e.Strings[0] is not { } path) return; // the copy failed: the call returns its error
+        bool Free(int i) => i < call.ArgCount && (call.KernelCopied & (1 << i)) == 0;
+        string? Current(int i) => call.Strings is { } s && i < s.Length ? s[i] : null;
+        var target = -1;
+        foreach (var i in indices)
+        {
+            if (Free(i) && Current(i) == path) { target = i; break; }
+        }
+        if (target < 0)
+        {
+            foreach (var i in indices)
+            {
+                if (Free(i) && Current(i) is null or QuotedString.Fault) { target = i; break; }
+            }
+        }
+        if (target < 0)
+        {
+            foreach (var i in indices)
+            {
+                if (Free(i)) { target = i; break; }
+            }
+        }
+        if (target < 0) return;
+        call.Strings ??= new string?[call.ArgCount];
+        call.Strings[target] = path;
+        call.CutStrings &= ~(1 << target);
+        call.KernelCopied |= 1 << target;
+    }
+
+    /// <summary>The calls that take AT_EMPTY_PATH: the path argument and the flags argument.</summary>
+    private static readonly Dictionary<string, (int Path, int Flags)> EmptyPathCalls = new(StringComparer.Ordinal)
+    {
+        ["newfstatat"] = (1, 3), ["statx"] = (1, 2), ["fchownat"] = (1, 4), ["linkat"] = (1, 4),
+        ["execveat"] = (1, 4), ["fchmodat2"] = (1, 3), ["name_to_handle_at"] = (1, 4), ["open_tree"] = (1, 2),
+    };
+
+    private const ulong AtEmptyPath = 0x1000;
+
+    /// <summary>With AT_EMPTY_PATH the kernel makes no copy of an empty path (it acts on the
+    /// descriptor): where this trace records the kernel's copies and the call made none, its path
+    /// was "", as strace shows it, whatever an entry probe could not read.</summary>
+    private static void EmptyPathWithoutCopy(SyscallRecord call)
+    {
+        if (!EmptyPathCalls.TryGetValue(call.Event, out var at) || at.Flags >= call.ArgCount || at.Path >= call.ArgCount) return;
+        if ((call.Args[at.Flags] & AtEmptyPath) == 0 || (call.KernelCopied & (1 << at.Path)) != 0) return;
+        if (call.Strings is { } s && s[at.Path] is { } shown && shown != QuotedString.Fault) return;
+        call.Strings ??= new string?[call.ArgCount];
+        call.Strings[at.Path] = "";
+        call.CutStrings &= ~(1 << at.Path);
     }
 
     private static string?[]? StringsOf(TraceEvent e)

@@ -43,6 +43,11 @@ internal sealed class SyscallRecord
     public long Lost;
     /// <summary>For a pending call: its enter was already shown as unfinished.</summary>
     public bool Shown;
+    /// <summary>Bit i: the string of argument i is the kernel's own copy (getname's).</summary>
+    public int KernelCopied;
+    /// <summary>The address of the last kernel copy joined to this call (one copy is seen twice
+    /// where getname wraps getname_flags).</summary>
+    public ulong LastCopy;
 
     public long DurationNs => HasReturn && HasArgs ? EndNs - StartNs : 0;
 

@@ -89,6 +89,13 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what, bool kernel
             case TraceEventKind.Marker:
                 e.Text = Text(payload, plan.Text!).TrimEnd();
                 break;
+            case TraceEventKind.KernelPath:
+                Array.Clear(e.Strings);
+                e.CutStrings = 0;
+                e.Args[0] = Unsigned(payload, plan.ReturnOffset, plan.ReturnSize);
+                e.ArgCount = 1;
+                e.Strings[0] = ProbeString(payload, plan.Text!) is var copied && copied != QuotedString.Fault ? copied : null;
+                break;
             case TraceEventKind.PathProbe:
                 Array.Clear(e.Strings);
                 e.CutStrings = 0;
@@ -254,6 +261,9 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what, bool kernel
                 return new EventPlan(TraceEventKind.SyscallExit, format.Name["sys_exit_".Length..]) { ReturnOffset = ret.Offset, ReturnSize = ret.Size };
             if (format is { System: "ftrace", Name: "print" } && format.Field("buf") is { } buf)
                 return new EventPlan(TraceEventKind.Marker, "tracing_mark_write") { Text = buf };
+            if (format.System == PathProbes.Group && format.Name.StartsWith(PathProbes.KernelCopyPrefix, StringComparison.Ordinal)
+                && format.Field("ptr") is { Size: 8 } ptr && format.Field("name") is { DataLoc: true } name)
+                return new EventPlan(TraceEventKind.KernelPath, format.Name) { ReturnOffset = ptr.Offset, ReturnSize = 8, Text = name };
             if (format.System == PathProbes.Group)
             {
                 // "aN": the string of argument N of the syscall the probe is named after.

@@ -8,6 +8,10 @@ internal enum TraceEventKind : byte
     LostEvents,
     /// <summary>A path probe's line: the strings of the arguments of the call just entered.</summary>
     PathProbe,
+    /// <summary>A path as the kernel copied it (getname's struct filename), inside the call that
+    /// asked for it: <see cref="TraceEvent.Strings"/>[0] is the path (null when the copy failed),
+    /// <see cref="TraceEvent.Args"/>[0] the copy's address.</summary>
+    KernelPath,
     Other,
 }
 

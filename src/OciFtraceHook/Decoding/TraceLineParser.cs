@@ -83,6 +83,7 @@ internal sealed class TraceLineParser
             e.Text = text["tracing_mark_write: ".Length..].TrimEnd().ToString();
             return true;
         }
+        if (TryParseKernelPath(text, e)) return true;
         if (TryParsePathProbe(text, e)) return true;
         e.Kind = TraceEventKind.Other;
         var nameEnd = text.IndexOf(':');
@@ -214,6 +215,32 @@ internal sealed class TraceLineParser
             e.Strings[index] = value;
             e.ArgCount = Math.Max(e.ArgCount, index + 1);
         }
+        return true;
+    }
+
+    /// <summary>"kcopy_getname: (do_sys_openat2+0x77/0xe0 &lt;- getname) ptr=0xffff88800436f000
+    /// name=\"/etc/passwd\"": a path as the kernel copied it (see PathProbes.KernelCopyFunctions);
+    /// "name=(fault)" when getname returned an error.</summary>
+    private bool TryParseKernelPath(ReadOnlySpan<char> text, TraceEvent e)
+    {
+        if (!text.StartsWith(Tracing.PathProbes.KernelCopyPrefix)) return false;
+        var colon = text.IndexOf(": (");
+        if (colon <= 0) return false;
+        var rest = text[(colon + 3)..];
+        var close = rest.IndexOf(") ptr=");
+        if (close < 0 || rest[..close].IndexOf(" <- ") < 0) return false;
+        rest = rest[(close + 6)..];
+        var space = rest.IndexOf(" name=");
+        if (space < 0) return false;
+        e.Kind = TraceEventKind.KernelPath;
+        e.Name = Intern(text[..colon]);
+        e.Args[0] = ParseNumber(rest[..space]);
+        e.ArgCount = 1;
+        e.CutStrings = 0;
+        Array.Clear(e.Strings);
+        var value = rest[(space + 6)..];
+        // The kernel prints the string unescaped: it runs to the line's last quote.
+        e.Strings[0] = value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1].ToString() : null;
         return true;
     }
 

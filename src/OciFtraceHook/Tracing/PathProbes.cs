@@ -30,6 +30,15 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
     private string RefusalPath => lockPath + RefusalSuffix;
     public const string RefusalSuffix = ".refused";
 
+    /// <summary>Where the kernel has copied a path from the process (struct filename): a return
+    /// probe on each reads the copy the kernel went on with, which never faults, unlike a string
+    /// read from the process at entry. getname is an inlined copy of getname_flags on 6.1 and 6.12
+    /// (a probe on getname_flags alone misses openat there); 7.3 has no getname of its own.</summary>
+    public static readonly string[] KernelCopyFunctions = ["getname_flags", "getname", "getname_uflags"];
+
+    /// <summary>The kernel-copy probes' event names start with this (the rest is the function).</summary>
+    public const string KernelCopyPrefix = "kcopy_";
+
     /// <summary>"kprobes" or "eprobes": how this kernel can record paths; null when it cannot.
     /// tracefs's README lists the eprobe syntax whenever it has dynamic events, so a kernel without
     /// eprobes is found out when it refuses the first definition (see EnableIn).</summary>
@@ -82,6 +91,10 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
         if (Kind == "kprobes")
         {
             var functions = EntryFunctions();
+            // "r:GROUP/kcopy_F F ptr=$retval:x64 name=+0(+0($retval)):string": the struct
+            // filename F returns (an error pointer when the copy failed: then name reads as a fault).
+            foreach (var function in KernelCopyFunctions.Where(functions.Contains))
+                list.Add((KernelCopyPrefix + function, $"r:{Group}/{KernelCopyPrefix}{function} {function} ptr=$retval:x64 name=+0(+0($retval)):string"));
             foreach (var (ev, indices) in PathArguments.ByEvent.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 if (!functions.Contains(EntryPrefix + ev) || !File.Exists(Path.Combine(traceFs.Root, "events", "syscalls", $"sys_enter_{ev}", "format"))) continue;
@@ -109,7 +122,8 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
         return list;
     }
 
-    /// <summary>The kernel's syscall entry functions (from /proc/kallsyms, names only).</summary>
+    /// <summary>The kernel's syscall entry functions and kernel-copy points (from /proc/kallsyms,
+    /// names only).</summary>
     private static HashSet<string> EntryFunctions()
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -117,6 +131,12 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
         {
             var at = line.IndexOf(EntryPrefix!, StringComparison.Ordinal);
             if (at > 0 && line[at - 1] == ' ') names.Add(line[at..].TrimEnd());
+            else if (line.EndsWith("getname_flags", StringComparison.Ordinal) || line.EndsWith("getname", StringComparison.Ordinal)
+                     || line.EndsWith("getname_uflags", StringComparison.Ordinal))
+            {
+                var space = line.LastIndexOf(' ');
+                if (space > 0 && line.Length - space > 1 && line[..space].EndsWith(" T", StringComparison.OrdinalIgnoreCase)) names.Add(line[(space + 1)..]);
+            }
         }
         return names;
     }
@@ -154,11 +174,12 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
         var kind = Kind;
         foreach (var (name, definition) in Definitions())
         {
-            // dynamic_events lists "syscalls.sys_enter_NAME" for the "syscalls/sys_enter_NAME" written.
-            var listed = definition.Replace(" syscalls/", " syscalls.", StringComparison.Ordinal);
+            // dynamic_events lists "syscalls.sys_enter_NAME" for the "syscalls/sys_enter_NAME" written,
+            // and a return probe with its maxactive ("r10:" for "r:").
+            var listed = Normalized(definition.Replace(" syscalls/", " syscalls.", StringComparison.Ordinal));
             if (existing.TryGetValue(name, out var current))
             {
-                if (current != listed)
+                if (Normalized(current) != listed)
                     throw new HookException($"dynamic event {Group}/{name} exists with another definition ('{current}'): paths are not recorded; " +
                                             $"remove it with: echo '-:{Group}/{name}' >> {DynamicEvents}");
                 continue;
@@ -177,6 +198,14 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
             }
         }
         instance.Write($"events/{Group}/enable", "1");
+    }
+
+    /// <summary>A definition without a return probe's maxactive: "r10:G/N ..." reads as "r:G/N ...".</summary>
+    private static string Normalized(string definition)
+    {
+        if (definition.Length < 2 || definition[0] != 'r') return definition;
+        var colon = definition.IndexOf(':');
+        return colon > 1 && definition.AsSpan(1, colon - 1).ContainsAnyExceptInRange('0', '9') is false ? "r" + definition[colon..] : definition;
     }
 
     /// <summary>The refusal an earlier start met in this boot, or null.</summary>

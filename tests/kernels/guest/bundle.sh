@@ -8,7 +8,7 @@ make_bundle() {
     rm -rf "$dir"
     mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev" "$dir/rootfs/tmp" "$dir/rootfs/etc" "$dir/saved"
     cp /bin/busybox "$dir/rootfs/bin/"
-    for applet in sh cat ls mkdir rmdir dd echo timeout head true touch rm stat seq grep wc; do ln -s busybox "$dir/rootfs/bin/$applet"; done
+    for applet in sh cat ls mkdir rmdir dd echo timeout head true touch rm stat seq grep wc ln readlink mv chmod find; do ln -s busybox "$dir/rootfs/bin/$applet"; done
     echo probe > "$dir/rootfs/etc/probe.txt"
     cp "$workload" "$dir/rootfs/workload.sh"
     (cd "$dir" && runc spec)
