@@ -36,6 +36,7 @@ internal static class PathCapture
                     probes.RemoveUnused();
                 });
                 probes.EnableIn(instance);
+                if (probes.Kind == "kprobes" && !probes.ReadsKernelCopies) Log.NoKernelCopies(logger, instance.Name, string.Join(", ", PathProbes.KernelCopyFunctions));
                 return probes.Kind!;
             }
             catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)

@@ -74,6 +74,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "instance {Instance}: paths of file syscalls are not recorded: {Reason}")]
     public static partial void PathsUnavailable(ILogger logger, string instance, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "instance {Instance}: paths are read at the syscalls' entry only (this kernel has none of {Functions} to read its own copy from): a path whose page is not resident yet shows as (fault)")]
+    public static partial void NoKernelCopies(ILogger logger, string instance, string functions);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "instance {Instance}: paths of file syscalls are not recorded: {Reason}")]
     public static partial void PathsUnsupported(ILogger logger, string instance, string reason);
 

@@ -16,8 +16,19 @@ namespace OciFtraceHook.Tracing;
 /// (two containers starting at once neither race nor remove what the other enables), enabled only in
 /// the instances that want them (so each instance's set_event_pid and event-fork filter them), and
 /// removed when no instance enables them any more. Definitions of other groups are never touched.</summary>
-internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.LockPath)
+internal sealed class PathProbes
 {
+    private readonly TraceFs traceFs;
+    private readonly string lockPath;
+
+    public PathProbes(TraceFs traceFs, string lockPath)
+    {
+        this.traceFs = traceFs;
+        this.lockPath = lockPath;
+        _kind = new(() => FindKind(traceFs));
+        _definitions = new(MakeDefinitions);
+    }
+
     public const string Group = "ociftracehook";
     /// <summary>Held (flock) while definitions are made, enabled or removed; in /run, so it goes
     /// with a reboot, as the definitions do.</summary>
@@ -45,7 +56,7 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
     public string? Kind => _kind.Value;
 
     /// <summary>Asked several times a start (availability, definitions, the first write): found once.</summary>
-    private readonly Lazy<string?> _kind = new(() => FindKind(traceFs));
+    private readonly Lazy<string?> _kind;
 
     private static string? FindKind(TraceFs traceFs)
     {
@@ -54,6 +65,10 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
         var readme = Path.Combine(traceFs.Root, "README");
         return File.Exists(readme) && File.ReadAllText(readme).Contains("e[:[<group>/][<event>]]", StringComparison.Ordinal) ? "eprobes" : null;
     }
+
+    /// <summary>Whether the definitions read the kernel's own copies too (kprobes, and a getname
+    /// function of the kernel's to probe); else paths are read at the syscalls' entry only.</summary>
+    public bool ReadsKernelCopies => Definitions().Any(d => d.Name.StartsWith(KernelCopyPrefix, StringComparison.Ordinal));
 
     /// <summary>Why this kernel cannot record paths, or null when it can.</summary>
     public string? Unavailable()
@@ -85,7 +100,14 @@ internal sealed class PathProbes(TraceFs traceFs, string lockPath = PathProbes.L
     /// "e:GROUP/NAME syscalls/sys_enter_NAME aI=+0($FIELD):ustring ..." (eprobes) for each file
     /// syscall this kernel has an event (and entry function) for; an eprobe's field names come from
     /// each event's format.</summary>
-    public IReadOnlyList<(string Name, string Definition)> Definitions()
+    public IReadOnlyList<(string Name, string Definition)> Definitions() => _definitions.Value;
+
+    /// <summary>Made once: they read /proc/kallsyms (~165,000 lines).</summary>
+    private readonly Lazy<IReadOnlyList<(string Name, string Definition)>> _definitions;
+
+    public PathProbes(TraceFs traceFs) : this(traceFs, LockPath) { }
+
+    private IReadOnlyList<(string Name, string Definition)> MakeDefinitions()
     {
         var list = new List<(string, string)>();
         if (Kind == "kprobes")
