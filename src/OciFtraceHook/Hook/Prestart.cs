@@ -51,6 +51,13 @@ internal static class Prestart
         var saveDir = SaveDirectory.Choose(settings.SaveDir, host);
         var (uid, gid) = HostIds.ForProcess(config);
         var init = InitProcessLocator.Locate(state.Pid, on.ProcRoot);
+        // The same start named twice (a hooks.d entry and a CDI device both add the hook): the
+        // first traces it, the second does nothing.
+        if (records.OfContainer(id).Any(r => r.Record.Pid == init.Pid && r.Record.PidStartTime == init.StartTime))
+        {
+            Log.AlreadyTracedStart(logger, id);
+            return;
+        }
         var traceFs = on.FindTraceFs(logger);
         // A name of its own for this start: an earlier start with the same id (still being
         // removed in the background, or running under another runtime root) is never waited for.

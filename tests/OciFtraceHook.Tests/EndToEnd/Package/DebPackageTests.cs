@@ -64,9 +64,13 @@ public class DebPackageTests
         _installed = true;
     }
 
-    private ProcessResult Podman(string script, bool optIn = true, bool nprocUlimit = true, string? name = null)
+    private const string CdiSpec = "/etc/cdi/oci-ftrace-hook.json";
+    private const string CdiDevice = "ociftracehook.org/trace=on";
+
+    private ProcessResult Podman(string script, bool optIn = true, bool nprocUlimit = true, string? name = null, string? device = null)
     {
         var args = new List<string> { "--runtime", "runc", "--cgroup-manager", "cgroupfs", "run", "--rm", "--ulimit", "nofile=1024:1024" };
+        if (device is not null) args.AddRange(["--device", device]);
         if (nprocUlimit) args.AddRange(["--ulimit", "nproc=4096:4096"]);
         if (optIn) args.AddRange(["--annotation", "org.ociftracehook.enabled=true"]);
         if (name is not null) args.AddRange(["--name", name]);
@@ -98,6 +102,7 @@ public class DebPackageTests
             Assert.That(File.Exists("/usr/share/containers/oci/hooks.d/oci-ftrace-hook-prestart.json"), Is.True);
             Assert.That(File.Exists("/usr/share/containers/oci/hooks.d/oci-ftrace-hook-poststop.json"), Is.True);
             Assert.That(File.Exists("/etc/oci-ftrace-hook/hook.conf"), Is.True);
+            Assert.That(File.Exists(CdiSpec), Is.True, "the CDI spec");
             Assert.That(File.ReadAllText("/usr/share/containers/oci/hooks.d/oci-ftrace-hook-prestart.json"), Does.Contain("\"env\""),
                 "the hooks.d entry sets the hook's environment itself");
             foreach (var snippet in new[] { "README", "docker-daemon.json", "containerd-config.toml", "runtimeclass.yaml" })
@@ -132,6 +137,48 @@ public class DebPackageTests
             foreach (var file in saved) File.Delete(file);
         }
         Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty);
+    }
+
+    /// <summary>CDI: the package's spec adds both hooks to a container asked for with --device,
+    /// without the annotation; asked both ways, the container is traced once.</summary>
+    [Test]
+    public void A_podman_container_asked_for_with_the_cdi_device_reads_its_own_trace_and_is_saved()
+    {
+        var before = SavedTraces();
+        var result = Podman($"echo MARK-cdi > {Tracing}/trace_marker; ls {Tracing}; grep -c MARK-cdi {Tracing}/trace", optIn: false, device: CdiDevice);
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Stdout, Is.EqualTo("trace\ntrace_marker\ntrace_pipe\n1\n"));
+        var both = Podman("true", optIn: true, device: CdiDevice);
+        Assert.That(both.ExitCode, Is.Zero, "named twice (hooks.d and CDI), the start is traced once: " + both);
+        var saved = SavedTraces().Except(before).ToArray();
+        try
+        {
+            Assert.That(saved, Has.Length.EqualTo(2), "one trace each");
+        }
+        finally
+        {
+            foreach (var file in saved) File.Delete(file);
+        }
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty);
+    }
+
+    [Test]
+    public void A_cdi_spec_edited_into_something_invalid_is_one_clear_error_from_the_engine_and_nothing_is_left()
+    {
+        var spec = File.ReadAllText(CdiSpec);
+        try
+        {
+            File.WriteAllText(CdiSpec, spec.Replace("\"hookName\": \"prestart\"", "\"hookName\": \"prestart\",, oops", StringComparison.Ordinal));
+            var result = Podman("echo RAN", optIn: false, device: CdiDevice);
+            Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
+            Assert.That(result.Stdout, Does.Not.Contain("RAN"));
+            Assert.That(result.Stderr, Does.Contain("ociftracehook.org/trace"), "the engine names the device it could not resolve");
+        }
+        finally
+        {
+            File.WriteAllText(CdiSpec, spec);
+        }
+        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "nothing was made");
     }
 
     [Test]
@@ -211,6 +258,7 @@ public class DebPackageTests
                         || Directory.GetFiles("/usr/share/containers/oci/hooks.d", "oci-ftrace-hook*").Length == 0, Is.True);
             Assert.That(Directory.Exists("/run/oci-ftrace-hook"), Is.False);
             Assert.That(File.Exists("/etc/oci-ftrace-hook/hook.conf"), Is.True, "dpkg -r keeps the configuration");
+            Assert.That(File.Exists(CdiSpec), Is.True, "and the CDI spec, a conffile too");
         });
         var purge = ProcessRunner.Run("dpkg", ["--purge", "oci-ftrace-hook"]);
         Assert.That(purge.ExitCode, Is.Zero, purge.ToString());
@@ -218,6 +266,7 @@ public class DebPackageTests
         Assert.Multiple(() =>
         {
             Assert.That(Directory.Exists("/etc/oci-ftrace-hook"), Is.False);
+            Assert.That(File.Exists(CdiSpec), Is.False, "purge removes the CDI spec");
             Assert.That(Directory.Exists("/var/lib/oci-ftrace-hook"), Is.False);
             Assert.That(IsInstalled(), Is.False);
             Assert.That(ProcessRunner.Run("dpkg-query", ["-W", "oci-ftrace-hook"]).ExitCode, Is.Not.Zero, "purged: dpkg forgot it");
