@@ -138,19 +138,34 @@ internal static class Gc
         }
     }
 
-    /// <summary>Events off (poststop turned only tracing_on off), then the save, as the record says.</summary>
+    /// <summary>Events off (poststop turned only tracing_on off), then the save, as the record says.
+    /// A save dropped for good (see SaveDroppedException) is said once and recorded as
+    /// <see cref="DroppedSave"/>: the record moves on to Saved, so the instance is removed rather
+    /// than kept, and tried again, for as long as the save's disk is full.</summary>
     private static string StopAndSave(TraceInstance instance, InstanceRecord? record, InstanceRecords records, ILogger logger, HostDefaults host)
     {
         instance.Stop();
-        return SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
-            records, logger, host, record?.Paths, record?.Tenant);
+        try
+        {
+            return SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
+                records, logger, host, record?.Paths, record?.Tenant);
+        }
+        catch (SaveDroppedException e)
+        {
+            Log.SaveDropped(logger, e.Message);
+            return DroppedSave;
+        }
     }
+
+    /// <summary>What a record's savedTo says of a save that was dropped: no file has this name.</summary>
+    public const string DroppedSave = "(dropped: see the gc's log)";
 
     /// <summary>Removes old traces while the save directories exceed hook.conf's budget, fairly (see
     /// SavedTraceBudget): <paramref name="saved"/>, the one just saved, goes only when its own
     /// container's traces are over their share, and then says so.</summary>
     private static void KeepBudget(string saved, ILogger logger, HostDefaults host)
     {
+        if (saved == DroppedSave) return;
         var size = File.Exists(saved) ? new FileInfo(saved).Length : 0;
         foreach (var removed in SavedTraceBudget.Enforce(host.SaveDirs, host.MaxSavedBytes, host.MaxSavedBytesPerContainer, keep: saved,
                      maxPerTenant: host.MaxSavedBytesPerTenant ?? host.MaxSavedBytes / 2))

@@ -68,6 +68,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "container {ContainerId}: this start is traced already (the hook is named twice, by hooks.d and a CDI device, say): nothing more to do")]
     public static partial void AlreadyTracedStart(ILogger logger, string containerId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason}")]
+    public static partial void SaveDropped(ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "dropped the trace just saved, {Path} ({Megabytes} MiB): its container's traces would exceed their share of the disk budget (max-saved-mb, max-saved-mb-per-container in hook.conf), and no other container's traces are removed to make room for it")]
     public static partial void BudgetDroppedSaved(ILogger logger, string path, long megabytes);
 

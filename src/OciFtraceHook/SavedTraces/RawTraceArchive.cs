@@ -54,7 +54,7 @@ internal static class RawTraceArchive
             var size = capture.Cpus.Sum(c => (long)c.Length);
             var waiting = PendingBytes(Path.GetDirectoryName(pending)!);
             if (waiting + size > maxPending)
-                throw new HookException($"cannot save the trace of {containerId} in {saveDir}: {e.Message}; dropped, as the saves waiting " +
+                throw new SaveDroppedException($"cannot save the trace of {containerId} in {saveDir}: {e.Message}; dropped, as the saves waiting " +
                                         $"under {Path.GetDirectoryName(pending)} ({waiting >> 20} MiB) and this one ({(size + (1 << 20) - 1) >> 20} MiB) " +
                                         $"would pass max-pending-mb in hook.conf ({maxPending >> 20} MiB)", e);
             KeepPending(pending, Write);
@@ -109,3 +109,7 @@ internal static class RawTraceArchive
         }
     }
 }
+
+/// <summary>A save that could not be written nor kept under /run: the pages read are gone, so
+/// there is nothing left to save, and the instance may go.</summary>
+internal sealed class SaveDroppedException(string message, Exception inner) : HookException(message, inner);

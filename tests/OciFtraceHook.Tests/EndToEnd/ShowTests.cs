@@ -73,6 +73,29 @@ public class ShowTests : OneBundleTests
         Assert.That(unknownName.Stderr, Does.Contain("no container has the id or name 'web-7f9c/other'"));
     }
 
+    /// <summary>One pod name in two namespaces: before, the names did not carry the namespace, so
+    /// `show web/app` could not tell the two apart. Now each is found by its whole name, and the short
+    /// one lists both rather than pick one.</summary>
+    [Test]
+    public void Two_namespaces_pods_of_one_name_are_found_by_their_whole_names_and_never_mixed()
+    {
+        var ids = new List<string>();
+        foreach (var ns in new[] { "shop", "blog" })
+        {
+            Bundle.Annotate("io.kubernetes.pod.namespace", ns).Annotate("io.kubernetes.pod.name", "web").Annotate("io.kubernetes.container.name", "app")
+                .Script($"echo MARK-{ns} > {Tracing}/trace_marker");
+            var id = $"oft-ns-{ns}-" + Guid.NewGuid().ToString("N")[..8];
+            Assert.That(Runc.Run(Bundle, id).ExitCode, Is.Zero);
+            ids.Add(id);
+        }
+        var both = HookProcess.Run("", "show", "web/app", "--save-dir", Bundle.SaveDir);
+        Assert.That(both.ExitCode, Is.Not.Zero);
+        Assert.That(both.Stderr, Does.Contain("'web/app' matches several containers: ").And.Contain(ids[0]).And.Contain(ids[1]));
+        var shop = HookProcess.Run("", "show", "shop/web/app", "--save-dir", Bundle.SaveDir);
+        Assert.That(shop.ExitCode, Is.Zero, shop.ToString());
+        Assert.That(shop.Stdout, Does.Contain("MARK-shop").And.Not.Contain("MARK-blog"));
+    }
+
     [Test]
     public void An_unknown_container_is_one_clear_error()
     {

@@ -153,7 +153,7 @@ public class RawTraceArchiveTests
         File.WriteAllBytes(waiting, new byte[(1 << 20) - 100]);
         using (var dir = GoneSaveDir())
         {
-            var dropped = Assert.Throws<HookException>(() => RawTraceArchive.Save(_instance, "c0ffee", dir, "/gone", DateTimeOffset.UnixEpoch, null,
+            var dropped = Assert.Throws<SaveDroppedException>(() => RawTraceArchive.Save(_instance, "c0ffee", dir, "/gone", DateTimeOffset.UnixEpoch, null,
                 pending, Catalog(), out _, maxPending: 1 << 20));
             Assert.That(dropped!.Message, Does.Contain("dropped, as the saves waiting under").And.Contain("would pass max-pending-mb in hook.conf (1 MiB)"));
         }
