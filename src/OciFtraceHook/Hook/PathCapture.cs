@@ -10,7 +10,8 @@ namespace OciFtraceHook.Hook;
 /// instance as the paths annotation asks, and drop the shared definitions no instance uses.</summary>
 internal static class PathCapture
 {
-    /// <summary>Returns what the saved trace's header says about paths: "kprobes" or "eprobes", "kernel" (6.19+
+    /// <summary>Returns what the saved trace's header says about paths: "kprobes" or "eprobes" (read at
+    /// the syscalls' entry), "kprobes+getname" (and the kernel's own copies, see PathProbes), "kernel" (6.19+
     /// prints them itself, with the write buffers asked for), "off", or "none: WHY". Throws only when the container asked for paths
     /// explicitly (paths=on) and they cannot be had; with auto it logs one line and goes on.</summary>
     public static string Start(TraceFs traceFs, TraceInstance instance, PathsSetting setting, ILogger logger, UndoStack undo,
@@ -36,7 +37,8 @@ internal static class PathCapture
                     probes.RemoveUnused();
                 });
                 probes.EnableIn(instance);
-                if (probes.Kind == "kprobes" && !probes.ReadsKernelCopies) Log.NoKernelCopies(logger, instance.Name, string.Join(", ", PathProbes.KernelCopyFunctions));
+                if (probes.ReadsKernelCopies) return probes.Kind + KernelCopiesNote;
+                if (probes.Kind == "kprobes") Log.NoKernelCopies(logger, instance.Name, string.Join(", ", PathProbes.KernelCopyFunctions));
                 return probes.Kind!;
             }
             catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
@@ -50,6 +52,9 @@ internal static class PathCapture
         else Log.PathsUnavailable(logger, instance.Name, why);
         return "none: " + why;
     }
+
+    /// <summary>Added to the note when the paths come from the kernel's own copies too.</summary>
+    public const string KernelCopiesNote = "+getname";
 
     private static bool KernelCopiesUserMemory(TraceInstance instance) =>
         !instance.HasFile(InstanceSetup.UserBufferSizeFile) || instance.Read(InstanceSetup.UserBufferSizeFile).Trim() != "0";

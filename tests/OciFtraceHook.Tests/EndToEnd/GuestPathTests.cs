@@ -61,7 +61,8 @@ public class GuestPathTests(string kernel)
         Assert.That(shown.Stdout, Does.Contain("rename(\"/tmp/d\", \"/tmp/e \\\"quoted\\\"\") = 0"), "two paths, escaped as strace does");
         Assert.That(shown.Stderr, Does.Not.Contain("paths are shown as addresses"));
         Assert.That(SavedTraceText.IsTraceDat(SavedTrace("auto")), "saved as a trace.dat, with the probes' events in it");
-        Assert.That(SavedTraceNotes.PathsLine(SavedTrace("auto")), Is.EqualTo("# oci-ftrace-hook: paths: kprobes"));
+        Assert.That(SavedTraceNotes.PathsLine(SavedTrace("auto")), Is.EqualTo("# oci-ftrace-hook: paths: kprobes+getname"),
+            "the trace says where its paths came from: entry probes and the kernel's own copies");
     }
 
     [Test]

@@ -59,7 +59,7 @@ public class GuestTraceDatTests(string kernel)
     {
         var saved = Saved();
         Assert.That(SavedTraceText.IsTraceDat(saved), "a trace.dat, not text");
-        Assert.That(SavedTraceText.Metadata(saved)?.Paths, Is.EqualTo("kprobes"));
+        Assert.That(SavedTraceText.Metadata(saved)?.Paths, Is.EqualTo("kprobes+getname"));
         Assert.That(File.ReadAllText(Part("instances-after")).Trim(), Is.Empty, "the instance was removed in the guest");
 
         if (HostRequirements.Which("trace-cmd") is null) Assert.Ignore("end-to-end test skipped: trace-cmd is not installed");

@@ -65,7 +65,7 @@ public class GuestWriteBufferTests(string kernel)
         var saved = SavedTrace("default");
         Assert.That(File.ReadAllText(saved), Does.Not.Contain("SECRET-"));
         Assert.That(SavedTraceText.IsTraceDat(saved), "saved as a trace.dat");
-        Assert.That(SavedTraceNotes.PathsLine(saved), Is.EqualTo("# oci-ftrace-hook: paths: kprobes"));
+        Assert.That(SavedTraceNotes.PathsLine(saved), Is.EqualTo("# oci-ftrace-hook: paths: kprobes+getname"));
         var shown = Show(saved);
         Assert.That(shown, Does.Match(@"write\(1, 0x[0-9a-f]+, 17\) = 17"));
         Assert.That(shown, Does.Contain("openat(AT_FDCWD, \"/nonexistent-file\", O_RDONLY) = -1 ENOENT (No such file or directory)"));
