@@ -20,8 +20,10 @@ internal static class QuotedString
             return;
         }
         sb.Append('"');
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
+            var c = text[i];
+            var next = i + 1 < text.Length ? text[i + 1] : '\0';
             switch (c)
             {
                 case '"': sb.Append("\\\""); break;
@@ -33,7 +35,7 @@ internal static class QuotedString
                 case '\f': sb.Append("\\f"); break;
                 default:
                     if (c is >= ' ' and <= '~') sb.Append(c);
-                    else AppendOctal(sb, c);
+                    else AppendOctal(sb, c, next);
                     break;
             }
         }
@@ -41,12 +43,20 @@ internal static class QuotedString
         if (cut) sb.Append("...");
     }
 
-    private static void AppendOctal(StringBuilder sb, char c)
+    /// <summary>The bytes the character came from, in octal as strace writes them: as few digits
+    /// as needed, three when an octal digit follows. A byte that was no UTF-8 is shown as itself.</summary>
+    private static void AppendOctal(StringBuilder sb, char c, char next)
     {
-        // Non-ASCII characters came from bytes read as UTF-8: show those bytes.
         Span<byte> bytes = stackalloc byte[4];
-        var n = c < 0x80 ? 1 : Encoding.UTF8.GetBytes([c], bytes);
-        if (c < 0x80) bytes[0] = (byte)c;
-        for (var i = 0; i < n; i++) sb.Append('\\').Append(Convert.ToString(bytes[i], 8).ToString(CultureInfo.InvariantCulture));
+        int n;
+        if (c < 0x80) (bytes[0], n) = ((byte)c, 1);
+        else if (Logging.Printable.TryGetBadByte(c, out var bad)) (bytes[0], n) = (bad, 1);
+        else n = Encoding.UTF8.GetBytes([c], bytes);
+        for (var i = 0; i < n; i++)
+        {
+            var digits = Convert.ToString(bytes[i], 8);
+            if (i == n - 1 && next is >= '0' and <= '7') digits = digits.PadLeft(3, '0');
+            sb.Append('\\').Append(digits);
+        }
     }
 }

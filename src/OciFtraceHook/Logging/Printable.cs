@@ -134,6 +134,14 @@ internal static class Printable
         _ => true,
     };
 
+    /// <summary>The byte a character of <see cref="Utf8KeepingBadBytes"/> stands for, where the
+    /// input held a byte that is no UTF-8 (0x80-0xFF).</summary>
+    public static bool TryGetBadByte(char c, out byte value)
+    {
+        value = (byte)(c - BadByteBase);
+        return c is >= '\uF780' and <= '\uF7FF';
+    }
+
     private static Encoding CreateUtf8KeepingBadBytes()
     {
         var encoding = (Encoding)new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).Clone();

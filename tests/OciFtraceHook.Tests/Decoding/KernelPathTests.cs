@@ -104,3 +104,24 @@ public class KernelPathTests
         Assert.That(writer.ToString(), Is.EqualTo(text.ToString()));
     }
 }
+
+/// <summary>Paths shown as strace shows them, whatever bytes they hold.</summary>
+public class QuotedPathTests
+{
+    private static string Quoted(string text)
+    {
+        var sb = new StringBuilder();
+        QuotedString.Append(sb, text);
+        return sb.ToString();
+    }
+
+    [Test]
+    public void Bytes_that_are_no_utf8_are_shown_as_the_bytes_they_were_and_octal_before_a_digit_takes_three()
+    {
+        Assert.That(Quoted(OciFtraceHook.Logging.Printable.Utf8KeepingBadBytes.GetString([.. "/tmp/bad"u8, 0xff, 0x01, .. "utf8"u8])),
+            Is.EqualTo("\"/tmp/bad\\377\\1utf8\""));
+        Assert.That(Quoted("a\u0001" + "0"), Is.EqualTo("\"a\\0010\""));
+        Assert.That(Quoted("/tmp/new\nline \"q\""), Is.EqualTo("\"/tmp/new\\nline \\\"q\\\"\""));
+        Assert.That(Quoted("é"), Is.EqualTo("\"\\303\\251\""), "UTF-8 text: its bytes");
+    }
+}

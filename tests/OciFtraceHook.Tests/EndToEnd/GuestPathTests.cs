@@ -75,6 +75,20 @@ public class GuestPathTests(string kernel)
     }
 
     [Test]
+    public void Odd_paths_are_shown_as_strace_shows_them_from_the_kernels_copies()
+    {
+        var shown = Show(SavedTrace("odd"));
+        Assert.That(shown.ExitCode, Is.Zero, shown.ToString());
+        var opens = shown.Stdout.Split('\n').Where(l => l.Contains(" openat(AT_FDCWD, \"/tmp/", StringComparison.Ordinal)).ToList();
+        Assert.That(opens, Has.Some.Contains("openat(AT_FDCWD, \"/tmp/new\\nline\", O_RDONLY) = -1 ENOENT"));
+        Assert.That(opens, Has.Some.Contains("openat(AT_FDCWD, \"/tmp/bad\\377\\1utf8\", O_RDONLY) = -1 ENOENT"), "the bytes as they were");
+        Assert.That(opens, Has.Some.Contains("openat(AT_FDCWD, \"/tmp/quote\\\"and\\\\back\", O_RDONLY) = -1 ENOENT"));
+        var longPath = "/tmp" + string.Concat(Enumerable.Repeat("/" + new string('a', 180), 20));
+        Assert.That(opens, Has.Some.Contains($"openat(AT_FDCWD, \"{longPath}\", O_RDONLY) = -1 ENOENT"), "3,764 bytes, whole");
+        Assert.That(shown.Stdout, Does.Not.Contain("(fault)"));
+    }
+
+    [Test]
     public void Two_containers_starting_at_once_both_get_paths_and_nothing_is_left()
     {
         foreach (var part in new[] { "twin1", "twin2" })

@@ -83,5 +83,19 @@ wait_for_gc
 umount $t/dynamic_events
 events readonly-on
 
+# 8. Paths a container chooses to be odd: a newline, bytes that are no UTF-8, quotes and a
+#    backslash, and one of 3,764 bytes (20 components of 180).
+cat > /tmp/odd.sh <<'SH'
+cat "$(printf '/tmp/new\nline')" 2>/dev/null
+cat "$(printf '/tmp/bad\377\001utf8')" 2>/dev/null
+cat '/tmp/quote"and\back' 2>/dev/null
+long=/tmp; i=0; while [ $i -lt 20 ]; do long=$long/$(printf 'a%.0s' $(seq 180)); i=$((i+1)); done
+cat "$long" 2>/dev/null
+true
+SH
+make_bundle /tmp/odd /tmp/odd.sh
+run_bundle /tmp/odd paths-odd "$RESULTS/odd"
+wait_for_gc
+
 echo '-:othergroup/openat' >> $t/dynamic_events
 true
