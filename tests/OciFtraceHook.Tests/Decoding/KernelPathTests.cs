@@ -41,6 +41,16 @@ public class KernelPathTests
         Assert.That(shown, Does.Contain("readlink(\"/proc/self/exe\", 0x7ffd8a8f5610, 4096) = 12"));
     }
 
+    /// <summary>Another thread rewrote the path between the call's entry and the kernel's copy:
+    /// the call used the copy.</summary>
+    [Test]
+    public void A_path_changed_after_entry_is_shown_as_the_kernel_used_it() =>
+        Assert.That(DecodeText(
+            Line(7, "1.000001", "sys_openat(dfd: ffffff9c, filename: 7ffd2000, flags: 0, mode: 0)"),
+            Line(7, "1.000002", "openat: (__x64_sys_openat+0x0/0x30) a1=\"/etc/first\""),
+            Copy("1.000003", "getname", "0xffff888000001000", "/etc/second"),
+            Line(7, "1.000004", "sys_openat -> 0x3")), Does.Contain("openat(AT_FDCWD, \"/etc/second\", O_RDONLY) = 3"));
+
     [Test]
     public void Renames_two_copies_go_to_its_two_paths_by_what_the_entry_probe_read_else_in_order()
     {
