@@ -106,16 +106,28 @@ internal static class ShowCommand
         };
     }
 
+    private static bool IsSyscall(string name) =>
+        new[] { TraceArch.X86_64, TraceArch.Arm64 }.Any(arch => SyscallTable.For(arch) is var table && (table.NumberOf(name) is not null || table.EventOf(name) is not null));
+
     /// <summary>"openat,read", "%file,%network" or strace's "trace=..." form.</summary>
     private static string[] ParseTrace(string value)
     {
         if (value.StartsWith("trace=", StringComparison.Ordinal)) value = value["trace=".Length..];
         var items = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (items.Length == 0) throw new UsageException("show: -e needs syscall names or %classes");
-        foreach (var item in items)
+        for (var i = 0; i < items.Length; i++)
         {
-            if (item.StartsWith('%') && !CallFilter.IsKnownClass(item[1..]))
-                throw new UsageException($"show: unknown class '{item}' (known: {string.Join(", ", SyscallClasses.Names.Select(n => "%" + n))})");
+            var item = items[i];
+            if (item.StartsWith('%'))
+            {
+                if (!CallFilter.IsKnownClass(item[1..]))
+                    throw new UsageException($"show: unknown class '{item}' (known: {string.Join(", ", SyscallClasses.Names.Select(n => "%" + n))})");
+                continue;
+            }
+            if (IsSyscall(item)) continue;
+            // strace's older form names a class without '%' ("trace=file").
+            if (CallFilter.IsKnownClass(item)) items[i] = "%" + item;
+            else throw new UsageException($"show: unknown syscall '{item}' (neither x86_64 nor arm64 has it; a class is written %file, %network...)");
         }
         return items;
     }

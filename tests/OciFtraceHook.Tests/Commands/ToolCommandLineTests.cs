@@ -77,10 +77,15 @@ public class ToolCommandLineTests
         Assert.That(lines[^1], Does.StartWith("Try 'oci-ftrace-hook ").And.EndWith("--help'."));
     }
 
+    [Test]
+    public void A_class_written_without_percent_is_the_class_as_strace_takes_it() =>
+        Assert.That(Show("abc123", "-e", "trace=file,uname").Options.Trace, Is.EqualTo(new[] { "%file", "uname" }));
+
     [TestCase(new[] { "show", "--follow", "--file", "x" }, "show: --follow needs a running container, not a file")]
     [TestCase(new[] { "show", "-c", "--format", "json", "--file", "x" }, "show: --summary is a table; it has no --format")]
     [TestCase(new[] { "show", "c1", "--file", "x" }, "show: give a container or --file, not both")]
     [TestCase(new[] { "show", "-e", "%nosuchclass" }, "show: unknown class '%nosuchclass'")]
+    [TestCase(new[] { "show", "-e", "trace=openat,nosuchcall" }, "show: unknown syscall 'nosuchcall' (neither x86_64 nor arm64 has it")]
     [TestCase(new[] { "seccomp" }, "seccomp: name at least one container or --file")]
     [TestCase(new[] { "seccomp", "--file", "x", "--errno", "EBOGUS" }, "seccomp: unknown errno 'EBOGUS'")]
     public void Wrong_combinations_are_usage_errors_in_one_line(string[] args, string message)
