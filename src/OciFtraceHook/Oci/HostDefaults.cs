@@ -46,7 +46,7 @@ internal sealed record HostDefaults
     /// <summary>How many containers may be traced at once. 0: no limit.</summary>
     public int MaxTracedContainers { get; init; }
     /// <summary>The annotations that name a container's tenant, in order (see <see cref="Tenant"/>).</summary>
-    public IReadOnlyList<string> TenantAnnotations { get; init; } = Tenant.DefaultAnnotations;
+    public IReadOnlyList<string> TenantAnnotations { get; init; } = [];
     /// <summary>Ring-buffer memory of one tenant's instances; null: half the host's cap, so one tenant never takes it all. 0: no own cap.</summary>
     public long? MaxRingBufferBytesPerTenant { get; init; }
     /// <summary>One tenant's containers traced at once. 0: no limit.</summary>

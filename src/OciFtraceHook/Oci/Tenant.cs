@@ -1,14 +1,16 @@
 namespace OciFtraceHook.Oci;
 
 /// <summary>Whose a container is, for the per-tenant caps: the value of the first annotation of
-/// hook.conf's <c>tenant-annotations</c> the container has (by default the Kubernetes pod
-/// namespace, which containerd's CRI and CRI-O set), else the container id itself. Name in
-/// hook.conf only annotations that the engine sets and tenants cannot: a tenant that could write
-/// another's key would spend that tenant's share.</summary>
+/// hook.conf's <c>tenant-annotations</c> the container has, else the container id itself. None is
+/// named by default: a container's owner writes its annotations (podman's and runc's --annotation,
+/// and a pod's own annotations pass through containerd's CRI), so one naming another tenant's
+/// namespace would spend that tenant's share and get it refused. An administrator names the key
+/// the node's engine sets itself over the pod's (CRI-O: io.kubernetes.pod.namespace; containerd's
+/// CRI: io.kubernetes.cri.sandbox-namespace).</summary>
 internal static class Tenant
 {
-    /// <summary>CRI-O's, then containerd's CRI's pod namespace annotation.</summary>
-    public static readonly IReadOnlyList<string> DefaultAnnotations = ["io.kubernetes.pod.namespace", "io.kubernetes.cri.sandbox-namespace"];
+    /// <summary>The Kubernetes pod namespace as CRI-O, then containerd's CRI, set it.</summary>
+    public static readonly IReadOnlyList<string> KubernetesNamespaceAnnotations = ["io.kubernetes.pod.namespace", "io.kubernetes.cri.sandbox-namespace"];
 
     /// <summary>"ANNOTATION=VALUE" (printable, bounded) for a tenant named by an annotation, else
     /// "id=ID".</summary>

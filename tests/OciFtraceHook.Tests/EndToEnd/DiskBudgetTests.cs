@@ -80,7 +80,7 @@ public class DiskBudgetTests : OneBundleTests
         }
         var mine = OldOf("oft-test-tenant-old", "shop", 2 << 20);
         var others = OldOf("oft-test-tenant-other", "blog", 512 << 10);
-        Bundle.HostConfig("max-saved-mb-per-tenant = 1\n").Annotate(Tenant, "shop").Script("true");
+        Bundle.HostConfig($"max-saved-mb-per-tenant = 1\ntenant-annotations = {Tenant}\n").Annotate(Tenant, "shop").Script("true");
 
         var result = Runc.Run(Bundle, "oft-test-tenant-new");
         Assert.That(result.ExitCode, Is.Zero, result.ToString());

@@ -39,7 +39,8 @@ public class HostLimitsTests
     public void A_tenant_at_its_own_cap_is_refused_alone_and_another_tenant_is_traced()
     {
         var perContainerMb = 64 * RingBufferMemory.OnlineCpus();
-        var conf = $"max-ring-buffer-mb = {perContainerMb * 3}\nmax-ring-buffer-mb-per-tenant = {perContainerMb * 2}\n";
+        var conf = $"max-ring-buffer-mb = {perContainerMb * 3}\nmax-ring-buffer-mb-per-tenant = {perContainerMb * 2}\n" +
+                   "tenant-annotations = io.kubernetes.pod.namespace\n";
         BusyboxBundle Of(string tenant, int i) => NewBundle($"tenant-{tenant}-{i}", conf, "sleep 3")
             .Annotate(HookSettings.BufferSizeKey, "65536").Annotate("io.kubernetes.pod.namespace", tenant);
 

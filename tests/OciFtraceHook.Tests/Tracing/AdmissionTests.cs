@@ -71,11 +71,13 @@ public class AdmissionTests
     public void Without_a_tenant_annotation_each_container_is_its_own_tenant() =>
         Assert.Multiple(() =>
         {
-            Assert.That(OciFtraceHook.Oci.Tenant.Of(null, "web", OciFtraceHook.Oci.Tenant.DefaultAnnotations), Is.EqualTo("id=web"));
+            Assert.That(OciFtraceHook.Oci.Tenant.Of(null, "web", OciFtraceHook.Oci.Tenant.KubernetesNamespaceAnnotations), Is.EqualTo("id=web"));
             Assert.That(OciFtraceHook.Oci.Tenant.Of(new Dictionary<string, string> { ["io.kubernetes.cri.sandbox-namespace"] = "shop" }, "web",
-                OciFtraceHook.Oci.Tenant.DefaultAnnotations), Is.EqualTo("io.kubernetes.cri.sandbox-namespace=shop"));
+                OciFtraceHook.Oci.Tenant.KubernetesNamespaceAnnotations), Is.EqualTo("io.kubernetes.cri.sandbox-namespace=shop"));
             Assert.That(OciFtraceHook.Oci.Tenant.Of(new Dictionary<string, string> { ["io.kubernetes.pod.namespace"] = "" }, "web",
-                OciFtraceHook.Oci.Tenant.DefaultAnnotations), Is.EqualTo("id=web"), "an empty value names no tenant");
+                OciFtraceHook.Oci.Tenant.KubernetesNamespaceAnnotations), Is.EqualTo("id=web"), "an empty value names no tenant");
+            Assert.That(OciFtraceHook.Oci.Tenant.Of(new Dictionary<string, string> { ["io.kubernetes.pod.namespace"] = "victim" }, "web",
+                new OciFtraceHook.Oci.HostDefaults().TenantAnnotations), Is.EqualTo("id=web"), "by default no annotation, which an owner writes, names a tenant");
         });
 
     [Test]
