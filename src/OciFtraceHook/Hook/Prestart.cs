@@ -51,13 +51,6 @@ internal static class Prestart
         var saveDir = SaveDirectory.Choose(settings.SaveDir, host);
         var (uid, gid) = HostIds.ForProcess(config);
         var init = InitProcessLocator.Locate(state.Pid, on.ProcRoot);
-        // The same start named twice (a hooks.d entry and a CDI device both add the hook): the
-        // first traces it, the second does nothing.
-        if (records.OfContainer(id).Any(r => r.Record.Pid == init.Pid && r.Record.PidStartTime == init.StartTime))
-        {
-            Log.AlreadyTracedStart(logger, id);
-            return;
-        }
         var traceFs = on.FindTraceFs(logger);
         // A name of its own for this start: an earlier start with the same id (still being
         // removed in the background, or running under another runtime root) is never waited for.
@@ -79,8 +72,13 @@ internal static class Prestart
                 RingBufferBytes = RingBufferMemory.BytesFor(settings.BufferSizeKb, RingBufferMemory.OnlineCpus()),
             };
             var ringCap = host.MaxRingBufferBytes ?? RingBufferMemory.DefaultCap();
-            Admission.Admit(records, instance.Name, record, new Admission.Limits(host.MaxTracedContainers, ringCap,
-                host.MaxTracedContainersPerTenant, host.MaxRingBufferBytesPerTenant ?? ringCap / 2));
+            if (!Admission.Admit(records, instance.Name, record, new Admission.Limits(host.MaxTracedContainers, ringCap,
+                    host.MaxTracedContainersPerTenant, host.MaxRingBufferBytesPerTenant ?? ringCap / 2)))
+            {
+                // The same start named twice: the first traces it, the second does nothing.
+                Log.AlreadyTracedStart(logger, id);
+                return;
+            }
             undo.Push($"delete record of {instance.Name}", () => records.Delete(instance.Name));
 
             instance.Create();

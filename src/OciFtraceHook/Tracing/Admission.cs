@@ -17,11 +17,14 @@ internal static class Admission
     /// <param name="MaxRingBufferBytesPerTenant">0: no own cap.</param>
     internal sealed record Limits(int MaxTracedContainers, long MaxRingBufferBytes, int MaxTracedContainersPerTenant = 0, long MaxRingBufferBytesPerTenant = 0);
 
-    /// <summary>Admits the start and writes its record, or throws saying why not.</summary>
-    public static void Admit(InstanceRecords records, string instanceName, InstanceRecord record, Limits limits)
+    /// <summary>Admits the start and writes its record, or throws saying why not. Returns false,
+    /// writing nothing, when this very start has a record already (the hook named twice for it, by
+    /// hooks.d and a CDI device, say: the instance name carries the start's init).</summary>
+    public static bool Admit(InstanceRecords records, string instanceName, InstanceRecord record, Limits limits)
     {
         using var _ = records.LockAdmission();
         var all = records.All().ToList();
+        if (all.Any(r => r.Name == instanceName)) return false;
         var live = all.Where(r => r.Record.Phase() == RecordPhase.Tracing).ToList();
         if (live.FirstOrDefault(r => r.Record.ContainerId == record.ContainerId) is { Name: not null } same)
             throw new HookException($"container id {record.ContainerId} is already traced by a running container " +
@@ -45,6 +48,7 @@ internal static class Admission
                                     $"{Mib(held + record.RingBufferBytes)} MiB: max-ring-buffer-mb in hook.conf allows {Mib(limits.MaxRingBufferBytes)} MiB " +
                                     $"(ask for less with {HookSettings.BufferSizeKey})");
         records.Write(instanceName, record);
+        return true;
     }
 
     private static long Mib(long bytes) => (bytes + (1 << 20) - 1) >> 20;

@@ -81,6 +81,16 @@ public class AdmissionTests
         });
 
     [Test]
+    public void The_same_start_admitted_twice_is_admitted_once()
+    {
+        var name = InstanceName.ForStart("twice", 4242, 42);
+        Assert.That(Admission.Admit(_records, name, Record("twice", alive: true), NoLimits), Is.True);
+        Assert.That(Admission.Admit(_records, name, Record("twice", alive: true), NoLimits), Is.False,
+            "the hook named twice for one start (hooks.d and CDI): no refusal, nothing written");
+        Assert.That(_records.OfContainer("twice").Count(), Is.EqualTo(1));
+    }
+
+    [Test]
     public void Max_traced_containers_counts_running_containers_only()
     {
         var limits = new Admission.Limits(2, long.MaxValue);
