@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace OciFtraceHook.Decoding;
@@ -52,11 +51,6 @@ internal static class QuotedString
         if (c < 0x80) (bytes[0], n) = ((byte)c, 1);
         else if (Logging.Printable.TryGetBadByte(c, out var bad)) (bytes[0], n) = (bad, 1);
         else n = Encoding.UTF8.GetBytes([c], bytes);
-        for (var i = 0; i < n; i++)
-        {
-            var digits = Convert.ToString(bytes[i], 8);
-            if (i == n - 1 && next is >= '0' and <= '7') digits = digits.PadLeft(3, '0');
-            sb.Append('\\').Append(digits);
-        }
+        for (var i = 0; i < n; i++) Logging.Printable.AppendOctal(sb, bytes[i], i + 1 < n ? '\\' : next);
     }
 }

@@ -13,7 +13,6 @@ namespace OciFtraceHook.Decoding;
 internal sealed class TraceDatFile
 {
     private const int MaxFormatBytes = 1 << 20;
-    private const int MaxCpus = 8192;
 
     private readonly Stream _stream;
 
@@ -75,7 +74,7 @@ internal sealed class TraceDatFile
         var comms = ParseCmdlines(reader.Sized(8, "saved cmdlines", reader.Remaining));
 
         var cpus = reader.Count("CPU count", 16);
-        if (cpus > MaxCpus) throw reader.Corrupt("CPU count", cpus.ToString(CultureInfo.InvariantCulture));
+        if (cpus > RawCapture.MaxCpus) throw reader.Corrupt("CPU count", cpus.ToString(CultureInfo.InvariantCulture));
         TraceDatMetadata? metadata = null;
         string? uname = null;
         var kind = Encoding.ASCII.GetString(reader.Bytes(10, "section name"));

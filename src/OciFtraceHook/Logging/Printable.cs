@@ -118,7 +118,7 @@ internal static class Printable
     }
 
     /// <summary>strace's octal: as few digits as needed, three when an octal digit follows.</summary>
-    private static void AppendOctal(StringBuilder sb, int value, char next)
+    internal static void AppendOctal(StringBuilder sb, int value, char next)
     {
         sb.Append('\\');
         var digits = Convert.ToString(value, 8);

@@ -113,7 +113,7 @@ internal static class SavedTraceBudget
         try
         {
             using var stream = new FileStream(handle, FileAccess.Read, 1 << 12);
-            var (id, tenant) = TraceArchive.ReadIdentity(stream);
+            var (id, _, tenant) = TraceArchive.ReadOwner(stream);
             return id is null ? (null, null) : (InstanceName.For(id), tenant);
         }
         catch (HookException)

@@ -23,7 +23,7 @@ internal sealed class SavedTraceSearch(IReadOnlyList<string> saveDirs, InstanceR
         }
         foreach (var file in Files("*" + TraceArchive.Extension))
         {
-            var (id, containerName) = TraceArchive.ReadOwner(file);
+            var (id, containerName, _) = TraceArchive.ReadOwner(file);
             if (id is not null && Matches(query, id, containerName)) matches.Add(id);
         }
         return matches.Count switch

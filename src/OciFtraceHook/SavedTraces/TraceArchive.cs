@@ -57,8 +57,14 @@ internal static class TraceArchive
     public static string? ReadKernel(ReadOnlySpan<char> line) =>
         line.StartsWith(KernelHeader) ? line[KernelHeader.Length..].Trim().ToString() : null;
 
-    /// <summary>The container id and name from a saved trace's first lines (nulls when unreadable).</summary>
-    public static (string? Id, string? Name) ReadOwner(string file)
+    /// <summary>Whose a saved trace is, as it says itself: the container id, the engine's name for
+    /// it and its tenant (each null when not given).</summary>
+    public sealed record Owner(string? Id, string? Name, string? Tenant);
+
+    private static readonly Owner Nobody = new(null, null, null);
+
+    /// <summary>Whose a saved trace is (all null when it cannot be read).</summary>
+    public static Owner ReadOwner(string file)
     {
         try
         {
@@ -67,59 +73,38 @@ internal static class TraceArchive
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (null, null);
+            return Nobody;
         }
     }
 
-    /// <summary>The container id and tenant a saved trace names, from a seekable stream at its start
-    /// (nulls when unreadable).</summary>
-    public static (string? Id, string? Tenant) ReadIdentity(Stream stream)
-    {
-        try
-        {
-            if (TraceDatMetadata.ReadFrom(stream) is { } metadata) return (metadata.ContainerId, metadata.Tenant);
-            stream.Position = 0;
-            using var reader = new StreamReader(stream, leaveOpen: true);
-            string? id = null, tenant = null;
-            for (var i = 0; i < 6 && reader.ReadLine() is { } line; i++)
-            {
-                if (line.StartsWith(ContainerHeader, StringComparison.Ordinal)) id = line[ContainerHeader.Length..];
-                else if (line.StartsWith(TenantHeader, StringComparison.Ordinal)) tenant = line[TenantHeader.Length..];
-            }
-            return (id, tenant);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (null, null);
-        }
-    }
-
-    /// <summary>The same, from a seekable stream at its start (nulls when unreadable).</summary>
-    public static (string? Id, string? Name) ReadOwner(Stream stream)
+    /// <summary>The same, from a seekable stream at its start.</summary>
+    public static Owner ReadOwner(Stream stream)
     {
         try
         {
             // A trace.dat says it in the hook's option; a text trace in its first lines.
-            if (TraceDatMetadata.ReadFrom(stream) is { } metadata) return (metadata.ContainerId, metadata.Name);
+            if (TraceDatMetadata.ReadFrom(stream) is { } metadata) return new Owner(metadata.ContainerId, metadata.Name, metadata.Tenant);
             stream.Position = 0;
             using var reader = new StreamReader(stream, leaveOpen: true);
             return ReadOwner(reader);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (null, null);
+            return Nobody;
         }
     }
 
-    public static (string? Id, string? Name) ReadOwner(TextReader reader)
+    /// <summary>A text trace's first lines: container, then name and tenant where given.</summary>
+    public static Owner ReadOwner(TextReader reader)
     {
-        string? id = null, name = null;
+        string? id = null, name = null, tenant = null;
         for (var i = 0; i < 4 && reader.ReadLine() is { } line; i++)
         {
             if (line.StartsWith(ContainerHeader, StringComparison.Ordinal)) id = line[ContainerHeader.Length..];
             else if (line.StartsWith(NameHeader, StringComparison.Ordinal)) name = line[NameHeader.Length..];
+            else if (line.StartsWith(TenantHeader, StringComparison.Ordinal)) tenant = line[TenantHeader.Length..];
         }
-        return (id, name);
+        return new Owner(id, name, tenant);
     }
 
     /// <summary>The architecture an "arch" header line names, or null for any other line.</summary>
