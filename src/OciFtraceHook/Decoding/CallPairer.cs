@@ -176,27 +176,18 @@ internal sealed class CallPairer(Func<SyscallRecord, bool> shows, Action<Syscall
         if (address == call.LastCopy) return;
         call.LastCopy = address;
         if (e.Strings[0] is not { } path) return; // the copy failed: the call returns its error
-        bool Free(int i) => i < call.ArgCount && (call.KernelCopied & (1 << i)) == 0;
         string? Current(int i) => call.Strings is { } s && i < s.Length ? s[i] : null;
-        var target = -1;
-        foreach (var i in indices)
-        {
-            if (Free(i) && Current(i) == path) { target = i; break; }
-        }
-        if (target < 0)
+        int FirstFree(Func<int, bool> wanted)
         {
             foreach (var i in indices)
             {
-                if (Free(i) && Current(i) is null or QuotedString.Fault) { target = i; break; }
+                if (i < call.ArgCount && (call.KernelCopied & (1 << i)) == 0 && wanted(i)) return i;
             }
+            return -1;
         }
-        if (target < 0)
-        {
-            foreach (var i in indices)
-            {
-                if (Free(i)) { target = i; break; }
-            }
-        }
+        var target = FirstFree(i => Current(i) == path);
+        if (target < 0) target = FirstFree(i => Current(i) is null or QuotedString.Fault);
+        if (target < 0) target = FirstFree(_ => true);
         if (target < 0) return;
         call.Strings ??= new string?[call.ArgCount];
         call.Strings[target] = path;
