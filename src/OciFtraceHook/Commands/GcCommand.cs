@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using OciFtraceHook.Hook;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;

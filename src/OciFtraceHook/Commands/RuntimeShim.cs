@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Oci;
 
 namespace OciFtraceHook.Commands;
@@ -60,7 +59,7 @@ internal static class RuntimeShim
             }
         }
 
-        var error = Interop.Libc.Exec(host.Runtime, OwnArguments(args));
+        var error = Interop.Exec(host.Runtime, OwnArguments(args));
         Say($"error: cannot run the runtime: {error.Message}");
         return RuntimeFailure;
     }
@@ -178,7 +177,7 @@ internal static class RuntimeShim
     private static void Say(string message)
     {
         var line = $"{Name}: {message.ReplaceLineEndings(" ")}\n";
-        Interop.Libc.WriteAll(Interop.StandardError, Encoding.UTF8.GetBytes(line));
+        Interop.WriteAll(Interop.StandardError, Encoding.UTF8.GetBytes(line));
     }
 }
 

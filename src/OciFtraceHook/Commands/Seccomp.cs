@@ -1,4 +1,3 @@
-using OciFtraceHook.Decoding;
 using OciFtraceHook.Export;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;

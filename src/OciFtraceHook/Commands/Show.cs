@@ -1,5 +1,3 @@
-using System.Text;
-using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Export;
@@ -152,7 +150,7 @@ internal static class Show
         if (record?.Paths is { } note) decoder.UsePathsNote(note);
         decoder.Notes.Add(TraceDecoder.TextNote);
         var path = instance.FilePath("trace_pipe");
-        using var pipe = Interop.Open(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, "open");
+        using var pipe = Interop.Open(path, Interop.OpenFlags.O_RDONLY | Interop.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, "open");
         // What trace_pipe hands out leaves the ring buffer: it is kept for the trace saved after the container ends.
         records.EnsureDir();
         // Bounded by the instance's own ring buffer: /run is memory.

@@ -1,7 +1,6 @@
 using OciFtraceHook.Tracing;
 using OciFtraceHook.Oci;
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Tables;
 

@@ -1,6 +1,5 @@
 using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Tracing;
-using static Interop.OpenFlags;
 
 namespace OciFtraceHook.Container;
 
@@ -11,7 +10,7 @@ namespace OciFtraceHook.Container;
 /// file onto its placeholder. Nothing of tracefs but those files ever enters the container.</summary>
 internal static class DetachedTraceMounts
 {
-    private const uint TmpfsAttributes = Interop.Libc.MOUNT_ATTR_NOSUID | Interop.Libc.MOUNT_ATTR_NODEV | Interop.Libc.MOUNT_ATTR_NOEXEC;
+    private const uint TmpfsAttributes = Interop.MOUNT_ATTR_NOSUID | Interop.MOUNT_ATTR_NODEV | Interop.MOUNT_ATTR_NOEXEC;
 
     /// <summary>Detached clones of the instance's files, or null on a kernel without the API (ENOSYS).</summary>
     public static IReadOnlyList<(TraceFile File, SafeFileHandle Mount)>? TryCloneFiles(TraceInstance instance, IReadOnlyList<TraceFile> files)

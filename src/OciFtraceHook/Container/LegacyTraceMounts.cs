@@ -57,8 +57,8 @@ internal static class LegacyTraceMounts
                 using var bound = TraceMounts.OpenBelow(dir, file.Name, 0, inside);
                 TraceMounts.Seal(bound, file, inside);
             }
-            Interop.Umount(MountNamespace.HandlePath(tracefs), Interop.Libc.MNT_DETACH, staging);
+            Interop.Umount(MountNamespace.HandlePath(tracefs), Interop.MNT_DETACH, staging);
         }
-        Interop.Check(Interop.Libc.UnlinkAt(dir, Staging, Interop.Libc.AT_REMOVEDIR), "rmdir", staging);
+        Interop.RemoveDirectoryAt(dir, Staging, staging);
     }
 }

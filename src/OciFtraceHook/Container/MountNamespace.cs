@@ -12,11 +12,11 @@ namespace OciFtraceHook.Container;
 /// pivot_root, the container's own procfs does not know the hook's thread).</summary>
 internal static class MountNamespace
 {
-    /// <summary>Inside <paramref name="work"/>, the path of a handle for mount(2) and friends:
+    /// <summary>Inside <see cref="Run"/>'s work, the path of a handle for mount(2) and friends:
     /// relative to the host's /proc, the thread's working directory.</summary>
     public static string HandlePath(SafeFileHandle handle) => Interop.ThreadSelfFdPath(handle, procRoot: ".");
 
-    /// <summary>Inside <paramref name="work"/>, a file of the host's /proc (e.g. "thread-self/mountinfo").</summary>
+    /// <summary>Inside <see cref="Run"/>'s work, a file of the host's /proc (e.g. "thread-self/mountinfo").</summary>
     public static string ProcPath(string relative) => "./" + relative;
 
     public static void Run(int pid, Action work)
@@ -29,9 +29,9 @@ internal static class MountNamespace
         {
             try
             {
-                Interop.Check(Interop.Libc.Unshare(Interop.Libc.CLONE_FS), "unshare(CLONE_FS)");
-                Interop.Check(Interop.Libc.SetNs(ns, Interop.Libc.CLONE_NEWNS), "setns(CLONE_NEWNS)", nsPath);
-                Interop.Check(Interop.Libc.FChDir(hostProc), "fchdir", "/proc");
+                Interop.Unshare(Interop.CLONE_FS, "CLONE_FS");
+                Interop.SetNs(ns, Interop.CLONE_NEWNS, nsPath);
+                Interop.FChDir(hostProc, "/proc");
                 work();
             }
             catch (Exception e)

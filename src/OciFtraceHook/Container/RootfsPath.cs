@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using OciFtraceHook.Tables;
 using static Interop.OpenFlags;
 
 namespace OciFtraceHook.Container;
@@ -12,21 +11,18 @@ namespace OciFtraceHook.Container;
 /// comes back is a handle: later steps act on it (/proc/thread-self/fd/N), never on the path again.</summary>
 internal static class RootfsPath
 {
-    /// <summary>Set by tests to force the walk on a kernel that has openat2.</summary>
-    internal static bool ForceWalk { get; set; }
-
     public static SafeFileHandle OpenRoot(string rootfs) =>
         Interop.Open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC, "open rootfs");
 
     /// <summary>Opens <paramref name="path"/> (absolute inside the container) as an O_PATH handle.</summary>
-    public static SafeFileHandle Open(SafeFileHandle root, string path, bool directory)
+    public static SafeFileHandle Open(SafeFileHandle root, string path, bool directory, PathResolution resolution = PathResolution.Kernel)
     {
         var relative = path.TrimStart('/');
         if (relative.Length == 0) return Reopen(root);
         var flags = O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0);
-        if (!ForceWalk)
+        if (resolution == PathResolution.Kernel)
         {
-            var handle = Interop.TryOpenAt2(root, relative, flags, Interop.Libc.RESOLVE_IN_ROOT | Interop.Libc.RESOLVE_NO_SYMLINKS | Interop.Libc.RESOLVE_NO_MAGICLINKS, out var errno);
+            var handle = Interop.TryOpenAt2(root, relative, flags, Interop.RESOLVE_IN_ROOT | Interop.RESOLVE_NO_SYMLINKS | Interop.RESOLVE_NO_MAGICLINKS, out var errno);
             if (handle is not null) return handle;
             if (errno == Interop.ELOOP) throw new SyscallException("open in rootfs (a symlink in the path is refused)", path, errno);
             if (errno != Interop.ENOSYS) throw new SyscallException("openat2 in rootfs", path, errno);
@@ -36,7 +32,7 @@ internal static class RootfsPath
 
     /// <summary>Creates the missing directories of <paramref name="path"/> inside the root,
     /// each resolved the same safe way, and opens the last one.</summary>
-    public static SafeFileHandle OpenOrCreateDirectory(SafeFileHandle root, string path)
+    public static SafeFileHandle OpenOrCreateDirectory(SafeFileHandle root, string path, PathResolution resolution = PathResolution.Kernel)
     {
         var parts = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         var current = "";
@@ -48,14 +44,14 @@ internal static class RootfsPath
             handle?.Dispose();
             try
             {
-                handle = Open(root, current, directory: true);
+                handle = Open(root, current, directory: true, resolution);
             }
             catch (SyscallException e) when (e.Errno == Interop.ENOENT)
             {
-                using var parentHandle = Open(root, parent, directory: true);
+                using var parentHandle = Open(root, parent, directory: true, resolution);
                 // Another process may create it between the two opens: then it is simply there.
                 Interop.MkdirAt(parentHandle, part, 0x1ED /* 0755 */, current, existingIsFine: true);
-                handle = Open(root, current, directory: true);
+                handle = Open(root, current, directory: true, resolution);
             }
         }
         return handle ?? Reopen(root);
@@ -85,12 +81,12 @@ internal static class RootfsPath
             }
             current = next;
             var type = TypeOf(current);
-            if (type == Interop.Libc.S_IFLNK)
+            if (type == Interop.S_IFLNK)
             {
                 current.Dispose();
                 throw new SyscallException("open in rootfs (a symlink in the path is refused)", path, Interop.ELOOP);
             }
-            if (type != Interop.Libc.S_IFDIR && (!last || (flags & O_DIRECTORY) != 0))
+            if (type != Interop.S_IFDIR && (!last || (flags & O_DIRECTORY) != 0))
             {
                 current.Dispose();
                 throw new SyscallException("walk in rootfs", path, Interop.ENOTDIR);
@@ -101,8 +97,7 @@ internal static class RootfsPath
 
     private static int TypeOf(SafeFileHandle handle)
     {
-        Interop.Check(Interop.Libc.Statx(handle, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, out var st), "statx");
-        return st.Mode & Interop.Libc.S_IFMT;
+        return Interop.Stat(handle, Interop.STATX_TYPE, null).Mode & Interop.S_IFMT;
     }
 
     private static SafeFileHandle Reopen(SafeFileHandle handle) =>

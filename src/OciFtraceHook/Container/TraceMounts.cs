@@ -25,9 +25,9 @@ internal static class TraceMounts
     /// <summary>The tmpfs's source in mountinfo, so that its mounts can be told from others'.</summary>
     public const string SourceName = "oci-ftrace-hook";
 
-    /// <summary>Set by tests (or OCI_FTRACE_HOOK_LEGACY_MOUNTS=1) to take the path of kernels
+    /// <summary>Set by OCI_FTRACE_HOOK_LEGACY_MOUNTS=1 (tests) to take the path of kernels
     /// before 5.2 on a kernel that has the new mount API.</summary>
-    internal static bool ForceLegacy { get; set; } = Environment.GetEnvironmentVariable("OCI_FTRACE_HOOK_LEGACY_MOUNTS") == "1";
+    internal static bool ForceLegacy { get; } = Environment.GetEnvironmentVariable("OCI_FTRACE_HOOK_LEGACY_MOUNTS") == "1";
 
     public static void Mount(int initPid, string rootfs, string mountPath, TraceInstance instance, IReadOnlyList<TraceFile> files,
         IEnumerable<MountConfig>? configMounts)
@@ -94,7 +94,7 @@ internal static class TraceMounts
     {
         try
         {
-            Interop.Umount(MountNamespace.HandlePath(tmpfs), Interop.Libc.MNT_DETACH, mountPath + " (in the container)");
+            Interop.Umount(MountNamespace.HandlePath(tmpfs), Interop.MNT_DETACH, mountPath + " (in the container)");
             return failure as HookException ?? new HookException(failure.Message, failure);
         }
         catch (SyscallException e)

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Text;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Tracing;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using OciFtraceHook.Logging;
 using OciFtraceHook.SavedTraces;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using OciFtraceHook.Decoding;
 using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Export;

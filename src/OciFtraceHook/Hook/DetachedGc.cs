@@ -79,8 +79,8 @@ internal static class DetachedGc
     /// stdio on /dev/null, so a write never fails with EPIPE once the hook that started it is gone.</summary>
     public static void CleanStart()
     {
-        Interop.Libc.Umask(0x3F /* 077 */);
-        Interop.Libc.SetSid(); // EPERM only if already a group leader: nothing to leave then
+        Interop.SetUmask(0x3F /* 077 */);
+        Interop.NewSession();
         Environment.CurrentDirectory = "/";
         using var devNull = Interop.Open("/dev/null", Interop.OpenFlags.O_RDWR | Interop.OpenFlags.O_CLOEXEC, "open");
         for (var fd = 0; fd <= 2; fd++) Interop.Dup2(devNull, fd);

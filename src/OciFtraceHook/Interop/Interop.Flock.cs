@@ -3,9 +3,10 @@ using Microsoft.Win32.SafeHandles;
 
 internal static partial class Interop
 {
-    internal static partial class Libc
+    internal const int LOCK_EX = 2;
+
+    private static partial class Libc
     {
-        internal const int LOCK_EX = 2;
 
         [LibraryImport(Libraries.Libc, EntryPoint = "flock", SetLastError = true)]
         internal static partial int Flock(SafeFileHandle fd, int operation);
@@ -14,7 +15,7 @@ internal static partial class Interop
     /// <summary>flock(LOCK_EX), waiting for it; held until the handle is closed.</summary>
     internal static void LockExclusive(SafeFileHandle handle, string path)
     {
-        while (Libc.Flock(handle, Libc.LOCK_EX) != 0)
+        while (Libc.Flock(handle, LOCK_EX) != 0)
         {
             var error = Error("flock", path);
             if (error.Errno != EINTR) throw error;

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 internal static partial class Interop
 {
-    internal static partial class Libc
+    private static partial class Libc
     {
         [LibraryImport(Libraries.Libc, EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Mount(string? source, string target, string? fileSystemType, OciFtraceHook.MountFlags flags, string? data);
@@ -19,6 +19,9 @@ internal static partial class Interop
         if (Libc.Mount(source, target, fileSystemType, flags, data) < 0)
             throw Error($"mount {source ?? fileSystemType ?? "(change)"} flags={OciFtraceHook.MountFlagNames.Format(flags)} on", shownAs);
     }
+
+    /// <summary>umount2(2) for cleanup that goes on when a mount is busy or gone.</summary>
+    internal static bool TryUmount(string target, int flags) => Libc.Umount2(target, flags) == 0;
 
     internal static void Umount(string target, int flags, string shownAs)
     {

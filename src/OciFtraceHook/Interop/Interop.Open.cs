@@ -3,11 +3,12 @@ using Microsoft.Win32.SafeHandles;
 
 internal static partial class Interop
 {
-    internal static partial class Libc
+    internal const int AT_FDCWD = -100;
+    internal const int AT_REMOVEDIR = 0x200;
+    internal const int AT_EMPTY_PATH = 0x1000;
+
+    private static partial class Libc
     {
-        internal const int AT_FDCWD = -100;
-        internal const int AT_REMOVEDIR = 0x200;
-        internal const int AT_EMPTY_PATH = 0x1000;
 
         [LibraryImport(Libraries.Libc, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int OpenAt(SafeFileHandle dirFd, string path, int flags, int mode);
@@ -45,7 +46,7 @@ internal static partial class Interop
     /// <summary>open(2) of an absolute path (or one relative to the working directory).</summary>
     internal static SafeFileHandle Open(string path, int flags, string operation, int mode = 0)
     {
-        var handle = Libc.OpenAtHandle(Libc.AT_FDCWD, path, flags, mode);
+        var handle = Libc.OpenAtHandle(AT_FDCWD, path, flags, mode);
         if (!handle.IsInvalid) return handle;
         var error = Error(operation, path);
         handle.Dispose();
@@ -64,7 +65,7 @@ internal static partial class Interop
     /// <summary>The same, for an absolute path.</summary>
     internal static bool TryOpen(string path, int flags, int mode, out SafeFileHandle handle, out int errno)
     {
-        handle = Libc.OpenAtHandle(Libc.AT_FDCWD, path, flags, mode);
+        handle = Libc.OpenAtHandle(AT_FDCWD, path, flags, mode);
         errno = handle.IsInvalid ? Marshal.GetLastPInvokeError() : 0;
         return !handle.IsInvalid;
     }
@@ -76,6 +77,9 @@ internal static partial class Interop
         var error = Error("mkdir", shownPath);
         if (!(existingIsFine && error.Errno == EEXIST)) throw error;
     }
+
+    /// <summary>mkdir(2) of an absolute path; EEXIST is an error (the caller wants a new directory).</summary>
+    internal static void Mkdir(string path, int mode) => Check(Libc.MkdirAt(AtCwd, path, mode), "mkdir", path);
 
     /// <summary>The magic-link path of a handle, for calls that take a path (mount targets):
     /// /proc/thread-self/fd/N names the object the handle holds, never a path that can change.</summary>

@@ -3,16 +3,17 @@ using Microsoft.Win32.SafeHandles;
 
 internal static partial class Interop
 {
-    internal static partial class Libc
-    {
-        // openat2(2) has no glibc wrapper; its number is 437 on every architecture.
-        internal const long SYS_openat2 = 437;
+    // openat2(2) has no glibc wrapper; its number is 437 on every architecture.
+    internal const long SYS_openat2 = 437;
+    internal const ulong RESOLVE_NO_XDEV = 0x01;
+    internal const ulong RESOLVE_NO_MAGICLINKS = 0x02;
+    internal const ulong RESOLVE_NO_SYMLINKS = 0x04;
+    internal const ulong RESOLVE_BENEATH = 0x08;
+    internal const ulong RESOLVE_IN_ROOT = 0x10;
 
-        internal const ulong RESOLVE_NO_XDEV = 0x01;
-        internal const ulong RESOLVE_NO_MAGICLINKS = 0x02;
-        internal const ulong RESOLVE_NO_SYMLINKS = 0x04;
-        internal const ulong RESOLVE_BENEATH = 0x08;
-        internal const ulong RESOLVE_IN_ROOT = 0x10;
+    private static partial class Libc
+    {
+
 
         [StructLayout(LayoutKind.Sequential)]
         internal struct OpenHow
@@ -35,7 +36,7 @@ internal static partial class Interop
         try
         {
             dir.DangerousAddRef(ref added);
-            var fd = Libc.SyscallOpenAt2(Libc.SYS_openat2, (int)dir.DangerousGetHandle(), path, &how, (nuint)sizeof(Libc.OpenHow));
+            var fd = Libc.SyscallOpenAt2(SYS_openat2, (int)dir.DangerousGetHandle(), path, &how, (nuint)sizeof(Libc.OpenHow));
             errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
             return fd < 0 ? null : new SafeFileHandle((IntPtr)fd, ownsHandle: true);
         }

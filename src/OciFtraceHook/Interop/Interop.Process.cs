@@ -3,9 +3,11 @@ using Microsoft.Win32.SafeHandles;
 
 internal static partial class Interop
 {
-    internal static partial class Libc
+    internal const uint CLOSE_RANGE_CLOEXEC = 4;
+    internal const int PRIO_PROCESS = 0;
+
+    private static partial class Libc
     {
-        internal const uint CLOSE_RANGE_CLOEXEC = 4;
 
         [LibraryImport(Libraries.Libc, EntryPoint = "umask")]
         internal static partial uint Umask(uint mask);
@@ -19,7 +21,6 @@ internal static partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "close_range", SetLastError = true)]
         internal static partial int CloseRange(uint first, uint last, uint flags);
 
-        internal const int PRIO_PROCESS = 0;
 
         // On Linux both act on one thread (who 0: the calling thread), not the whole process.
         [LibraryImport(Libraries.Libc, EntryPoint = "getpriority", SetLastError = true)]
@@ -36,16 +37,16 @@ internal static partial class Interop
     internal static T WithNiceAtLeast<T>(int nice, Func<T> start)
     {
         Marshal.SetLastPInvokeError(0);
-        var before = Libc.GetPriority(Libc.PRIO_PROCESS, 0); // -1 is also a valid nice value: errno tells
+        var before = Libc.GetPriority(PRIO_PROCESS, 0); // -1 is also a valid nice value: errno tells
         var known = before != -1 || Marshal.GetLastPInvokeError() == 0;
-        var lowered = known && before < nice && Libc.SetPriority(Libc.PRIO_PROCESS, 0, nice) == 0;
+        var lowered = known && before < nice && Libc.SetPriority(PRIO_PROCESS, 0, nice) == 0;
         try
         {
             return start();
         }
         finally
         {
-            if (lowered) Libc.SetPriority(Libc.PRIO_PROCESS, 0, before); // back up needs CAP_SYS_NICE: root's
+            if (lowered) Libc.SetPriority(PRIO_PROCESS, 0, before); // back up needs CAP_SYS_NICE: root's
         }
     }
 
@@ -56,13 +57,20 @@ internal static partial class Interop
     {
         try
         {
-            return Libc.CloseRange(3, uint.MaxValue, Libc.CLOSE_RANGE_CLOEXEC) == 0;
+            return Libc.CloseRange(3, uint.MaxValue, CLOSE_RANGE_CLOEXEC) == 0;
         }
         catch (EntryPointNotFoundException)
         {
             return false;
         }
     }
+
+    /// <summary>umask(2); it cannot fail.</summary>
+    internal static void SetUmask(uint mask) => Libc.Umask(mask);
+
+    /// <summary>setsid(2): a new session and process group, away from the caller's terminal and
+    /// its signals. False (EPERM) when this process already leads a group: nothing to leave then.</summary>
+    internal static bool NewSession() => Libc.SetSid() >= 0;
 
     /// <summary>Puts <paramref name="handle"/> on descriptor <paramref name="fd"/> (stdio).</summary>
     internal static void Dup2(SafeFileHandle handle, int fd) => Check(Libc.Dup2(handle, fd), "dup2", $"fd {fd}");

@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 internal static partial class Interop
 {
-    internal static partial class Libc
+    private static partial class Libc
     {
         [LibraryImport(Libraries.Libc, EntryPoint = "write", SetLastError = true)]
         internal static unsafe partial nint Write(SafeFileHandle fd, byte* buffer, nint count);
@@ -24,7 +24,7 @@ internal static partial class Interop
     /// <summary>rmdir(2) of an absolute path; false when it was already gone.</summary>
     internal static bool RemoveDirectory(string path)
     {
-        if (Libc.UnlinkAt(Libc.AT_FDCWD, path, Libc.AT_REMOVEDIR) == 0) return true;
+        if (Libc.UnlinkAt(AT_FDCWD, path, AT_REMOVEDIR) == 0) return true;
         var error = Error("rmdir", path);
         return error.Errno == ENOENT ? false : throw error;
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using OciFtraceHook.Oci;
 
 namespace OciFtraceHook.Oci;
 

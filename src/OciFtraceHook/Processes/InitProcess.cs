@@ -50,7 +50,7 @@ internal static class InitProcessLocator
         }
     }
 
-    /// <summary>Is <paramref name="pid"/> still the process that was located (not a reused PID)?</summary>
+    /// <summary>Is <paramref name="init"/> still the process that was located (not a reused PID)?</summary>
     public static bool IsSame(InitProcess init, string procRoot = "/proc") =>
         ReadStat(procRoot, init.Pid) is { } stat && stat.StartTime == init.StartTime && stat.State is not ('Z' or 'X');
 

@@ -36,7 +36,7 @@ internal static class AtomicSave
             for (var attempt = 0; ; attempt++)
             {
                 var name = (attempt == 0 ? baseName : $"{baseName}.{attempt.ToString(CultureInfo.InvariantCulture)}") + extension;
-                if (Interop.TryRenameAt(dir, temporary, name, Interop.Libc.RENAME_NOREPLACE, out var errno)) return Path.Combine(dirPath, name);
+                if (Interop.TryRenameAt(dir, temporary, name, Interop.RENAME_NOREPLACE, out var errno)) return Path.Combine(dirPath, name);
                 if (errno == Interop.EEXIST && attempt < 100) continue;
                 var error = new SyscallException("rename saved trace to", Path.Combine(dirPath, name), errno);
                 throw new HookException($"cannot save the trace: {error.Message}", error);

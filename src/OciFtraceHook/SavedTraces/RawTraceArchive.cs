@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tracing;
 

@@ -13,9 +13,6 @@ namespace OciFtraceHook.SavedTraces;
 /// what is checked is what is written into.</summary>
 internal static class SaveDirectory
 {
-    /// <summary>Set by tests to force the walk on a kernel that has openat2.</summary>
-    internal static bool ForceWalk { get; set; }
-
     /// <summary>prestart: the directory a container asked for (an annotation, or the host's default)
     /// if hook.conf allows it, checked now so that a bad one refuses the start, not the save.</summary>
     public static string Choose(string requested, HostDefaults host)
@@ -53,17 +50,17 @@ internal static class SaveDirectory
     /// <summary>Opens <paramref name="dir"/> (absolute) for reading and creating entries in, by
     /// handle, no symlink followed; with <paramref name="create"/> the missing components are made
     /// (0700). Throws when a component is a symlink or the directory is not the hook's own.</summary>
-    public static SafeFileHandle Open(string dir, bool create)
+    public static SafeFileHandle Open(string dir, bool create, PathResolution resolution = PathResolution.Kernel)
     {
         if (!dir.StartsWith('/')) throw new HookException($"save directory {dir} is not an absolute path");
         var relative = dir.Trim('/');
         using var root = Interop.Open("/", O_PATH | O_DIRECTORY | O_CLOEXEC, "open");
         SafeFileHandle? handle = null;
         if (relative.Length == 0) throw Unsafe(dir, "the root directory is never a save directory");
-        if (!ForceWalk)
+        if (resolution == PathResolution.Kernel)
         {
             handle = Interop.TryOpenAt2(root, relative, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-                Interop.Libc.RESOLVE_NO_SYMLINKS | Interop.Libc.RESOLVE_NO_MAGICLINKS, out var errno);
+                Interop.RESOLVE_NO_SYMLINKS | Interop.RESOLVE_NO_MAGICLINKS, out var errno);
             if (handle is null && errno == Interop.ELOOP) throw Unsafe(dir, "a component is a symlink");
             if (handle is null && !(errno == Interop.ENOSYS || (errno == Interop.ENOENT && create)))
                 throw new SyscallException("open save directory", dir, errno);
@@ -102,13 +99,13 @@ internal static class SaveDirectory
             }
             current.Dispose();
             current = next;
-            var type = Stat(current, dir).Mode & Interop.Libc.S_IFMT;
-            if (type == Interop.Libc.S_IFLNK)
+            var type = Stat(current, dir).Mode & Interop.S_IFMT;
+            if (type == Interop.S_IFLNK)
             {
                 current.Dispose();
                 throw Unsafe(dir, "a component is a symlink");
             }
-            if (type != Interop.Libc.S_IFDIR)
+            if (type != Interop.S_IFDIR)
             {
                 current.Dispose();
                 throw Unsafe(dir, "a component is not a directory");
@@ -127,11 +124,7 @@ internal static class SaveDirectory
         if ((st.Mode & 0x12 /* 022 */) != 0) throw Unsafe(dir, $"it is writable by group or others (mode {Convert.ToString(st.Mode & 0xFFF, 8)})");
     }
 
-    private static Interop.Libc.StatxBuffer Stat(SafeFileHandle handle, string dir)
-    {
-        Interop.Check(Interop.Libc.Statx(handle, "", Interop.Libc.AT_EMPTY_PATH, 0x7FF /* STATX_BASIC_STATS */, out var st), "statx", dir);
-        return st;
-    }
+    private static Interop.StatxBuffer Stat(SafeFileHandle handle, string dir) => Interop.Stat(handle, Interop.STATX_BASIC_STATS, dir);
 
     private static HookException Unsafe(string dir, string why) => new($"save directory {dir} is refused: {why}");
 }

@@ -47,7 +47,7 @@ internal static class SavedTraceBudget
 
             void Remove(SavedFile file)
             {
-                if (Interop.Libc.UnlinkAt(file.Dir, file.Name, 0) != 0) return; // gone meanwhile
+                if (!Interop.TryUnlinkAt(file.Dir, file.Name, out _)) return; // gone meanwhile
                 removable.Remove(file);
                 held[file.Owner] -= file.Length;
                 heldByTenant[file.Tenant] -= file.Length;
@@ -104,7 +104,7 @@ internal static class SavedTraceBudget
     /// without following a symlink or blocking on anything that is no regular file).</summary>
     private static (string? Owner, string? Tenant) OwnerOf(SafeFileHandle dir, string name)
     {
-        if (!Interop.TryOpenAt(dir, name, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_NOFOLLOW | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0,
+        if (!Interop.TryOpenAt(dir, name, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_NOFOLLOW | Interop.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0,
                 out var handle, out _))
         {
             handle.Dispose();

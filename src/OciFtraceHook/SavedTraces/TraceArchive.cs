@@ -4,7 +4,6 @@ using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tracing;
-using static Interop.OpenFlags;
 
 namespace OciFtraceHook.SavedTraces;
 

@@ -180,7 +180,7 @@ internal sealed class RawCapture
     /// <summary>Opens a CPU's trace_pipe_raw without blocking.</summary>
     public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenPipe(string path)
     {
-        if (!Interop.TryOpen(path, Interop.OpenFlags.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0,
+        if (!Interop.TryOpen(path, Interop.OpenFlags.O_RDONLY | Interop.O_NONBLOCK | Interop.OpenFlags.O_CLOEXEC, 0,
                 out var handle, out var openErrno))
         {
             handle.Dispose();

@@ -3,10 +3,10 @@ namespace OciFtraceHook.Tracing;
 /// <summary>Where one start's instance is in its life, as its record and its init tell. Every stage
 /// asks this instead of reading the record's fields itself:
 /// <code>
-///   Tracing ──poststop──> Saving ──detached gc──> Saved ──gc: rmdir──> (record gone)
+///   Tracing ──poststop──&gt; Saving ──detached gc──&gt; Saved ──gc: rmdir──&gt; (record gone)
 ///      │                    │ (no save within SaveDeadline)     │ rmdir: EBUSY
 ///      │ init gone, no poststop (crash, failed start)            v
-///      └──────────────> LeftBehind <── Saving past its deadline  Pinned ──gc, once closed──> (gone)
+///      └──────────────&gt; LeftBehind &lt;── Saving past its deadline  Pinned ──gc, once closed──&gt; (gone)
 /// </code>
 /// LeftBehind is gc's to save and remove; Saving is the detached gc's, and `show` waits for it.</summary>
 internal enum RecordPhase

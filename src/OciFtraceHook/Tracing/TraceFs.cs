@@ -43,8 +43,7 @@ internal sealed class TraceFs(string root)
             throw new HookException("this kernel has no tracefs (CONFIG_FTRACE is off): nothing to trace with");
         if (!Directory.Exists(StandardPath))
             throw new HookException($"tracefs is not mounted and {StandardPath} does not exist to mount it on");
-        Interop.Check(Interop.Libc.Mount("nodev", StandardPath, "tracefs", MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec, null),
-            "mount tracefs on", StandardPath);
+        Interop.Mount("nodev", StandardPath, "tracefs", MountFlags.NoSuid | MountFlags.NoDev | MountFlags.NoExec, null, StandardPath);
         mounted?.Invoke(StandardPath);
         return new TraceFs(StandardPath);
     }

@@ -1,5 +1,3 @@
-using OciFtraceHook.Tables;
-
 namespace OciFtraceHook.Tracing;
 
 /// <summary>One ftrace instance (instances/NAME): its own ring buffer, event selection, PID
@@ -21,7 +19,7 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
         {
             Directory.CreateDirectory(TraceFs.InstancesDir); // no-op on a real tracefs
             if (Directory.Exists(Dir)) throw new HookException($"ftrace instance {Name} already exists");
-            Interop.Check(Interop.Libc.MkdirAt(AtCwd, Dir, 0x1C0 /* 0700 */), "mkdir", Dir);
+            Interop.Mkdir(Dir, 0x1C0 /* 0700 */);
         }
         catch (SyscallException e) when (e.Errno == Interop.EEXIST)
         {
@@ -178,5 +176,4 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
 
     public void SetOption(string option, bool on) => Write($"options/{option}", on ? "1" : "0");
 
-    private static Microsoft.Win32.SafeHandles.SafeFileHandle AtCwd { get; } = new(Interop.Libc.AT_FDCWD, ownsHandle: false);
 }

@@ -1,79 +1,106 @@
-using ArchUnitNET.Domain;
-using ArchUnitNET.Loader;
-using ArchitectureModel = ArchUnitNET.Domain.Architecture;
-
 namespace OciFtraceHook.Tests.ArchitectureTests;
 
-/// <summary>The folders are layers and dependencies point one way, down this list (docs/layout.md).
-/// A type may use its own layer and any layer listed before it, never one after it.</summary>
+/// <summary>The folders and the uses between them, declared (docs/layout.md draws the same
+/// picture). A folder may use its own types and those of the folders listed for it, nothing
+/// else; the table is a DAG, so dependencies point one way; and the table claims no use the code
+/// does not make, so it stays a true picture.</summary>
 public class LayeringTests
 {
-    /// <summary>Bottom first. "OciFtraceHook" is the root namespace (the exceptions every layer
-    /// throws, mount flags); Interop is the global <c>Interop</c> class; Program is the verbs.</summary>
-    private static readonly string[] Layers =
-    [
-        "OciFtraceHook",
-        "OciFtraceHook.Tables",
-        "Interop",
-        "OciFtraceHook.Logging",
-        "OciFtraceHook.Oci",
-        "OciFtraceHook.Processes",
-        "OciFtraceHook.Tracing",
-        "OciFtraceHook.Container",
-        "OciFtraceHook.SavedTraces",
-        "OciFtraceHook.Decoding",
-        "OciFtraceHook.Export",
-        "OciFtraceHook.Hook",
-        "OciFtraceHook.Commands",
-        "Program",
-    ];
-
-    private static readonly ArchitectureModel Architecture =
-        new ArchLoader().LoadAssemblies(typeof(HookException).Assembly).Build();
-
-    /// <summary>The layer of a type of ours, or null for code generators' helpers in their own
-    /// namespaces (System.Text.RegularExpressions.Generated...), which belong to no layer.</summary>
-    internal static int? LayerOf(IType type)
+    /// <summary>Each folder and the folders it uses. Root is the root namespace (the exceptions
+    /// every layer throws, mount flags, path resolution); Interop the global Interop class; Program
+    /// the verbs.</summary>
+    internal static readonly Dictionary<string, string[]> Allowed = new()
     {
-        // A generic method's type parameter is listed as a "type" of the method's namespace; it
-        // is no dependency of anyone's.
-        if (type is GenericParameter) return null;
-        var ns = type.Namespace.FullName;
-        if (ns.Length == 0)
-        {
-            // The global namespace holds Interop (and its SyscallException) and the top-level
-            // statements' Program, with the types the compiler generates for each.
-            var outer = type.FullName.Split('+', '<', '>', '`').FirstOrDefault(p => p.Length > 0) ?? "";
-            return outer.StartsWith("Program", StringComparison.Ordinal) ? Layers.Length - 1 : Array.IndexOf(Layers, "Interop");
-        }
-        var index = Array.IndexOf(Layers, ns);
-        return index >= 0 ? index : null;
+        ["Root"] = [],
+        ["Tables"] = [],
+        ["Interop"] = ["Root", "Tables"],
+        ["Logging"] = [],
+        ["Oci"] = ["Root", "Interop"],
+        ["Processes"] = ["Root", "Interop"],
+        ["Tracing"] = ["Root", "Tables", "Interop", "Oci", "Processes"],
+        ["Container"] = ["Root", "Interop", "Oci", "Tracing"],
+        ["SavedTraces"] = ["Root", "Tables", "Interop", "Oci", "Tracing"],
+        ["Decoding"] = ["Root", "Tables", "Logging", "Tracing", "SavedTraces"],
+        ["Export"] = ["Root", "Tables", "Logging", "SavedTraces", "Decoding"],
+        ["Hook"] = ["Root", "Interop", "Logging", "Oci", "Processes", "Tracing", "Container", "SavedTraces", "Decoding"],
+        ["Commands"] = ["Root", "Tables", "Interop", "Logging", "Oci", "Tracing", "SavedTraces", "Decoding", "Export", "Hook"],
+        ["Program"] = ["Root", "Interop", "Logging", "Oci", "Tracing", "Commands", "Hook"],
+    };
+
+    [Test]
+    public void Every_folder_of_the_hook_is_in_the_table()
+    {
+        var graph = FolderGraph.OfHook();
+        Assert.That(graph.Types, Has.Count.GreaterThan(50), "the hook's types were loaded");
+        var unknown = graph.Types.Select(graph.FolderOf).Distinct().Where(f => !Allowed.ContainsKey(f!)).ToList();
+        Assert.That(unknown, Is.Empty, "a new folder must take its place in the table (and in docs/layout.md)");
     }
 
     [Test]
-    public void Every_namespace_of_the_hook_is_a_known_layer()
+    public void The_table_has_no_cycle()
     {
-        var unknown = Architecture.Types
-            .Where(t => t.Namespace.FullName.StartsWith("OciFtraceHook", StringComparison.Ordinal) && LayerOf(t) is null)
-            .Select(t => t.FullName).Distinct().Order().ToList();
-        Assert.That(unknown, Is.Empty, "a new folder must take its place in the layer list (and in docs/layout.md)");
+        Assert.That(FindCycle(Allowed), Is.Null);
     }
 
     [Test]
-    public void Dependencies_point_down_the_layers()
+    public void Every_use_between_folders_is_one_the_table_allows()
     {
-        var ours = Architecture.Types.Count(t => LayerOf(t) is not null);
-        Assert.That(ours, Is.GreaterThan(50), "the hook's types were loaded");
-        var upward = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var type in Architecture.Types)
+        Assert.That(Disallowed(FolderGraph.OfHook(), Allowed), Is.Empty);
+    }
+
+    [Test]
+    public void The_table_claims_no_use_the_code_does_not_make()
+    {
+        var used = FolderGraph.OfHook().Edges().Keys.ToHashSet();
+        var claimed = Allowed.SelectMany(kv => kv.Value.Select(to => (kv.Key, to))).Where(e => !used.Contains(e))
+            .Select(e => $"{e.Key} -> {e.to}").ToList();
+        Assert.That(claimed, Is.Empty, "allowed but unused: drop them from the table");
+    }
+
+    /// <summary>Negative controls: the same checks fail on planted violations (Planted/).</summary>
+    [Test]
+    public void A_planted_use_against_the_table_is_reported()
+    {
+        var planted = FolderGraph.OfPlanted();
+        Assert.That(planted.Types, Is.Not.Empty, "the planted types were loaded");
+        var table = new Dictionary<string, string[]> { ["Tables"] = [], ["Decoding"] = [], ["Export"] = [], ["Hook"] = [] };
+        var found = Disallowed(planted, table);
+        Assert.Multiple(() =>
         {
-            if (LayerOf(type) is not { } from) continue;
-            foreach (var dependency in type.Dependencies)
+            Assert.That(found, Has.Some.StartsWith("Tables -> Hook: "), "a direct call");
+            Assert.That(found, Has.Some.StartsWith("Decoding -> Hook: "), "a call from a local function");
+            Assert.That(found, Has.Some.StartsWith("Export -> Hook: "), "a call from a lambda");
+        });
+    }
+
+    [Test]
+    public void A_planted_cycle_is_reported()
+    {
+        var table = new Dictionary<string, string[]> { ["A"] = ["B"], ["B"] = ["C"], ["C"] = ["A"] };
+        Assert.That(FindCycle(table), Is.EqualTo("A -> B -> C -> A"));
+    }
+
+    private static List<string> Disallowed(FolderGraph graph, IReadOnlyDictionary<string, string[]> table) =>
+        graph.Edges().Where(e => !(table.TryGetValue(e.Key.From, out var allowed) && allowed.Contains(e.Key.To)))
+            .Select(e => $"{e.Key.From} -> {e.Key.To}: {e.Value}").ToList();
+
+    private static string? FindCycle(IReadOnlyDictionary<string, string[]> table)
+    {
+        var done = new HashSet<string>();
+        var path = new List<string>();
+        string? Visit(string folder)
+        {
+            var at = path.IndexOf(folder);
+            if (at >= 0) return string.Join(" -> ", path.Skip(at).Append(folder));
+            if (!done.Add(folder)) return null;
+            path.Add(folder);
+            foreach (var next in table.GetValueOrDefault(folder, []))
             {
-                if (LayerOf(dependency.Target) is { } to && to > from)
-                    upward.Add($"{type.FullName} ({Layers[from]}) -> {dependency.Target.FullName} ({Layers[to]})");
+                if (Visit(next) is { } cycle) return cycle;
             }
+            path.RemoveAt(path.Count - 1);
+            return null;
         }
-        Assert.That(upward, Is.Empty, "dependencies that point up the layers:\n" + string.Join('\n', upward));
+        return table.Keys.Select(Visit).FirstOrDefault(c => c is not null);
     }
 }

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using OciFtraceHook.Commands;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Tables;

@@ -1,6 +1,5 @@
 using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Container;
-using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tests.Container;
 
@@ -32,7 +31,6 @@ public class RootfsPathTests
     [TearDown]
     public void RemoveRootfs()
     {
-        RootfsPath.ForceWalk = false;
         _root.Dispose();
         Directory.Delete(_temp, recursive: true);
     }
@@ -68,25 +66,22 @@ public class RootfsPathTests
     [TestCaseSource(nameof(BothModes))]
     public void A_real_directory_is_opened(bool walk)
     {
-        RootfsPath.ForceWalk = walk;
-        using var handle = RootfsPath.Open(_root, "/a/b", directory: true);
+        using var handle = RootfsPath.Open(_root, "/a/b", directory: true, Resolution(walk));
         Assert.That(Target(handle), Is.EqualTo(InRoot("a/b")));
     }
 
     [TestCaseSource(nameof(BothModes))]
     public void A_real_file_is_opened(bool walk)
     {
-        RootfsPath.ForceWalk = walk;
-        using var handle = RootfsPath.Open(_root, "/a/file", directory: false);
+        using var handle = RootfsPath.Open(_root, "/a/file", directory: false, Resolution(walk));
         Assert.That(Target(handle), Is.EqualTo(InRoot("a/file")));
     }
 
     [TestCaseSource(nameof(BothModes))]
     public void The_root_itself_is_opened_for_an_empty_path(bool walk)
     {
-        RootfsPath.ForceWalk = walk;
-        using var slash = RootfsPath.Open(_root, "/", directory: true);
-        using var empty = RootfsPath.Open(_root, "", directory: true);
+        using var slash = RootfsPath.Open(_root, "/", directory: true, Resolution(walk));
+        using var empty = RootfsPath.Open(_root, "", directory: true, Resolution(walk));
         Assert.Multiple(() =>
         {
             Assert.That(Target(slash), Is.EqualTo(RealRootfs));
@@ -97,8 +92,7 @@ public class RootfsPathTests
     [TestCaseSource(nameof(BothModes))]
     public void A_missing_path_is_ENOENT(bool walk)
     {
-        RootfsPath.ForceWalk = walk;
-        var error = Refused(() => RootfsPath.Open(_root, "/a/nothing", directory: false));
+        var error = Refused(() => RootfsPath.Open(_root, "/a/nothing", directory: false, Resolution(walk)));
         Assert.Multiple(() =>
         {
             Assert.That(error.Errno, Is.EqualTo(Interop.ENOENT));
@@ -109,8 +103,7 @@ public class RootfsPathTests
     [TestCaseSource(nameof(BothModes))]
     public void A_file_asked_for_as_a_directory_is_refused(bool walk)
     {
-        RootfsPath.ForceWalk = walk;
-        var error = Refused(() => RootfsPath.Open(_root, "/a/file", directory: true));
+        var error = Refused(() => RootfsPath.Open(_root, "/a/file", directory: true, Resolution(walk)));
         Assert.That(error.Errno, Is.EqualTo(20 /* ENOTDIR */));
     }
 
@@ -161,8 +154,7 @@ public class RootfsPathTests
     [TestCase("/a/inside", false)]
     public void The_walk_refuses_a_symlink_as_the_last_component_with_ELOOP(string path, bool directory)
     {
-        RootfsPath.ForceWalk = true;
-        var error = Refused(() => RootfsPath.Open(_root, path, directory));
+        var error = Refused(() => RootfsPath.Open(_root, path, directory, PathResolution.Walk));
         Assert.Multiple(() =>
         {
             Assert.That(error.Errno, Is.EqualTo(Interop.ELOOP), error.Message);
@@ -178,8 +170,7 @@ public class RootfsPathTests
     [TestCase("/a/inside", true)]
     public void The_walk_refuses_any_symlink_component(string path, bool directory)
     {
-        RootfsPath.ForceWalk = true;
-        var error = Refused(() => RootfsPath.Open(_root, path, directory));
+        var error = Refused(() => RootfsPath.Open(_root, path, directory, PathResolution.Walk));
         Assert.Multiple(() =>
         {
             Assert.That(error.Errno, Is.Not.EqualTo(Interop.ENOENT), error.Message);
@@ -195,8 +186,7 @@ public class RootfsPathTests
     [TestCase("/a/inside", true)]
     public void The_walk_refuses_every_symlink_with_ELOOP_as_documented(string path, bool directory)
     {
-        RootfsPath.ForceWalk = true;
-        var error = Refused(() => RootfsPath.Open(_root, path, directory));
+        var error = Refused(() => RootfsPath.Open(_root, path, directory, PathResolution.Walk));
         Assert.That(error.Errno, Is.EqualTo(Interop.ELOOP), error.Message);
     }
 
@@ -206,16 +196,14 @@ public class RootfsPathTests
     [TestCase("/..")]
     public void The_walk_refuses_dot_and_dot_dot(string path)
     {
-        RootfsPath.ForceWalk = true;
-        var error = Refused(() => RootfsPath.Open(_root, path, directory: true));
+        var error = Refused(() => RootfsPath.Open(_root, path, directory: true, PathResolution.Walk));
         Assert.That(error.Errno, Is.EqualTo(Interop.EXDEV));
     }
 
     [TestCaseSource(nameof(BothModes))]
     public void Missing_directories_are_created_inside_the_root(bool walk)
     {
-        RootfsPath.ForceWalk = walk;
-        using var handle = RootfsPath.OpenOrCreateDirectory(_root, "/sys/kernel/tracing");
+        using var handle = RootfsPath.OpenOrCreateDirectory(_root, "/sys/kernel/tracing", Resolution(walk));
         Assert.Multiple(() =>
         {
             Assert.That(Target(handle), Is.EqualTo(InRoot("sys/kernel/tracing")));
@@ -226,8 +214,7 @@ public class RootfsPathTests
     [TestCaseSource(nameof(BothModes))]
     public void An_existing_directory_is_opened_as_is(bool walk)
     {
-        RootfsPath.ForceWalk = walk;
-        using var handle = RootfsPath.OpenOrCreateDirectory(_root, "/a/b/");
+        using var handle = RootfsPath.OpenOrCreateDirectory(_root, "/a/b/", Resolution(walk));
         Assert.Multiple(() =>
         {
             Assert.That(Target(handle), Is.EqualTo(InRoot("a/b")));
@@ -238,8 +225,7 @@ public class RootfsPathTests
     [TestCaseSource(nameof(BothModes))]
     public void The_root_is_opened_for_an_empty_directory_path(bool walk)
     {
-        RootfsPath.ForceWalk = walk;
-        using var handle = RootfsPath.OpenOrCreateDirectory(_root, "/");
+        using var handle = RootfsPath.OpenOrCreateDirectory(_root, "/", Resolution(walk));
         Assert.That(Target(handle), Is.EqualTo(RealRootfs));
     }
 
@@ -250,8 +236,7 @@ public class RootfsPathTests
     [TestCase("/evil-relative/sub/deeper", true)]
     public void Nothing_is_created_through_a_symlink_to_the_host(string path, bool walk)
     {
-        RootfsPath.ForceWalk = walk;
-        var error = Refused(() => RootfsPath.OpenOrCreateDirectory(_root, path));
+        var error = Refused(() => RootfsPath.OpenOrCreateDirectory(_root, path, Resolution(walk)));
         Assert.Multiple(() =>
         {
             // openat2 says ELOOP; the walk refuses too, see The_walk_refuses_every_symlink_with_ELOOP_as_documented.
@@ -264,10 +249,9 @@ public class RootfsPathTests
     [TestCaseSource(nameof(BothModes))]
     public void Nothing_is_created_at_the_target_of_a_dangling_symlink(bool walk)
     {
-        RootfsPath.ForceWalk = walk;
         var target = Path.Combine(_temp, "made-through-link");
         File.CreateSymbolicLink(Path.Combine(_rootfs, "dangling"), target);
-        var error = Refused(() => RootfsPath.OpenOrCreateDirectory(_root, "/dangling/sub"));
+        var error = Refused(() => RootfsPath.OpenOrCreateDirectory(_root, "/dangling/sub", Resolution(walk)));
         Assert.Multiple(() =>
         {
             Assert.That(error.Errno, Is.Not.EqualTo(Interop.ENOENT), error.Message);
@@ -299,4 +283,6 @@ public class RootfsPathTests
             Assert.That(Directory.Exists(Path.Combine(Path.GetDirectoryName(_temp)!, "escape")), Is.False);
         });
     }
+
+    private static PathResolution Resolution(bool walk) => walk ? PathResolution.Walk : PathResolution.Kernel;
 }

@@ -1,5 +1,4 @@
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
-using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.EndToEnd;
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
 

@@ -25,7 +25,7 @@ public class TraceFsLocationTests
         Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty);
         _mountedAtStart = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
         _flagsAtStart = FlagsOf(_mountedAtStart);
-        if (_mountedAtStart is not null && Interop.Libc.Umount2(_mountedAtStart, 0) != 0)
+        if (_mountedAtStart is not null && !Interop.TryUmount(_mountedAtStart, 0))
             Assert.Ignore($"tracefs at {_mountedAtStart} is in use by another program; not unmounting it");
         _bundle = BusyboxBundle.Create("tracefs-location").WithHook(HookBinary.Path)
             .Script("cat /etc/probe.txt; grep -c 'sys_openat' /sys/kernel/tracing/trace");
@@ -38,10 +38,10 @@ public class TraceFsLocationTests
         _bundle?.Dispose();
         while (TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")) is { } mounted)
         {
-            if (Interop.Libc.Umount2(mounted, 0) != 0) break;
+            if (!Interop.TryUmount(mounted, 0)) break;
         }
-        if (File.ReadLines("/proc/self/mountinfo").Any(l => l.Contains(" - debugfs "))) Interop.Libc.Umount2(DebugFs, 0);
-        if (_mountedAtStart is not null) Interop.Libc.Mount("nodev", _mountedAtStart, "tracefs", _flagsAtStart, null);
+        if (File.ReadLines("/proc/self/mountinfo").Any(l => l.Contains(" - debugfs "))) Interop.TryUmount(DebugFs, 0);
+        if (_mountedAtStart is not null) Interop.Mount("nodev", _mountedAtStart, "tracefs", _flagsAtStart, null, _mountedAtStart);
     }
 
     /// <summary>The per-mount options of the tracefs mount, to mount it back the same way.</summary>
@@ -72,7 +72,7 @@ public class TraceFsLocationTests
     [Test]
     public void Mounted_only_under_debugfs_the_hook_uses_that_one()
     {
-        Assert.That(Interop.Libc.Mount("debugfs", DebugFs, "debugfs", MountFlags.None, null), Is.Zero, "mount debugfs");
+        Interop.Mount("debugfs", DebugFs, "debugfs", MountFlags.None, null, DebugFs);
         // Looking into debugfs/tracing makes the kernel mount tracefs there.
         Assert.That(Directory.Exists(Path.Combine(DebugFs, "tracing", "instances")), Is.True);
         Assert.That(TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo")), Is.EqualTo(DebugFs + "/tracing"));

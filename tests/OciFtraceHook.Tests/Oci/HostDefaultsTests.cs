@@ -1,5 +1,4 @@
 using OciFtraceHook.Oci;
-using OciFtraceHook.SavedTraces;
 
 namespace OciFtraceHook.Tests.OciTests;
 

@@ -17,7 +17,6 @@ public class SaveDirectoryTests
     [TearDown]
     public void Remove()
     {
-        SaveDirectory.ForceWalk = false;
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -50,20 +49,19 @@ public class SaveDirectoryTests
     [TestCase(true)]
     public void A_symlink_anywhere_on_the_way_is_refused(bool walk)
     {
-        SaveDirectory.ForceWalk = walk;
         var real = Sub("real");
         Directory.CreateDirectory(Path.Combine(real, "traces"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.CreateSymbolicLink(Path.Combine(_dir, "link"), real);
         Assert.Multiple(() =>
         {
-            Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "link", "traces"), create: false),
+            Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "link", "traces"), create: false, Resolution(walk)),
                 Throws.TypeOf<HookException>().With.Message.Contains("a component is a symlink"));
-            Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "link"), create: false),
+            Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "link"), create: false, Resolution(walk)),
                 Throws.TypeOf<HookException>().With.Message.Contains("a component is a symlink"));
-            Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "link", "new"), create: true), Throws.TypeOf<HookException>());
+            Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "link", "new"), create: true, Resolution(walk)), Throws.TypeOf<HookException>());
             Assert.That(Directory.Exists(Path.Combine(real, "new")), Is.False, "nothing is made behind the link");
         });
-        using var opened = SaveDirectory.Open(Path.Combine(real, "traces"), create: false);
+        using var opened = SaveDirectory.Open(Path.Combine(real, "traces"), create: false, Resolution(walk));
         Assert.That(opened.IsInvalid, Is.False);
     }
 
@@ -71,11 +69,10 @@ public class SaveDirectoryTests
     [TestCase(true)]
     public void Missing_components_are_made_root_only(bool walk)
     {
-        SaveDirectory.ForceWalk = walk;
         var target = Path.Combine(_dir, "a", "b", "traces");
-        using (SaveDirectory.Open(target, create: true)) { }
+        using (SaveDirectory.Open(target, create: true, Resolution(walk))) { }
         Assert.That(File.GetUnixFileMode(target), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
-        Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "x", "y"), create: false), Throws.InstanceOf<IOException>());
+        Assert.That(() => SaveDirectory.Open(Path.Combine(_dir, "x", "y"), create: false, Resolution(walk)), Throws.InstanceOf<IOException>());
     }
 
     [Test]
@@ -103,4 +100,6 @@ public class SaveDirectoryTests
         File.WriteAllText(file, "x");
         Assert.That(() => SaveDirectory.Open(file, create: false), Throws.InstanceOf<IOException>().Or.InstanceOf<HookException>());
     }
+
+    private static PathResolution Resolution(bool walk) => walk ? PathResolution.Walk : PathResolution.Kernel;
 }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.SavedTraces;

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 
-using OciFtraceHook.Oci;
-
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
 /// <summary>An OCI bundle with a static busybox rootfs, made by the test: config.json comes from

@@ -179,8 +179,7 @@ internal sealed class DockerEngine : IDisposable
             .Where(point => point.StartsWith(dir + "/", StringComparison.Ordinal))
             .OrderByDescending(point => point.Length)
             .ToList();
-        const int MNT_DETACH = 2;
-        foreach (var point in mounts) Interop.Libc.Umount2(point, MNT_DETACH);
+        foreach (var point in mounts) Interop.TryUmount(point, Interop.MNT_DETACH);
     }
 
     private static void Append(StringBuilder log, string? line)

@@ -87,7 +87,7 @@ internal static class TestHost
         if (TraceFsAtStart is null)
         {
             var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-            if (mountPoint is not null) Interop.Libc.Umount2(mountPoint, 0);
+            if (mountPoint is not null) Interop.TryUmount(mountPoint, 0);
         }
         try
         {

@@ -1,6 +1,5 @@
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
-using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.EndToEnd.SavedTraceFormat;
 
