@@ -1,7 +1,7 @@
 using OciFtraceHook.Decoding;
-using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Commands;
 
@@ -14,12 +14,12 @@ internal static class RawFollow
     public static void Run(TraceInstance instance, InstanceRecord? record, InstanceRecords records, TraceDecoder decoder,
         TextWriter error, Func<bool> stopRequested)
     {
-        var (headerPage, layout) = RawCapture.ReadLayout(instance);
+        var (headerPage, layout) = RawCaptureReader.ReadLayout(instance);
         var catalog = new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath);
         var perCpu = instance.FilePath("per_cpu");
-        var pipes = RawCapture.CpuNumbers(perCpu)
+        var pipes = RawCaptureReader.CpuNumbers(perCpu)
             .Select(cpu => (Cpu: cpu, Path: Path.Combine(perCpu, $"cpu{cpu}", "trace_pipe_raw")))
-            .Select(p => (p.Cpu, p.Path, Handle: RawCapture.OpenPipe(p.Path))).ToList();
+            .Select(p => (p.Cpu, p.Path, Handle: RawCaptureReader.OpenPipe(p.Path))).ToList();
         try
         {
             records.EnsureDir();
@@ -39,7 +39,7 @@ internal static class RawFollow
                 {
                     foreach (var (cpu, path, handle) in pipes)
                     {
-                        var pages = RawCapture.ReadAvailable(handle, path, new CpuPages(cpu, [], 0), layout.PageSize);
+                        var pages = RawCaptureReader.ReadAvailable(handle, path, new CpuPages(cpu, [], 0), layout.PageSize);
                         if (pages.Length == 0) continue;
                         round.Add(pages);
                         for (var at = 0; at < pages.Length; at += layout.PageSize) spool.Append(cpu, pages.Buffer.AsSpan(at, layout.PageSize));
@@ -77,7 +77,7 @@ internal static class RawFollow
     private static void Decode(TraceInstance instance, EventFormatCatalog catalog, byte[] headerPage, PageLayout layout,
         List<CpuPages> round, TraceDatMetadata metadata, TraceDecoder decoder)
     {
-        var capture = RawCapture.FromPages(instance, catalog, headerPage, layout, round);
+        var capture = RawCaptureReader.FromPages(instance, catalog, headerPage, layout, round);
         var file = new MemoryStream();
         TraceDatWriter.Write(file, capture, metadata with { LostEvents = capture.LostEvents }, TraceDatWriter.HostUname(
             TraceArchNames.Host == TraceArch.Arm64 ? "aarch64" : "x86_64"));

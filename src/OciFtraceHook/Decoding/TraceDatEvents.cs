@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Decoding;
 

@@ -2,6 +2,7 @@ using OciFtraceHook.Logging;
 using System.Globalization;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Decoding;
 

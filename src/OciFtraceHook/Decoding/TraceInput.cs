@@ -1,5 +1,5 @@
 using OciFtraceHook.Logging;
-using OciFtraceHook.SavedTraces;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Decoding;
 

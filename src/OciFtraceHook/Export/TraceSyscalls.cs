@@ -1,6 +1,7 @@
 using OciFtraceHook.Decoding;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Export;
 

@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.SavedTraces;
 
@@ -27,7 +28,7 @@ internal static class RawTraceArchive
         var baseName = TraceArchive.BaseName(instance.Name, containerName, now);
         if (File.Exists(pending)) return Publish(pending, dir, saveDir, baseName, out lostEvents);
 
-        var capture = RawCapture.Read(instance, catalog, spool);
+        var capture = RawCaptureReader.Read(instance, catalog, spool);
         lostEvents = capture.LostEvents;
         var arch = TraceArchNames.Host;
         var metadata = new TraceDatMetadata

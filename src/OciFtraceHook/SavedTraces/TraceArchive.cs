@@ -4,6 +4,7 @@ using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.SavedTraces;
 
@@ -82,7 +83,7 @@ internal static class TraceArchive
         try
         {
             // A trace.dat says it in the hook's option; a text trace in its first lines.
-            if (TraceDatMetadata.ReadFrom(stream) is { } metadata) return new Owner(metadata.ContainerId, metadata.Name, metadata.Tenant);
+            if (TraceDatFile.ReadMetadata(stream) is { } metadata) return new Owner(metadata.ContainerId, metadata.Name, metadata.Tenant);
             stream.Position = 0;
             using var reader = new StreamReader(stream, leaveOpen: true);
             return ReadOwner(reader);

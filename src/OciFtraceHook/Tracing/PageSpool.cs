@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tracing;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.Benchmarks;
 

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Text;
 using OciFtraceHook.Decoding;
-using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tests.SavedTraces;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.DecodingTests;
 

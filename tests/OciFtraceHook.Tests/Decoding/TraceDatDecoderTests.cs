@@ -1,6 +1,7 @@
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tests.SavedTraces;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.DecodingTests;
 

@@ -91,7 +91,7 @@ public class DiskBudgetTests : OneBundleTests
         Assert.That(left, Does.Contain(others), "another tenant's trace, within its share, stays");
         Assert.That(left.Count(f => Path.GetFileName(f).StartsWith(InstanceName.For("oft-test-tenant-new") + "-", StringComparison.Ordinal)), Is.EqualTo(1));
         using var saved = File.OpenRead(left.Single(f => f != others));
-        Assert.That(OciFtraceHook.SavedTraces.TraceDatMetadata.ReadFrom(saved)?.Tenant, Is.EqualTo($"{Tenant}=shop"), "the trace carries its tenant");
+        Assert.That(OciFtraceHook.TraceDat.TraceDatFile.ReadMetadata(saved)?.Tenant, Is.EqualTo($"{Tenant}=shop"), "the trace carries its tenant");
     }
 
     /// <summary>An id chosen as another id's stem ("victim-HASH") names its traces so that their

@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
-using OciFtraceHook.Decoding;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.SavedTraces;
 
@@ -50,13 +50,13 @@ public class RawTraceArchiveTests
     [Test]
     public void The_capture_holds_every_page_the_formats_its_events_need_and_the_losses()
     {
-        var capture = RawCapture.Read(_instance, Catalog());
+        var capture = RawCaptureReader.Read(_instance, Catalog());
         Assert.That(capture.Cpus.Select(c => c.Length), Is.All.EqualTo(SyntheticTrace.PageSize));
         Assert.That(capture.Events, Is.EqualTo(7));
         Assert.That(capture.Formats.Select(f => f.Name), Is.EquivalentTo(new[] { "sys_enter_openat", "sys_exit_openat", "print" }));
         Assert.That(capture.LostEvents, Is.EqualTo(5 + 2 + 2), "the mark's stored count, and each CPU's dropped events");
         Assert.That(File.Exists(Path.Combine(_root, "cache")), Is.True, "the formats are cached for the next save");
-        Assert.That(RawCapture.Read(_instance, Catalog()).Formats, Has.Count.EqualTo(3), "and read back from the cache");
+        Assert.That(RawCaptureReader.Read(_instance, Catalog()).Formats, Has.Count.EqualTo(3), "and read back from the cache");
     }
 
     [Test]
@@ -66,7 +66,7 @@ public class RawTraceArchiveTests
         var tracefs = Path.Combine(_root, "tracefs");
         File.WriteAllText(Path.Combine(tracefs, "saved_cmdlines"), "1 systemd\n100 cat\n4242 other-tenant\n101 sh\n");
         File.WriteAllText(Path.Combine(tracefs, "saved_tgids"), "1 1\n100 99\n4242 4242\n");
-        var capture = RawCapture.Read(_instance, Catalog());
+        var capture = RawCaptureReader.Read(_instance, Catalog());
         Assert.That(System.Text.Encoding.ASCII.GetString(capture.SavedCmdlines), Is.EqualTo("100 cat\n101 sh\n"));
         Assert.That(System.Text.Encoding.ASCII.GetString(capture.SavedTgids), Is.EqualTo("100 99\n"));
     }
@@ -75,7 +75,7 @@ public class RawTraceArchiveTests
     [TestCase("100 cat", "100 cat\n")]
     [TestCase("x y\n 100 cat\n100\n100 cat\n", "100 cat\n")]
     public void Table_lines_are_kept_by_their_pid(string table, string kept) =>
-        Assert.That(System.Text.Encoding.ASCII.GetString(RawCapture.OnlyPids(System.Text.Encoding.ASCII.GetBytes(table), new HashSet<int> { 100 })),
+        Assert.That(System.Text.Encoding.ASCII.GetString(RawCaptureReader.OnlyPids(System.Text.Encoding.ASCII.GetBytes(table), new HashSet<int> { 100 })),
             Is.EqualTo(kept));
 
     [Test]

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using OciFtraceHook.Tracing;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.SavedTraces;
 

@@ -1,6 +1,7 @@
 using OciFtraceHook.Decoding;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.SavedTraces;
 
@@ -61,9 +62,9 @@ public class TraceDatWriterTests
     public void The_owner_is_found_by_walking_the_header_alone()
     {
         var bytes = Write(Sample());
-        Assert.That(TraceDatMetadata.ReadFrom(new MemoryStream(bytes))?.ContainerId, Is.EqualTo("c0ffee"));
-        Assert.That(TraceDatMetadata.ReadFrom(new MemoryStream("# oci-ftrace-hook: container x\n"u8.ToArray())), Is.Null, "a text trace");
-        Assert.That(TraceDatMetadata.ReadFrom(new MemoryStream(bytes[..200])), Is.Null, "a cut one");
+        Assert.That(TraceDatFile.ReadMetadata(new MemoryStream(bytes))?.ContainerId, Is.EqualTo("c0ffee"));
+        Assert.That(TraceDatFile.ReadMetadata(new MemoryStream("# oci-ftrace-hook: container x\n"u8.ToArray())), Is.Null, "a text trace");
+        Assert.That(TraceDatFile.ReadMetadata(new MemoryStream(bytes[..200])), Is.Null, "a cut one");
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using System.Text;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.Tracing;
 

@@ -1,4 +1,5 @@
 using OciFtraceHook.SavedTraces;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
@@ -11,7 +12,7 @@ internal static class SavedTraceNotes
     {
         using (var stream = File.OpenRead(savedTrace))
         {
-            if (TraceDatMetadata.ReadFrom(stream) is { } metadata)
+            if (TraceDatFile.ReadMetadata(stream) is { } metadata)
                 return metadata.Paths is null ? null : TraceArchive.PathsHeader + metadata.Paths;
         }
         return File.ReadLines(savedTrace).Take(16).FirstOrDefault(l => l.StartsWith(TraceArchive.PathsHeader, StringComparison.Ordinal));

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using OciFtraceHook.SavedTraces;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
@@ -42,7 +42,7 @@ internal static partial class SavedTraceText
     public static TraceDatMetadata? Metadata(string path)
     {
         using var stream = File.OpenRead(path);
-        return Decoding.TraceDatFile.Open(stream, path).Metadata;
+        return OciFtraceHook.TraceDat.TraceDatFile.Open(stream, path).Metadata;
     }
 
     /// <summary>The container a saved trace names (the hook's option, or a text trace's first line).</summary>

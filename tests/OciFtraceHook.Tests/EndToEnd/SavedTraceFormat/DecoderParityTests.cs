@@ -1,5 +1,6 @@
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.EndToEnd.SavedTraceFormat;
 

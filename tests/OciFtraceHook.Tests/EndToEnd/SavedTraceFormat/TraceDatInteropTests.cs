@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using OciFtraceHook.Decoding;
-using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tests.EndToEnd.SavedTraceFormat;
 

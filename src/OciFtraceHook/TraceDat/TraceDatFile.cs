@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text;
-using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
-using OciFtraceHook.Tracing;
 
-namespace OciFtraceHook.Decoding;
+namespace OciFtraceHook.TraceDat;
 
 /// <summary>A trace.dat (trace-cmd's format, version 6) opened for reading: its header sections
 /// parsed and checked, the per-CPU page regions located. Every size and offset in the file is
@@ -35,7 +33,24 @@ internal sealed class TraceDatFile
 
     /// <summary>Reads the header of a seekable stream positioned anywhere.</summary>
     /// <param name="what">How errors name the file.</param>
-    public static TraceDatFile Open(Stream stream, string what)
+    public static TraceDatFile Open(Stream stream, string what) => Open(stream, what, headerOnly: false);
+
+    /// <summary>Whose a saved trace is, from its header alone: the same walk as <see cref="Open(Stream, string)"/>,
+    /// skipping the formats unparsed and stopping before the CPU data. Null when the stream is no
+    /// trace.dat (a text save), a cut one, or one without our option.</summary>
+    public static TraceDatMetadata? ReadMetadata(Stream stream)
+    {
+        try
+        {
+            return Open(stream, "trace", headerOnly: true).Metadata;
+        }
+        catch (Exception e) when (e is TraceDatException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static TraceDatFile Open(Stream stream, string what, bool headerOnly)
     {
         stream.Position = 0;
         var reader = new BoundedReader(stream, what);
@@ -61,17 +76,23 @@ internal sealed class TraceDatFile
 
         var formats = new Dictionary<int, EventFormat>();
         var ftrace = reader.Count("ftrace format count", 8);
-        for (var i = 0; i < ftrace; i++) AddFormat(formats, "ftrace", reader.Sized(8, "ftrace format", MaxFormatBytes));
+        void Format(string system, string field)
+        {
+            if (headerOnly) reader.Skip((long)reader.U64(field), field);
+            else AddFormat(formats, system, reader.Sized(8, field, MaxFormatBytes));
+        }
+        for (var i = 0; i < ftrace; i++) Format("ftrace", "ftrace format");
         var systems = reader.Count("event system count", 5);
         for (var s = 0; s < systems; s++)
         {
             var system = reader.String("event system name");
             var events = reader.Count("event format count", 8);
-            for (var e = 0; e < events; e++) AddFormat(formats, system, reader.Sized(8, "event format", MaxFormatBytes));
+            for (var e = 0; e < events; e++) Format(system, "event format");
         }
         reader.Skip(reader.U32("kallsyms size"), "kallsyms");
         reader.Skip(reader.U32("printk formats size"), "printk formats");
-        var comms = ParseCmdlines(reader.Sized(8, "saved cmdlines", reader.Remaining));
+        var comms = headerOnly ? [] : ParseCmdlines(reader.Sized(8, "saved cmdlines", reader.Remaining));
+        if (headerOnly) reader.Skip((long)reader.U64("saved cmdlines size"), "saved cmdlines");
 
         var cpus = reader.Count("CPU count", 16);
         if (cpus > RawCapture.MaxCpus) throw reader.Corrupt("CPU count", cpus.ToString(CultureInfo.InvariantCulture));
@@ -89,6 +110,10 @@ internal sealed class TraceDatFile
                 else if (id == TraceDatFormat.OptionUname) uname = Encoding.UTF8.GetString(data).TrimEnd('\0');
             }
             kind = Encoding.ASCII.GetString(reader.Bytes(10, "section name"));
+        }
+        if (headerOnly)
+        {
+            return new TraceDatFile(stream) { Layout = layout, Formats = formats, Comms = comms, CpuData = [], Metadata = metadata, Uname = uname };
         }
         if (kind == "latency  \0") throw new TraceDatException($"{what}: a latency-tracer trace.dat (text, not events) is not read here");
         if (kind != "flyrecord\0") throw reader.Corrupt("section name", "neither options nor flyrecord");

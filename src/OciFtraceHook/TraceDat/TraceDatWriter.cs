@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
-using OciFtraceHook.Tracing;
 
-namespace OciFtraceHook.SavedTraces;
+namespace OciFtraceHook.TraceDat;
 
 /// <summary>Writes a raw capture as trace-cmd's trace.dat, version 6, the way trace-cmd's
 /// trace-output.c lays it out: magic and version, endianness, long size and page size; the

@@ -1,4 +1,4 @@
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.TraceDat;
 
 /// <summary>The ring-buffer pages copied from one CPU, whole pages back to back.</summary>
 internal sealed class CpuPages(int cpu, byte[] buffer, int length)

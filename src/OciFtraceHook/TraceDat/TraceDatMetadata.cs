@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace OciFtraceHook.SavedTraces;
+namespace OciFtraceHook.TraceDat;
 
 /// <summary>What a saved trace.dat says about its container, in an option of its own: text lines
 /// "key value" ("container ID", "name NAME", "arch x86_64", "kernel 6.18.0", "lost-events N"...),
@@ -99,60 +99,6 @@ internal sealed record TraceDatMetadata
             ContainerId = id, Name = name, Tenant = tenant, Instance = instance, Arch = arch, KernelRelease = kernel, SavedAt = saved,
             LostEvents = lost, Paths = paths, Tgids = tgids,
         };
-    }
-
-    /// <summary>The metadata of a trace.dat read from <paramref name="stream"/>'s start, or null
-    /// when it is no trace.dat or has none. Only walks the header's sections by their sizes, each
-    /// checked against the stream's real length.</summary>
-    public static TraceDatMetadata? ReadFrom(Stream stream)
-    {
-        try
-        {
-            var reader = new BinaryReader(stream);
-            long left() => stream.Length - stream.Position;
-            void skip(long n)
-            {
-                if (n < 0 || n > left()) throw new EndOfStreamException();
-                stream.Seek(n, SeekOrigin.Current);
-            }
-            void skipString()
-            {
-                for (var i = 0; i < 256; i++) if (reader.ReadByte() == 0) return;
-                throw new EndOfStreamException();
-            }
-            if (left() < 10 || !TraceDatFormat.HasMagic(reader.ReadBytes(10))) return null;
-            skipString(); // version
-            skip(2 + 4); // endianness, long size, page size
-            skipString(); skip((long)reader.ReadUInt64()); // header_page
-            skipString(); skip((long)reader.ReadUInt64()); // header_event
-            var ftrace = reader.ReadUInt32();
-            for (var i = 0u; i < ftrace; i++) skip((long)reader.ReadUInt64());
-            var systems = reader.ReadUInt32();
-            for (var s = 0u; s < systems; s++)
-            {
-                skipString();
-                var events = reader.ReadUInt32();
-                for (var e = 0u; e < events; e++) skip((long)reader.ReadUInt64());
-            }
-            skip(reader.ReadUInt32()); // kallsyms
-            skip(reader.ReadUInt32()); // printk formats
-            skip((long)reader.ReadUInt64()); // saved cmdlines
-            skip(4); // CPU count
-            if (System.Text.Encoding.ASCII.GetString(reader.ReadBytes(10)) != "options  \0") return null;
-            while (true)
-            {
-                var id = reader.ReadUInt16();
-                if (id == TraceDatFormat.OptionDone) return null;
-                var size = reader.ReadUInt32();
-                if (size > left()) return null;
-                if (id == OptionId) return Parse(reader.ReadBytes((int)size));
-                skip(size);
-            }
-        }
-        catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException)
-        {
-            return null;
-        }
     }
 
     private static string OneLine(string value) => value.Replace('\n', ' ').Replace('\0', ' ');

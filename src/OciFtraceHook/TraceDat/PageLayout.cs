@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.TraceDat;
 
 /// <summary>Where a ring-buffer page keeps its time stamp, commit word and events, as the kernel's
 /// events/header_page describes it ("field: local_t commit; offset:8; size:8; signed:1;"). The

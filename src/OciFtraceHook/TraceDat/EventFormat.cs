@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OciFtraceHook.Decoding;
+namespace OciFtraceHook.TraceDat;
 
 /// <summary>One field of an event's format: "field:int dfd; offset:16; size:8; signed:0;".
 /// <c>__data_loc</c> fields hold a 32-bit (length &lt;&lt; 16 | offset) pointing at bytes later in

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.TraceDat;
 
 /// <summary>Walks the events of one ring-buffer page, after libtraceevent's kbuffer: each event
 /// starts with a 32-bit word of a 5-bit type/length and a 27-bit time delta; types 29-31 are

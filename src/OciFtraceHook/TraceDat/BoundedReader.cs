@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 
-namespace OciFtraceHook.Decoding;
+namespace OciFtraceHook.TraceDat;
 
 /// <summary>Reads a trace.dat's header fields from a seekable stream, every length checked against
 /// what the file really holds before anything is allocated for it.</summary>

@@ -1,4 +1,4 @@
-namespace OciFtraceHook.SavedTraces;
+namespace OciFtraceHook.TraceDat;
 
 /// <summary>Constants of trace-cmd's trace.dat, version 6 (trace-cmd.dat.v6(5)), shared by the
 /// writer and the reader.</summary>
