@@ -83,11 +83,7 @@ internal static class Program
         {
             // Its own session, "/", stdio on /dev/null: it may outlive the hook that started it by hours.
             DetachedGc.CleanStart();
-            var stopped = StopRecording.Run(name, after, new InstanceRecords(), () =>
-            {
-                var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-                return mountPoint is null ? null : new TraceFs(mountPoint).Instance(name);
-            });
+            var stopped = StopRecording.Run(name, after, new InstanceRecords(), () => TraceFs.OnHost()?.Instance(name));
             return stopped ? 0 : 1;
         }
         catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)

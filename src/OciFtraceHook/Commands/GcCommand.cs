@@ -38,8 +38,7 @@ internal static class GcCommand
         var host = HostDefaults.Load(parse.GetValue(Config));
         var only = parse.GetValue(Instance);
         if (only is not null && !InstanceName.IsOurs(only)) throw new HookException($"gc: '{Printable.Line(only)}' is not an instance of this hook");
-        var mountPoint = TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-        var traceFs = mountPoint is null ? null : new TraceFs(mountPoint);
+        var traceFs = TraceFs.OnHost();
         var records = new InstanceRecords();
         int count;
         try

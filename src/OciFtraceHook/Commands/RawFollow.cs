@@ -2,6 +2,7 @@ using OciFtraceHook.Decoding;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tracing;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.Commands;
 
@@ -79,8 +80,7 @@ internal static class RawFollow
     {
         var capture = RawCaptureReader.FromPages(instance, catalog, headerPage, layout, round);
         var file = new MemoryStream();
-        TraceDatWriter.Write(file, capture, metadata with { LostEvents = capture.LostEvents }, TraceDatWriter.HostUname(
-            TraceArchNames.Host == TraceArch.Arm64 ? "aarch64" : "x86_64"));
+        TraceDatWriter.Write(file, capture, metadata with { LostEvents = capture.LostEvents }, HostKernel.Uname());
         decoder.FeedPart(TraceDatFile.Open(file, "trace_pipe_raw"), instance.Name);
     }
 }

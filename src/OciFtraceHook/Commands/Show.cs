@@ -98,8 +98,7 @@ internal static class Show
     {
         var own = records.OfContainer(id)
             .Where(r => r.Record.Phase() == RecordPhase.Tracing).Select(r => r.Name).FirstOrDefault();
-        var mountPoint = own is null ? null : TraceFs.FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-        var instance = own is null || mountPoint is null ? null : new TraceFs(mountPoint).Instance(own);
+        var instance = own is null ? null : TraceFs.OnHost()?.Instance(own);
         return instance is not null && instance.Exists ? instance : null;
     }
 

@@ -1,3 +1,4 @@
+using OciFtraceHook.HostFiles;
 namespace OciFtraceHook.Oci;
 
 /// <summary>A bundle's config.json as bytes: read bounded, and replaced atomically, so the runtime
@@ -22,51 +23,20 @@ internal static class BundleConfigFile
         }
     }
 
-    /// <summary>Writes <paramref name="content"/> to a new file beside config.json with config.json's
-    /// mode, flushes it to disk, then renames it over config.json. On any failure the temporary
-    /// file is removed and config.json is as it was.</summary>
+    /// <summary>Replaces config.json whole (<see cref="AtomicFile"/>, on disk before the rename), with
+    /// config.json's mode. On any failure config.json is as it was.</summary>
     /// <exception cref="HookException">the directory cannot be written, or config.json went away</exception>
     public static void Replace(string bundle, ReadOnlySpan<byte> content)
     {
         var path = PathIn(bundle);
-        var temporary = Path.Combine(bundle, $".config.json.oci-ftrace-{Environment.ProcessId}");
-        var created = false;
+        var bytes = content.ToArray();
         try
         {
-            var mode = File.GetUnixFileMode(path);
-            // CreateNew: O_EXCL, so a file (or link) already at the temporary name is never followed.
-            using (var file = new FileStream(temporary, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = mode,
-                BufferSize = 0,
-            }))
-            {
-                created = true;
-                // UnixCreateMode goes through the umask; set the mode exactly.
-                File.SetUnixFileMode(file.SafeFileHandle, mode);
-                file.Write(content);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
+            AtomicFile.Replace(path, output => output.Write(bytes), durable: true, File.GetUnixFileMode(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            if (created) TryDelete(temporary);
             throw new HookException($"cannot rewrite {path}: {e.Message}", e);
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Nothing more can be done; the runtime ignores the file.
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.SavedTraces;
 
@@ -13,9 +14,8 @@ internal static class AbandonedSaves
     private const string StampExample = "-20250304T030607Z";
 
     /// <summary>What a pending raw save (kept under /run when the save directory could not take it)
-    /// is named after its instance: its temporary adds `.new`.</summary>
+    /// is named after its instance.</summary>
     public const string PendingSuffix = ".pending" + TraceArchive.Extension;
-    private const string PendingTemporarySuffix = PendingSuffix + ".new";
 
     /// <summary>The writer's PID when <paramref name="name"/> is exactly a save's temporary name:
     /// `.` + a saved trace's base name (our instance prefix, ..., `-yyyyMMddTHHmmssZ`) + `.PID` +
@@ -24,28 +24,22 @@ internal static class AbandonedSaves
         Split(name) is var (baseName, pid) && baseName.Length > InstanceName.Prefix.Length + StampExample.Length
         && IsStamp(baseName.AsSpan()[^StampExample.Length..]) ? pid : null;
 
-    /// <summary>The same for the temporary of a pending save: `.INSTANCE.pending.trace.new.PID.partial`.</summary>
+    /// <summary>The same for the temporary of a pending save: `.INSTANCE.pending.trace.PID.partial`.</summary>
     public static int? WriterOfPending(string name) =>
-        Split(name) is var (baseName, pid) && baseName.Length > InstanceName.Prefix.Length + PendingTemporarySuffix.Length
-        && baseName.EndsWith(PendingTemporarySuffix, StringComparison.Ordinal) ? pid : null;
+        Split(name) is var (baseName, pid) && baseName.Length > InstanceName.Prefix.Length + PendingSuffix.Length
+        && baseName.EndsWith(PendingSuffix, StringComparison.Ordinal) ? pid : null;
 
-    /// <summary>`.BASE.PID.partial` with BASE our instance prefix and more of the characters names
-    /// are made of, PID decimal without a leading zero; null for anything else.</summary>
+    /// <summary>An <see cref="AtomicFile"/> temporary whose BASE is our instance prefix and more of
+    /// the characters names are made of; null for anything else.</summary>
     private static (string BaseName, int Pid)? Split(string name)
     {
-        var head = "." + InstanceName.Prefix;
-        if (!name.StartsWith(head, StringComparison.Ordinal) || !name.EndsWith(AtomicSave.TemporarySuffix, StringComparison.Ordinal)) return null;
-        var inner = name.AsSpan(1, name.Length - 1 - AtomicSave.TemporarySuffix.Length);
-        var dot = inner.LastIndexOf('.');
-        if (dot < 0) return null;
-        var baseName = inner[..dot];
-        var digits = inner[(dot + 1)..];
-        if (digits.Length is 0 or > 10 || digits[0] == '0' || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return null;
+        if (AtomicFile.ParseTemporary(name) is not var (baseName, pid) || !baseName.StartsWith(InstanceName.Prefix, StringComparison.Ordinal))
+            return null;
         foreach (var c in baseName)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '.' or '-')) return null;
         }
-        return (baseName.ToString(), pid);
+        return (baseName, pid);
     }
 
     /// <summary>`-yyyyMMddTHHmmssZ`, as TraceArchive.BaseName ends.</summary>
@@ -79,7 +73,7 @@ internal static class AbandonedSaves
             if (SaveDirectory.TryOpenExisting(dir) is not { } handle) continue;
             using (handle)
             {
-                foreach (var info in new DirectoryInfo(Interop.ThreadSelfFdPath(handle)).EnumerateFiles("." + InstanceName.Prefix + "*" + AtomicSave.TemporarySuffix))
+                foreach (var info in new DirectoryInfo(Interop.ThreadSelfFdPath(handle)).EnumerateFiles("." + InstanceName.Prefix + "*" + AtomicFile.TemporarySuffix))
                 {
                     if (info.LinkTarget is not null || writerOf(info.Name) is not { } writer || isAlive(writer)) continue;
                     var path = Path.Combine(dir, info.Name);

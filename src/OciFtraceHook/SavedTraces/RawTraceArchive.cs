@@ -2,6 +2,7 @@ using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tracing;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.SavedTraces;
 
@@ -38,12 +39,12 @@ internal static class RawTraceArchive
             Tenant = tenant,
             Instance = instance.Name,
             Arch = TraceArchNames.Name(arch),
-            KernelRelease = KernelRelease(),
+            KernelRelease = HostKernel.Release(),
             SavedAt = now,
             LostEvents = capture.LostEvents,
             Paths = paths,
         };
-        var uname = TraceDatWriter.HostUname(arch == TraceArch.Arm64 ? "aarch64" : "x86_64");
+        var uname = HostKernel.Uname();
         void Write(Stream output) => TraceDatWriter.Write(output, capture, metadata, uname);
         try
         {
@@ -87,25 +88,11 @@ internal static class RawTraceArchive
             var dirPath = Path.GetDirectoryName(pending)!;
             Directory.CreateDirectory(dirPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             using var dir = Interop.Open(dirPath, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_NOFOLLOW | Interop.OpenFlags.O_CLOEXEC, "open");
-            var written = AtomicSave.Create(dir, dirPath, Path.GetFileName(pending) + ".new", "", write);
-            if (!Interop.TryRenameAt(dir, Path.GetFileName(written), Path.GetFileName(pending), 0, out var errno))
-                throw new SyscallException("rename pending trace to", pending, errno);
+            AtomicFile.Replace(dir, dirPath, Path.GetFileName(pending), write, durable: false); // /run: memory
         }
         catch (Exception e) when (e is IOException or HookException or UnauthorizedAccessException)
         {
             // Nowhere to keep it either: the trace is lost, and the caller's error says why.
-        }
-    }
-
-    private static string? KernelRelease()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
-        }
-        catch (IOException)
-        {
-            return null;
         }
     }
 }

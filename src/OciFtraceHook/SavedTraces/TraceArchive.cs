@@ -5,6 +5,7 @@ using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tracing;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.SavedTraces;
 
@@ -39,18 +40,6 @@ internal static class TraceArchive
         var value = line[PathsHeader.Length..].Trim();
         if (value.SequenceEqual("off")) return "recording them was turned off (annotation org.ociftracehook.paths=off)";
         return value.StartsWith("none: ") ? value[6..].ToString() : null;
-    }
-
-    private static string KernelRelease()
-    {
-        try
-        {
-            return File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
-        }
-        catch (IOException)
-        {
-            return Environment.OSVersion.Version.ToString();
-        }
     }
 
     /// <summary>The kernel release a "kernel" header line names, or null for any other line.</summary>
@@ -156,7 +145,7 @@ internal static class TraceArchive
             .Append(tenant is null ? "" : $"{TenantHeader}{tenant.ReplaceLineEndings(" ")}\n")
             .Append(CultureInfo.InvariantCulture, $"# oci-ftrace-hook: instance {instance.Name}, saved {now.UtcDateTime:O}\n")
             .Append(CultureInfo.InvariantCulture, $"{ArchHeader}{TraceArchNames.Name(TraceArchNames.Host)}\n")
-            .Append(CultureInfo.InvariantCulture, $"{KernelHeader}{KernelRelease()}\n")
+            .Append(CultureInfo.InvariantCulture, $"{KernelHeader}{HostKernel.Release()}\n")
             .Append(paths is null ? "" : $"{PathsHeader}{paths.ReplaceLineEndings(" ")}\n")
             .Append(CultureInfo.InvariantCulture, $"{LostHeader}{lostEvents}")
             .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");

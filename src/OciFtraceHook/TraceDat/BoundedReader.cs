@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using OciFtraceHook.Logging;
 
 namespace OciFtraceHook.TraceDat;
 
@@ -74,12 +75,5 @@ internal sealed class BoundedReader(Stream stream, string what)
         new($"{what}: truncated trace.dat: {field} at offset {Position.ToString(CultureInfo.InvariantCulture)} ({detail})");
 
     public TraceDatException Corrupt(string field, string detail) =>
-        new($"{what}: corrupt trace.dat: {field} at offset {Position.ToString(CultureInfo.InvariantCulture)} ({Printable(detail)})");
-
-    /// <summary>Text from the file, safe for one line on a terminal: other bytes become '?'.</summary>
-    public static string Printable(string text) =>
-        string.Create(Math.Min(text.Length, 80), text, (span, source) =>
-        {
-            for (var i = 0; i < span.Length; i++) span[i] = source[i] is >= ' ' and <= '~' ? source[i] : '?';
-        });
+        new($"{what}: corrupt trace.dat: {field} at offset {Position.ToString(CultureInfo.InvariantCulture)} ({Printable.Line(detail, 80)})");
 }

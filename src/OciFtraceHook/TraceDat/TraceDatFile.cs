@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OciFtraceHook.Logging;
 using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.TraceDat;
@@ -58,7 +59,7 @@ internal sealed class TraceDatFile
             throw new TraceDatException($"{what}: not a trace.dat (no trace-cmd magic)");
         var version = reader.String("version", 16);
         if (version != "6")
-            throw new TraceDatException($"{what}: trace.dat version {BoundedReader.Printable(version)} is not read here (version 6 is; " +
+            throw new TraceDatException($"{what}: trace.dat version {Printable.Line(version, 80)} is not read here (version 6 is; " +
                                         "`trace-cmd convert --file-version 6` converts one)");
         if (reader.U8("endianness") != 0) throw reader.Corrupt("endianness", "big-endian files are not read here");
         var longSize = reader.U8("long size");

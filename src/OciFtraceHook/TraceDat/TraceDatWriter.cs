@@ -76,23 +76,6 @@ internal static class TraceDatWriter
         }
     }
 
-    /// <summary>"Linux RELEASE VERSION MACHINE", as trace-cmd's uname option holds it.</summary>
-    public static string HostUname(string arch)
-    {
-        static string Read(string name)
-        {
-            try
-            {
-                return File.ReadAllText("/proc/sys/kernel/" + name).Trim();
-            }
-            catch (IOException)
-            {
-                return "?";
-            }
-        }
-        return $"{Read("ostype")} {Read("osrelease")} {Read("version")} {arch}";
-    }
-
     private static long Align(long value, int to) => (value + to - 1) / to * to;
 
     private static void Pad(Stream output, long count)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.Tracing;
 
@@ -137,12 +138,12 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
     private void SaveCache(Dictionary<int, EventFormatFile> formats)
     {
         if (cachePath is null) return;
-        var temporary = $"{cachePath}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.tmp";
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(cachePath)!);
-            using (var writer = new BinaryWriter(File.Create(temporary), Encoding.UTF8))
+            RunDirectory.Ensure(Path.GetDirectoryName(cachePath)!);
+            AtomicFile.Replace(cachePath, output =>
             {
+                using var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true);
                 writer.Write(BootId.Current());
                 writer.Write(eventsDir);
                 var cached = formats.Values.Where(f => FirstSystems.Contains(f.System)).ToList();
@@ -155,12 +156,11 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
                     writer.Write(format.Text.Length);
                     writer.Write(format.Text);
                 }
-            }
-            File.Move(temporary, cachePath, overwrite: true);
+            }, durable: false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HookException)
         {
-            File.Delete(temporary);
+            // The next save scans again.
         }
     }
 }

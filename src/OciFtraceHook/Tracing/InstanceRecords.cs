@@ -1,4 +1,6 @@
+using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Oci;
+using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.Tracing;
 
@@ -20,15 +22,12 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
 
     public string PathFor(string instanceName) => Path.Combine(Dir, instanceName + ".json");
 
-    /// <summary>Written to a temporary file and renamed, so a reader never sees half a record.</summary>
+    /// <summary>Written whole (<see cref="AtomicFile"/>), so a reader never sees half a record.</summary>
     public void Write(string instanceName, InstanceRecord record)
     {
         EnsureDir();
-        var path = PathFor(instanceName);
-        // Named after the writer, so gc can tell one abandoned by a killed hook from one being written.
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(temporary, record.ToJson());
-        File.Move(temporary, path, overwrite: true);
+        var json = record.ToJson();
+        AtomicFile.Replace(PathFor(instanceName), output => output.Write(json), durable: false); // /run: memory
     }
 
     public InstanceRecord? Read(string instanceName)
@@ -47,14 +46,7 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     /// <summary>Removes temporary records whose writer is gone (a hook killed between write and rename).</summary>
     public void DeleteAbandonedTemporaries()
     {
-        if (!Directory.Exists(Dir)) return;
-        foreach (var file in Directory.EnumerateFiles(Dir, "*.tmp"))
-        {
-            // NAME.json.PID.tmp
-            var parts = Path.GetFileName(file).Split('.');
-            if (parts.Length >= 3 && int.TryParse(parts[^2], out var writer) && Directory.Exists($"/proc/{writer}")) continue;
-            File.Delete(file);
-        }
+        AtomicFile.RemoveAbandoned(Dir, name => name.EndsWith(".json", StringComparison.Ordinal));
     }
 
     public void Delete(string instanceName) => File.Delete(PathFor(instanceName));
@@ -79,17 +71,7 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     public IDisposable LockAdmission()
     {
         EnsureDir();
-        var handle = Interop.Open(Dir, Interop.OpenFlags.O_RDONLY | Interop.OpenFlags.O_DIRECTORY | Interop.OpenFlags.O_CLOEXEC, "open");
-        try
-        {
-            Interop.LockExclusive(handle, Dir);
-            return handle;
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+        return FileLock.AcquireDirectory(Dir);
     }
 
     public IEnumerable<string> Names() =>
@@ -124,17 +106,10 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     public string RemovalsLock => Path.Combine(Path.GetDirectoryName(Dir)!, "removals.lock");
     public string RemovalWantedMarker => Path.Combine(Path.GetDirectoryName(Dir)!, "removals.wanted");
 
-    private FileStream? TryLockFile(string path)
+    private SafeFileHandle? TryLockFile(string path)
     {
         EnsureDir();
-        try
-        {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
+        return FileLock.TryAcquire(path, TimeSpan.Zero);
     }
 
     public void DeleteLock(string instanceName) => File.Delete(Path.Combine(Dir, instanceName + ".lock"));

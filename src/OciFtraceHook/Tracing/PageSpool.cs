@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.Tracing;
 
@@ -11,7 +12,7 @@ namespace OciFtraceHook.Tracing;
 /// kept, and <see cref="Full"/> says so.</summary>
 internal sealed class PageSpool : IDisposable
 {
-    private const int LockAttempts = 2000;
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
     private readonly string _path;
     private readonly FileStream _file;
     private readonly int _pageSize;
@@ -33,32 +34,13 @@ internal sealed class PageSpool : IDisposable
     /// to 10 s for another holder; null when there is none to open.</summary>
     public static PageSpool? Open(string path, int pageSize, long maxBytes, bool create)
     {
-        if (!create && !File.Exists(path)) return null;
-        for (var attempt = 0; ; attempt++)
+        var handle = FileLock.TryAcquire(path, LockWait, create);
+        if (handle is null)
         {
-            try
-            {
-                var file = new FileStream(path, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-                // Deleted while this waited for it (an empty spool its follower dropped, or the
-                // save's): the name may hold a new one, or none.
-                if (Interop.LinkCount(file.SafeFileHandle, path) == 0)
-                {
-                    file.Dispose();
-                    attempt = 0;
-                    continue;
-                }
-                return new PageSpool(path, file, pageSize, maxBytes);
-            }
-            catch (FileNotFoundException) when (!create)
-            {
-                return null;
-            }
-            catch (IOException) when (attempt < LockAttempts)
-            {
-                // Held by another process (FileShare.None is flock on Linux).
-                Thread.Sleep(5);
-            }
+            if (!create && !File.Exists(path)) return null;
+            throw new HookException($"{path} stayed locked by another process for {LockWait.TotalSeconds:0} s");
         }
+        return new PageSpool(path, new FileStream(handle, FileAccess.ReadWrite), pageSize, maxBytes);
     }
 
     /// <summary>Keeps one page of <paramref name="cpu"/> while there is room.</summary>

@@ -1,5 +1,6 @@
-using System.Globalization;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
+using OciFtraceHook.HostFiles;
 using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tracing;
@@ -247,15 +248,14 @@ internal sealed class PathProbes
     /// <summary>Best effort: a memo that cannot be written costs the next start the attempt again.</summary>
     private void RememberRefusal(string why)
     {
-        var temporary = $"{RefusalPath}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.tmp";
         try
         {
-            File.WriteAllText(temporary, BootId.Current() + "\n" + why.ReplaceLineEndings(" ") + "\n");
-            File.Move(temporary, RefusalPath, overwrite: true);
+            RunDirectory.Ensure(Path.GetDirectoryName(RefusalPath)!);
+            var memo = Encoding.UTF8.GetBytes(BootId.Current() + "\n" + why.ReplaceLineEndings(" ") + "\n");
+            AtomicFile.Replace(RefusalPath, output => output.Write(memo), durable: false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HookException)
         {
-            File.Delete(temporary);
         }
     }
 
@@ -340,22 +340,11 @@ internal sealed class PathProbes
         }
     }
 
-    /// <summary>An exclusive lock shared by every hook process on the host (flock, released when the
-    /// process dies), waited for up to 10 s.</summary>
-    private FileStream Lock()
+    /// <summary>An exclusive lock shared by every hook process on the host, waited for up to 10 s.</summary>
+    private SafeFileHandle Lock()
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attempt < 2000)
-            {
-                Thread.Sleep(5);
-            }
-        }
+        RunDirectory.Ensure(Path.GetDirectoryName(lockPath)!);
+        return FileLock.Acquire(lockPath, TimeSpan.FromSeconds(10));
     }
 }
 

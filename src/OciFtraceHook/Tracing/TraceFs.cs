@@ -37,8 +37,7 @@ internal sealed class TraceFs(string root)
     /// path when it is not mounted anywhere.</summary>
     public static TraceFs FindOrMount(Action<string>? mounted = null)
     {
-        var found = FindMountPoint(File.ReadLines("/proc/self/mountinfo"));
-        if (found is not null) return new TraceFs(found);
+        if (OnHost() is { } found) return found;
         if (!File.ReadAllText("/proc/filesystems").Contains("\ttracefs\n", StringComparison.Ordinal))
             throw new HookException("this kernel has no tracefs (CONFIG_FTRACE is off): nothing to trace with");
         if (!Directory.Exists(StandardPath))

@@ -89,8 +89,8 @@ public class AbandonedSavesTests
     public void Under_run_only_the_temporary_of_a_pending_save_whose_writer_ended_goes()
     {
         const string Instance = "oci-ftrace-web-1-0123456789abcdef-1f-2a";
-        var abandoned = Put($".{Instance}{AbandonedSaves.PendingSuffix}.new.{Ended}.partial");
-        var writing = Put($".{Instance}{AbandonedSaves.PendingSuffix}.new.{Running}.partial");
+        var abandoned = Put($".{Instance}{AbandonedSaves.PendingSuffix}.{Ended}.partial");
+        var writing = Put($".{Instance}{AbandonedSaves.PendingSuffix}.{Running}.partial");
         var pending = Put($"{Instance}{AbandonedSaves.PendingSuffix}");
         var savedTemporary = Put($".{Base}.{Ended}.partial");
         var record = Put($"{Instance}.json");

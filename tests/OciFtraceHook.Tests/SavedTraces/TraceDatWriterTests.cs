@@ -2,6 +2,7 @@ using OciFtraceHook.Decoding;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.Tests.SavedTraces;
 
@@ -141,7 +142,7 @@ public class TraceDatWriterTests
         try
         {
             File.WriteAllText(target, "keep");
-            File.CreateSymbolicLink(Path.Combine(dir, AtomicSave.TemporaryName("trace", Environment.ProcessId)), target);
+            File.CreateSymbolicLink(Path.Combine(dir, AtomicFile.TemporaryName("trace", Environment.ProcessId)), target);
             Save(dir, "trace", ".trace", output => output.Write("new"u8));
             Assert.That(File.ReadAllText(target), Is.EqualTo("keep"));
             Assert.That(File.ReadAllText(Path.Combine(dir, "trace.trace")), Is.EqualTo("new"));

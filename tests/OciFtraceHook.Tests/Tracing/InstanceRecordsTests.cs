@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OciFtraceHook.Tracing;
+using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.Tests.TracingTests;
 
@@ -39,7 +40,7 @@ public class InstanceRecordsTests
         {
             Assert.That(_records.Read(name), Is.EqualTo(record));
             Assert.That(File.Exists(_records.PathFor(name)), Is.True);
-            Assert.That(Directory.GetFiles(_records.Dir, "*.tmp"), Is.Empty, "the temporary file is renamed away");
+            Assert.That(Directory.GetFiles(_records.Dir, "*" + AtomicFile.TemporarySuffix), Is.Empty, "the temporary file is renamed away");
         });
     }
 
@@ -125,7 +126,7 @@ public class InstanceRecordsTests
         _records.Write(b, Sample("b"));
         using (_records.TryLock(a))
         {
-            File.WriteAllText(Path.Combine(_records.Dir, "stray.tmp"), "");
+            File.WriteAllText(Path.Combine(_records.Dir, AtomicFile.TemporaryName(b + ".json", Environment.ProcessId)), "");
             Assert.That(_records.Names(), Is.EquivalentTo(new[] { a, b }));
         }
     }
@@ -189,8 +190,8 @@ public class InstanceRecordsTests
     public void Temporary_records_of_killed_writers_are_removed_others_stay()
     {
         _records.EnsureDir();
-        var abandoned = _records.PathFor("x") + ".999999999.tmp";
-        var ours = _records.PathFor("y") + $".{Environment.ProcessId}.tmp";
+        var abandoned = Path.Combine(_records.Dir, AtomicFile.TemporaryName("x.json", 999999999));
+        var ours = Path.Combine(_records.Dir, AtomicFile.TemporaryName("y.json", Environment.ProcessId));
         File.WriteAllText(abandoned, "{");
         File.WriteAllText(ours, "{");
         _records.DeleteAbandonedTemporaries();

@@ -1,4 +1,4 @@
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.HostFiles;
 
 /// <summary>The hook's state under /run (records, locks, the follow spools): made 0700 by the hook's
 /// user (root) and checked before every use, so that no one else can plant or read what root trusts

@@ -1,6 +1,7 @@
 using OciFtraceHook.Tracing;
+using OciFtraceHook.HostFiles;
 
-namespace OciFtraceHook.Tests.TracingTests;
+namespace OciFtraceHook.Tests.HostFilesTests;
 
 public class RunDirectoryTests
 {
