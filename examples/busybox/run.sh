@@ -34,6 +34,6 @@ hook="$work/hook/oci-ftrace-hook"
 # container's id, waits for that save.
 echo "--- its file calls that failed, from the trace saved on the host (oci-ftrace-hook show $id -e trace=%file -Z):"
 "$hook" show "$id" --save-dir "$work/traces" -e trace=%file -Z
-echo "--- saved as: $(ls -1t "$work/traces"/*.trace | head -n 1)"
+echo "--- saved as: $(ls -1t "$work/traces"/*.dat "$work/traces"/*.txt 2>/dev/null | head -n 1)"
 echo "--- where its time went (oci-ftrace-hook show $id --summary):"
 "$hook" show "$id" --save-dir "$work/traces" --summary | head -n 8

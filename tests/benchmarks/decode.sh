@@ -39,7 +39,7 @@ if [ "$(id -u)" -eq 0 ] && command -v runc >/dev/null && [ -x /bin/busybox ]; th
         "$b/config.json"
     runc run --bundle "$b" "decode-bench-$$" >/dev/null 2>&1
     wait_saves
-    cp "$b"/saved/*.trace "$work/real.trace"
+    cp "$b"/saved/*.dat "$work/real.trace"
     # Let the hook's detached removal of the instance finish before anything is cleaned up.
     for _ in $(seq 300); do
         pgrep -f 'oci-ftrace-hook gc' >/dev/null || break

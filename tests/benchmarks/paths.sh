@@ -36,19 +36,19 @@ def loop_seconds(trace):
 out = {}
 modes = open(f'{results}/modes').read().split()
 for mode in modes:
-    rows = [loop_seconds(glob.glob(f'{results}/bench-{mode}-{n}/*.trace')[0]) for n in range(1, runs + 1)]
+    rows = [loop_seconds(glob.glob(f'{results}/bench-{mode}-{n}/*.dat')[0]) for n in range(1, runs + 1)]
     out[mode] = statistics.median(r[0] for r in rows)
     print(f'{mode:7}: median loop {out[mode]:.3f} s (emulated), {rows[0][1]} lines of show in the first run')
 print(f'{kernel}: with paths / without = {out["auto"] / out["off"]:.2f}')
 saves = {}
 for mode in ('fullauto', 'fulloff'):
-    files = [glob.glob(f'{results}/bench-{mode}-{n}/*.trace')[0] for n in range(1, runs + 1)]
+    files = [glob.glob(f'{results}/bench-{mode}-{n}/*.dat')[0] for n in range(1, runs + 1)]
     saves[mode] = statistics.median(save_seconds(f'{results}/bench-{mode}-{n}/landing') for n in range(1, runs + 1))
     print(f'{mode:8}: median landing of the saved full buffer after runc returned {saves[mode] * 1000:.0f} ms (emulated), {os.path.getsize(files[0]) >> 10} KiB')
 print(f'{kernel}: landing of a full buffer saved with the probes\' records / without = {saves["fullauto"] / saves["fulloff"]:.2f}')
 if 'strings' in out:
     print(f'{kernel}: with the kernel\'s own strings and buffers / without paths = {out["strings"] / out["off"]:.2f}')
-largest = max(glob.glob(f'{results}/bench-fullauto-*/*.trace'), key=os.path.getsize)
+largest = max(glob.glob(f'{results}/bench-fullauto-*/*.dat'), key=os.path.getsize)
 print('BENCH_DAT=' + largest)
 PY
 grep -v '^BENCH_DAT=' "$results/summary"

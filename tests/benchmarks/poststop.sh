@@ -62,11 +62,11 @@ for fill in "empty:0:" "default buffer full:200000:" "8 MiB per CPU full:700000:
     # The detached gc renames the finished trace into place: looked for every 0.5 ms, with shell
     # built-ins only, so the wait itself starts no process.
     for ((i = 0; i < 60000; i++)); do
-        for f in "$bundle_hook"/saved/*.trace; do [ -e "$f" ] && break 2; done
+        for f in "$bundle_hook"/saved/*.dat; do [ -e "$f" ] && break 2; done
         read -r -t 0.0005 -u "$pause" || true
     done
     saved=$(ms_since "$start")
-    size=$(stat -c %s "$bundle_hook"/saved/*.trace)
+    size=$(stat -c %s "$bundle_hook"/saved/*.dat)
     printf "%-26s %10s %12s %10s %8s %10.1f\n" "$name" "$floor" "$post" "$saved" "$(echo "scale=1; $saved / ($floor + 0.05)" | bc)" "$(echo "$size / 1048576" | bc -l)"
     runc delete --force "$id_floor" >/dev/null 2>&1 || true
     runc delete --force "$id_hook" >/dev/null 2>&1 || true

@@ -42,7 +42,7 @@ cat "$instance/trace" > "$work/same-buffer.trace"
 runc kill "$id" KILL
 wait "$runner" || true
 wait_saves
-dat=$(ls "$b"/saved/*.trace)
+dat=$(ls "$b"/saved/*.dat)
 for _ in $(seq 300); do pgrep -f 'oci-ftrace-hook gc' >/dev/null || break; sleep 0.1; done
 
 cat "$dat" "$work/same-buffer.trace" > /dev/null # into the page cache

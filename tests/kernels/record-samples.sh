@@ -19,7 +19,7 @@ for sample in "$@"; do
     results=$(mktemp -d "${TMPDIR:-/tmp}/guest-samples.XXXXXX")
     "$repo/tests/kernels/run-in-guest.sh" --kernel "$kernel" --results "$results" "$repo/tests/kernels/scenarios/workload.sh" "$annotations"
     [ "$(cat "$results/workload/exit")" = 0 ] || { cat "$results/workload/stderr" >&2; exit 1; }
-    cp "$results"/workload/*.trace "$out/guest-$sample-workload.dat"
+    cp "$results"/workload/*.dat "$out/guest-$sample-workload.dat"
     rm -rf "$results"
 done
 ls -l "$out"/guest-*

@@ -67,7 +67,7 @@ internal static class Show
         }
         var saved = search.FindNewest(id)
                     ?? throw new HookException($"no live instance and no saved trace for container {id} " +
-                                               $"(looked for {InstanceName.For(id)}-*.trace in {string.Join(", ", search.SaveDirs)})");
+                                               $"(looked for {SavedTraceNames.Pattern(InstanceName.For(id) + "-*")} in {string.Join(", ", search.SaveDirs)})");
         return OpenFile(saved);
     }
 

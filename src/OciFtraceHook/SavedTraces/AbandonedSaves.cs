@@ -15,7 +15,7 @@ internal static class AbandonedSaves
 
     /// <summary>What a pending raw save (kept under /run when the save directory could not take it)
     /// is named after its instance.</summary>
-    public const string PendingSuffix = ".pending" + TraceArchive.Extension;
+    public const string PendingSuffix = ".pending" + SavedTraceNames.TraceDat;
 
     /// <summary>The writer's PID when <paramref name="name"/> is exactly a save's temporary name:
     /// `.` + a saved trace's base name (our instance prefix, ..., `-yyyyMMddTHHmmssZ`) + `.PID` +
@@ -24,7 +24,7 @@ internal static class AbandonedSaves
         Split(name) is var (baseName, pid) && baseName.Length > InstanceName.Prefix.Length + StampExample.Length
         && IsStamp(baseName.AsSpan()[^StampExample.Length..]) ? pid : null;
 
-    /// <summary>The same for the temporary of a pending save: `.INSTANCE.pending.trace.PID.partial`.</summary>
+    /// <summary>The same for the temporary of a pending save: `.INSTANCE.pending.dat.PID.partial`.</summary>
     public static int? WriterOfPending(string name) =>
         Split(name) is var (baseName, pid) && baseName.Length > InstanceName.Prefix.Length + PendingSuffix.Length
         && baseName.EndsWith(PendingSuffix, StringComparison.Ordinal) ? pid : null;

@@ -48,7 +48,7 @@ internal static class RawTraceArchive
         void Write(Stream output) => TraceDatWriter.Write(output, capture, metadata, uname);
         try
         {
-            return AtomicSave.Create(dir, saveDir, baseName, TraceArchive.Extension, Write);
+            return AtomicSave.Create(dir, saveDir, baseName, SavedTraceNames.TraceDat, Write);
         }
         catch (Exception e) when (e is IOException or HookException or UnauthorizedAccessException)
         {
@@ -71,7 +71,7 @@ internal static class RawTraceArchive
         string saved;
         using (var input = File.OpenRead(pending))
         {
-            saved = AtomicSave.Create(dir, saveDir, baseName, TraceArchive.Extension, input.CopyTo);
+            saved = AtomicSave.Create(dir, saveDir, baseName, SavedTraceNames.TraceDat, input.CopyTo);
         }
         File.Delete(pending);
         return saved;

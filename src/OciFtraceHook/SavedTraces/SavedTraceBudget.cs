@@ -90,7 +90,7 @@ internal static class SavedTraceBudget
     private static IEnumerable<SavedFile> List(SafeFileHandle dir, string dirPath)
     {
         var dirFd = Interop.ThreadSelfFdPath(dir);
-        foreach (var info in new DirectoryInfo(dirFd).EnumerateFiles("*" + TraceArchive.Extension))
+        foreach (var info in SavedTraceNames.In(new DirectoryInfo(dirFd)))
         {
             if (info.LinkTarget is not null) continue;
             if (Interop.LStat(Path.Combine(dirFd, info.Name)) is not { IsRegularFile: true, Uid: 0 }) continue;

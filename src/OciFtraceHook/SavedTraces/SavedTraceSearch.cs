@@ -21,7 +21,7 @@ internal sealed class SavedTraceSearch(IReadOnlyList<string> saveDirs, InstanceR
         {
             if (Matches(query, record.ContainerId, record.Name)) matches.Add(record.ContainerId);
         }
-        foreach (var file in Files("*" + TraceArchive.Extension))
+        foreach (var file in Files(null))
         {
             var (id, containerName, _) = TraceArchive.ReadOwner(file);
             if (id is not null && Matches(query, id, containerName)) matches.Add(id);
@@ -42,14 +42,15 @@ internal sealed class SavedTraceSearch(IReadOnlyList<string> saveDirs, InstanceR
     {
         var recorded = records.OfContainer(id).Select(r => r.Record.SavedTo).FirstOrDefault(p => p is not null && File.Exists(p));
         if (recorded is not null) return recorded;
-        return Files(InstanceName.For(id) + "-*" + TraceArchive.Extension)
+        return Files(InstanceName.For(id) + "-*")
             .Where(file => TraceArchive.ReadOwner(file).Id == id)
             .OrderBy(File.GetLastWriteTimeUtc).ThenBy(Path.GetFileName, StringComparer.Ordinal)
             .LastOrDefault();
     }
 
-    private IEnumerable<string> Files(string pattern) =>
-        SaveDirs.Where(Directory.Exists).SelectMany(dir => Directory.EnumerateFiles(dir, pattern));
+    /// <summary>The saved traces whose names match <paramref name="stem"/> (any of ours by default), in every save directory.</summary>
+    private IEnumerable<string> Files(string? stem) =>
+        SaveDirs.Where(Directory.Exists).SelectMany(dir => SavedTraceNames.In(new DirectoryInfo(dir), stem)).Select(f => f.FullName);
 
     private static bool IsPlainId(string text)
     {

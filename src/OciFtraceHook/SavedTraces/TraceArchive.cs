@@ -13,8 +13,6 @@ namespace OciFtraceHook.SavedTraces;
 /// that say which container it was, then the instance's `trace` as ftrace printed it.</summary>
 internal static class TraceArchive
 {
-    public const string Extension = ".trace";
-
     /// <summary>Copies the instance's trace into a new file in <paramref name="saveDir"/> (created if
     /// missing). The file is created exclusively and never follows a symlink, so a planted link
     /// cannot redirect the root-owned write; a name already taken gets a numbered suffix.</summary>
@@ -150,7 +148,7 @@ internal static class TraceArchive
             .Append(CultureInfo.InvariantCulture, $"{LostHeader}{lostEvents}")
             .Append(lostEvents > 0 ? " (the buffer was full: this trace is partial)\n" : "\n");
         // Written under a temporary name and renamed into place once whole, inside the directory's handle.
-        return AtomicSave.Create(dir, saveDir, baseName, Extension, output =>
+        return AtomicSave.Create(dir, saveDir, baseName, SavedTraceNames.Text, output =>
         {
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));
             if (followed is not null && File.Exists(followed)) CopyWithFollowed(trace, output, followed);

@@ -41,7 +41,7 @@ public class BoundedStateTests : OneBundleTests
         Assert.That(TestHost.WaitUntilNoHookInstances(TimeSpan.FromSeconds(60)), Is.Empty,
             "the dropped save leaves nothing to save: the instance and its record go");
         Assert.That(Pending(), Is.EqualTo(pendingBefore), "nothing waits under /run");
-        Assert.That(Directory.GetFiles(_full, "*.trace"), Is.Empty);
+        Assert.That(Directory.GetFiles(_full, "*.dat"), Is.Empty);
 
         var gc = HookProcess.Run("", "gc", "--config", Bundle.ConfigPath);
         Assert.That(gc.ExitCode, Is.Zero, gc.ToString());

@@ -71,7 +71,7 @@ public class GuestKernelTests(string kernel)
     [Test]
     public void Poststop_saves_a_trace_that_decodes_and_gc_removes_the_instance()
     {
-        var saved = Directory.GetFiles(Path.Combine(_results, "container-trace"), "*.trace");
+        var saved = Directory.GetFiles(Path.Combine(_results, "container-trace"), "*.dat");
         Assert.That(saved, Has.Length.EqualTo(1), "poststop saved one trace");
         Assert.That(SavedTraceText.IsTraceDat(saved[0]), "saved as a trace.dat");
         Assert.That(SavedTraceText.ContainerId(saved[0]), Does.StartWith("guest-trace"));

@@ -27,7 +27,7 @@ public class GuestTraceDatTests(string kernel)
 
     private string Saved()
     {
-        var saved = Directory.GetFiles(Path.Combine(_results, "forge"), "*.trace");
+        var saved = Directory.GetFiles(Path.Combine(_results, "forge"), "*.dat");
         Assert.That(saved, Has.Length.EqualTo(1), "one saved trace");
         return saved[0];
     }

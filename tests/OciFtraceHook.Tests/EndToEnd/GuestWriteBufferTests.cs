@@ -27,7 +27,7 @@ public class GuestWriteBufferTests(string kernel)
 
     private string SavedTrace(string part)
     {
-        var saved = Directory.GetFiles(Path.Combine(_results, part), "*.trace");
+        var saved = Directory.GetFiles(Path.Combine(_results, part), "*.dat");
         Assert.That(saved, Has.Length.EqualTo(1), $"{part}: one saved trace");
         return saved[0];
     }

@@ -79,6 +79,6 @@ public class SaveDirectoryTests : OneBundleTests
         var result = Runc.Run(Bundle);
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(Bundle.SavedTraces(), Is.Empty);
-        Assert.That(File.ReadAllText(Directory.GetFiles(team, "*.trace").Single()), Does.Contain("MARK-TEAM"));
+        Assert.That(File.ReadAllText(Directory.GetFiles(team, "*.dat").Single()), Does.Contain("MARK-TEAM"));
     }
 }

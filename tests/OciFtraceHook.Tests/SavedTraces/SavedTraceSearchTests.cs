@@ -22,7 +22,7 @@ public class SavedTraceSearchTests
     public void Remove() => Directory.Delete(_root, recursive: true);
 
     private void Saved(string id, string name) =>
-        File.WriteAllText(Path.Combine(_root, $"{InstanceName.For(id)}-1-1-20260101T000000Z{TraceArchive.Extension}"),
+        File.WriteAllText(Path.Combine(_root, $"{InstanceName.For(id)}-1-1-20260101T000000Z{SavedTraceNames.Text}"),
             $"{TraceArchive.ContainerHeader}{id}\n{TraceArchive.NameHeader}{name}\n");
 
     [Test]
@@ -57,4 +57,24 @@ public class SavedTraceSearchTests
     [Test]
     public void Pod_and_container_find_the_one_container_of_that_name() =>
         Assert.That(new Func<string>(() => { Saved("c-only", "shop/web/app"); return _search.ResolveContainerId("web/app"); })(), Is.EqualTo("c-only"));
+
+    [Test]
+    public void A_trace_is_found_by_any_extension_of_a_saved_trace_and_a_file_not_named_like_ours_is_not()
+    {
+        string Put(string id, string name)
+        {
+            var path = Path.Combine(_root, name);
+            File.WriteAllText(path, $"{TraceArchive.ContainerHeader}{id}\n");
+            return path;
+        }
+        var text = Put("c-text", $"{InstanceName.For("c-text")}-1-1-20260101T000000Z{SavedTraceNames.Text}");
+        var earlier = Put("c-earlier", $"{InstanceName.For("c-earlier")}-1-1-20260101T000000Z{SavedTraceNames.Earlier}");
+        Put("c-notes", "notes.txt");
+        Assert.Multiple(() =>
+        {
+            Assert.That(_search.FindNewest("c-text"), Is.EqualTo(text));
+            Assert.That(_search.FindNewest("c-earlier"), Is.EqualTo(earlier), "saved by an earlier version");
+            Assert.That(_search.FindNewest("c-notes"), Is.Null, "not a name of ours");
+        });
+    }
 }

@@ -32,9 +32,9 @@ public class TraceArchiveTests
     public void RemoveTemp() => Directory.Delete(_temp, recursive: true);
 
     /// <summary>The name a save at <see cref="Now"/> takes when nothing is in the way (UTC time).</summary>
-    private string FirstChoice => Path.Combine(_saveDir, $"{_instance.Name}-20250304T030607Z{TraceArchive.Extension}");
+    private string FirstChoice => Path.Combine(_saveDir, $"{_instance.Name}-20250304T030607Z{SavedTraceNames.Text}");
 
-    private string NumberedChoice(int n) => Path.Combine(_saveDir, $"{_instance.Name}-20250304T030607Z.{n}{TraceArchive.Extension}");
+    private string NumberedChoice(int n) => Path.Combine(_saveDir, $"{_instance.Name}-20250304T030607Z.{n}{SavedTraceNames.Text}");
 
     /// <summary>The hook's own '#' lines at the top of a saved file, and what follows them.</summary>
     private static (string[] Header, string Body) SplitSaved(string path)

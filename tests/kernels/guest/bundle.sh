@@ -30,7 +30,7 @@ run_bundle() {
     runc run --bundle "$dir" "$id" > "$out/stdout" 2> "$out/stderr" < /dev/null || status=$?
     echo "$status" > "$out/exit"
     wait_saved "$id"
-    cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-"$id"-*.trace "$out/" 2>/dev/null || true
+    cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-"$id"-*.[dt][ax]t "$out/" 2>/dev/null || true
 }
 
 # wait_saved ID: poststop hands the save to a detached gc, so the trace is on disk a moment after

@@ -19,7 +19,7 @@ run_bundle /tmp/cap capabilities "$RESULTS/capabilities"
 wait_for_gc
 # The saved trace is a trace.dat: how paths were recorded is a line of the hook's own option in it;
 # how the kernel prints an argument is what the container read in its own trace.
-paths=$(grep -a -m1 '^paths ' "$RESULTS"/capabilities/*.trace | sed 's/^paths //')
+paths=$(grep -a -m1 '^paths ' "$RESULTS"/capabilities/*.[dt][ax]t | sed 's/^paths //')
 close=$(cat "$RESULTS/capabilities/stdout")
-saved=text; head -c 10 "$RESULTS"/capabilities/*.trace | grep -q tracing && saved=trace.dat
+saved=text; head -c 10 "$RESULTS"/capabilities/*.[dt][ax]t | grep -q tracing && saved=trace.dat
 echo "| $(uname -r) | $instances | $fork | $openat2 | $paths | $saved | \`$close, ...)\` |"

@@ -32,13 +32,13 @@ landing() {
     runc run --bundle "/tmp/$1" "$2" > /dev/null 2>&1 < /dev/null || true
     t0=$(cut -d' ' -f1 /proc/uptime)
     while :; do
-        for f in /var/lib/oci-ftrace-hook/traces/oci-ftrace-"$2"-*.trace; do [ -e "$f" ] && break 2; done
+        for f in /var/lib/oci-ftrace-hook/traces/oci-ftrace-"$2"-*.dat; do [ -e "$f" ] && break 2; done
         sleep 0.01
     done
     t1=$(cut -d' ' -f1 /proc/uptime)
     mkdir -p "$3"; echo "$t0 $t1" > "$3/landing"
     wait_saved "$2"
-    cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-"$2"-*.trace "$3/"
+    cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-"$2"-*.dat "$3/"
 }
 echo "$modes" > "$RESULTS/modes"
 for n in $(seq 1 "$runs"); do

@@ -27,7 +27,7 @@ mkdir -p "$RESULTS/strace"
 strace -f -qq -o "$RESULTS/strace/strace.txt" runc run --bundle /tmp/strace paths-strace > "$RESULTS/strace/stdout" 2> "$RESULTS/strace/stderr" < /dev/null
 echo $? > "$RESULTS/strace/exit"
 wait_saved paths-strace
-cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-paths-strace-*.trace "$RESULTS/strace/" 2>/dev/null
+cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-paths-strace-*.dat "$RESULTS/strace/" 2>/dev/null
 wait_for_gc
 events strace
 

@@ -46,5 +46,5 @@ status=0
 strace -f -qq -o "$RESULTS/strace/strace.txt" runc run --bundle /tmp/strace buffers-strace > "$RESULTS/strace/stdout" 2> "$RESULTS/strace/stderr" < /dev/null || status=$?
 echo $status > "$RESULTS/strace/exit"
 wait_saved buffers-strace
-cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-buffers-strace-*.trace "$RESULTS/strace/" 2>/dev/null || true
+cp /var/lib/oci-ftrace-hook/traces/oci-ftrace-buffers-strace-*.dat "$RESULTS/strace/" 2>/dev/null || true
 wait_for_gc

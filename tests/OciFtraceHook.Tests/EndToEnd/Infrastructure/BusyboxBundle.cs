@@ -95,7 +95,10 @@ internal sealed class BusyboxBundle : IDisposable
     public string[] SavedTraces()
     {
         PendingSaves.WaitFor();
-        return Directory.Exists(SaveDir) ? Directory.GetFiles(SaveDir, "*.trace") : [];
+        // Named by format: .dat for a trace.dat, .txt for text.
+        return Directory.Exists(SaveDir)
+            ? Directory.GetFiles(SaveDir).Where(f => f.EndsWith(".dat", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal)).ToArray()
+            : [];
     }
 
     public void Dispose()

@@ -81,7 +81,10 @@ public class DebPackageTests
     private static string[] SavedTraces()
     {
         PendingSaves.WaitFor();
-        return Directory.Exists(SaveDir) ? Directory.GetFiles(SaveDir, "*.trace") : [];
+        // Named by format: .dat for a trace.dat, .txt for text.
+        return Directory.Exists(SaveDir)
+            ? Directory.GetFiles(SaveDir).Where(f => f.EndsWith(".dat", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal)).ToArray()
+            : [];
     }
 
     [Test]
