@@ -5,18 +5,24 @@ using OciFtraceHook.TraceDat;
 namespace OciFtraceHook.Tests.Benchmarks;
 
 /// <summary>The binary decoder (trace.dat pages to events) against the text decoder (ftrace's text
-/// lines to the same events). tests/benchmarks/tracedat-decode.sh points it (BENCH_DAT, BENCH_TEXT)
-/// at 1.2 million events it recorded from one container's buffer; in the suite it runs on the
-/// recorded sample pair. Prints one line of figures; asserts no time, only that both read the
-/// same buffer.</summary>
+/// lines to the same events). In the suite it only checks, once, that both read the recorded
+/// sample pair's events; tests/benchmarks/tracedat-decode.sh points it (BENCH_DAT, BENCH_TEXT) at
+/// 1.2 million events it recorded from one container's buffer, and then it times them (best of
+/// five after a warm-up) and prints one line of figures. No time is asserted.</summary>
 public class DecodeBenchmark
 {
     [Test]
     public void Binary_against_text_decode()
     {
         var samples = Path.Combine(TestContext.CurrentContext.TestDirectory, "Decoding", "Samples");
+        var benchmark = Environment.GetEnvironmentVariable("BENCH_DAT") is not null;
         var dat = Environment.GetEnvironmentVariable("BENCH_DAT") ?? Path.Combine(samples, "busybox-raw.dat");
         var text = Environment.GetEnvironmentVariable("BENCH_TEXT") ?? Path.Combine(samples, "busybox-raw.trace");
+        if (!benchmark)
+        {
+            Assert.That(BinaryEvents(dat), Is.GreaterThanOrEqualTo(TextEvents(text)), "the trace.dat holds the text's events");
+            return;
+        }
         // Warm up both (JIT), then the best of five runs each.
         BinaryEvents(dat);
         TextEvents(text);

@@ -38,11 +38,12 @@ public class HostLimitsTests
     [Test]
     public void A_tenant_at_its_own_cap_is_refused_alone_and_another_tenant_is_traced()
     {
-        var perContainerMb = 64 * RingBufferMemory.OnlineCpus();
+        // 8 MiB per CPU: a few containers' worth stays small on a host of many CPUs.
+        var perContainerMb = 8 * RingBufferMemory.OnlineCpus();
         var conf = $"max-ring-buffer-mb = {perContainerMb * 3}\nmax-ring-buffer-mb-per-tenant = {perContainerMb * 2}\n" +
                    "tenant-annotations = io.kubernetes.pod.namespace\n";
         BusyboxBundle Of(string tenant, int i) => NewBundle($"tenant-{tenant}-{i}", conf, "sleep 3")
-            .Annotate(HookSettings.BufferSizeKey, "65536").Annotate("io.kubernetes.pod.namespace", tenant);
+            .Annotate(HookSettings.BufferSizeKey, "8192").Annotate("io.kubernetes.pod.namespace", tenant);
 
         using var a1 = CreatedContainer.Create(Of("a", 1));
         using var a2 = CreatedContainer.Create(Of("a", 2));
@@ -57,14 +58,15 @@ public class HostLimitsTests
 
     [TestCase("refuse")]
     [TestCase("warn")]
-    public void Four_containers_asking_64_MiB_per_CPU_against_a_small_cap(string onFailure)
+    public void Four_containers_started_at_once_against_a_cap_with_room_for_two(string onFailure)
     {
-        // Room for two of them (all CPUs counted), not three.
-        var perContainerMb = 64 * RingBufferMemory.OnlineCpus();
+        // Room for two of them (all CPUs counted), not three. Each runs long enough (8 s) that all
+        // four overlap on a slow or loaded host; 8 MiB per CPU keeps them small on a host of many CPUs.
+        var perContainerMb = 8 * RingBufferMemory.OnlineCpus();
         var cap = perContainerMb * 5 / 2;
         var bundles = Enumerable.Range(0, 4).Select(i => NewBundle($"cap-{i}", $"max-ring-buffer-mb = {cap}\n",
-                $"sleep 4; echo MARK-{i} > {Tracing}/trace_marker 2>/dev/null; echo ran")
-            .Annotate(HookSettings.BufferSizeKey, "65536").Annotate(HookSettings.OnFailureKey, onFailure)).ToArray();
+                $"sleep 8; echo MARK-{i} > {Tracing}/trace_marker 2>/dev/null; echo ran")
+            .Annotate(HookSettings.BufferSizeKey, "8192").Annotate(HookSettings.OnFailureKey, onFailure)).ToArray();
 
         var results = bundles.AsParallel().WithDegreeOfParallelism(4).Select(b => Runc.Run(b)).ToArray();
 
@@ -92,8 +94,7 @@ public class HostLimitsTests
         var third = NewBundle("max-3", config, "echo PROGRAM-RAN");
 
         var running = Task.Run(() => Runc.Run(first));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (TestHost.HookInstances().Length == 0 && !running.IsCompleted && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Wait.Until(() => TestHost.HookInstances().Length, n => n > 0 || running.IsCompleted, TimeSpan.FromSeconds(20), "the first container's instance");
         var untraced = Runc.Run(second);
         var refused = Runc.Run(third);
         Assert.That(running.Result.ExitCode, Is.Zero, running.Result.ToString());

@@ -139,17 +139,13 @@ public class MountPropagationTests : OneBundleTests
     /// <summary>Waits until the container's init, seen from the host, shows the trace files.</summary>
     private static void WaitUntilTraceFilesShown(string id, Task<ProcessResult> run)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (DateTime.UtcNow < deadline)
+        Wait.Until(() =>
         {
             if (run.IsCompleted) Assert.Fail($"the container ended early:\n{run.Result}");
             var state = ProcessRunner.Run(HostRequirements.FindRunc()!, ["state", id]);
-            if (state.ExitCode == 0 && JsonNode.Parse(state.Stdout) is { } json && json["status"]?.GetValue<string>() == "running"
-                && File.Exists($"/proc/{json["pid"]!.GetValue<int>()}/root{Tracing}/trace_marker"))
-                return;
-            Thread.Sleep(50);
-        }
-        Assert.Fail("the container did not start");
+            return state.ExitCode == 0 && JsonNode.Parse(state.Stdout) is { } json && json["status"]?.GetValue<string>() == "running"
+                   && File.Exists($"/proc/{json["pid"]!.GetValue<int>()}/root{Tracing}/trace_marker");
+        }, shown => shown, TimeSpan.FromMinutes(1), "the container's init to show the trace files");
     }
 
     /// <summary>The hook's error lines of one stage, out of runc's report (which quotes the hook's

@@ -50,8 +50,7 @@ public class SameIdTests
         var rootB = NewRoot();
 
         var runA = Task.Run(() => Runc.Run(first, id, rootA.Dir));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (TestHost.InstancesOf(id).Length == 0 && !runA.IsCompleted && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Wait.Until(() => TestHost.InstancesOf(id).Length, n => n > 0 || runA.IsCompleted, TimeSpan.FromSeconds(20), "the first container's instance");
         Assert.That(TestHost.InstancesOf(id), Has.Length.EqualTo(1), "the first container is traced");
         var instance = Path.Combine(TestHost.TraceFsRoot, "instances", TestHost.InstancesOf(id)[0]);
         Wait.Until(() => File.ReadAllText(Path.Combine(instance, "trace")), trace => trace.Contains("MARK-A-0", StringComparison.Ordinal),

@@ -28,13 +28,8 @@ public class DecoderParityTests : OneBundleTests
         using var container = CreatedContainer.Create(Bundle);
         container.Start();
         var trace = Path.Combine(InstanceDir(container.Id), "trace");
-        string text = "";
-        for (var i = 0; i < 100 && !text.Contains("DONE-parity"); i++)
-        {
-            Thread.Sleep(100);
-            text = File.ReadAllText(trace);
-        }
-        Assert.That(text, Does.Contain("DONE-parity"));
+        var text = Wait.Until(() => File.ReadAllText(trace), t => t.Contains("DONE-parity", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "the container's marker in its trace");
         container.WaitUntilStopped(TimeSpan.FromSeconds(20));
         container.Delete();
         var saved = Bundle.SavedTraces().Single();
