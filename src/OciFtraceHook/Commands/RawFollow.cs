@@ -1,8 +1,8 @@
 using OciFtraceHook.Decoding;
-using OciFtraceHook.Tables;
-using OciFtraceHook.Tracing;
-using OciFtraceHook.TraceDat;
 using OciFtraceHook.HostFiles;
+using OciFtraceHook.Tables;
+using OciFtraceHook.TraceDat;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Commands;
 

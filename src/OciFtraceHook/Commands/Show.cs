@@ -1,6 +1,6 @@
 using OciFtraceHook.Decoding;
-using OciFtraceHook.Logging;
 using OciFtraceHook.Export;
+using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tracing;

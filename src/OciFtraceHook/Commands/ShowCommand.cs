@@ -1,8 +1,8 @@
-using OciFtraceHook.Tracing;
-using OciFtraceHook.Oci;
 using System.CommandLine;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Commands;
 

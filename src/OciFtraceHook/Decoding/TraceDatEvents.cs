@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using OciFtraceHook.Logging;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Decoding;
 

@@ -1,14 +1,14 @@
-using OciFtraceHook.Logging;
 using System.Globalization;
+using OciFtraceHook.Logging;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
 using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Decoding;
 
-/// <summary>Turns ftrace text into strace-like lines or a summary, streaming: lines in, records
-/// out, with no more state than the calls still open. Comment lines at the top say which
-/// architecture recorded it and how many events the buffer lost.</summary>
+/// <summary>Turns a trace (ftrace's text, or a trace.dat's events) into strace-like lines, a summary
+/// or an export, streaming: events in, records out, with no more state than the calls still open.
+/// Comment lines at the top say which architecture recorded it and how many events were lost.</summary>
 internal sealed class TraceDecoder
 {
     private readonly DecodeOptions _options;

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 using OciFtraceHook.Decoding;
+using OciFtraceHook.HostFiles;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tracing;
-using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.Hook;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.HostFiles;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.SavedTraces;
 

@@ -1,16 +1,17 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using OciFtraceHook.HostFiles;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.TraceDat;
-using OciFtraceHook.HostFiles;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.SavedTraces;
 
-/// <summary>Where saved traces live on the host, and how one is written: a few '#' header lines
-/// that say which container it was, then the instance's `trace` as ftrace printed it.</summary>
+/// <summary>The text save, for a tracefs without raw pages: a few '#' header lines that say which
+/// container it was, then the instance's `trace` as ftrace printed it. Also reads whose a saved
+/// trace is, in either format.</summary>
 internal static class TraceArchive
 {
     /// <summary>Copies the instance's trace into a new file in <paramref name="saveDir"/> (created if

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using OciFtraceHook.TraceDat;
 using OciFtraceHook.HostFiles;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tracing;
 

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
-using OciFtraceHook.Oci;
 using OciFtraceHook.HostFiles;
+using OciFtraceHook.Oci;
 
 namespace OciFtraceHook.Tracing;
 

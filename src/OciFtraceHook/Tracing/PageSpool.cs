@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using OciFtraceHook.TraceDat;
 using OciFtraceHook.HostFiles;
+using OciFtraceHook.TraceDat;
 
 namespace OciFtraceHook.Tracing;
 

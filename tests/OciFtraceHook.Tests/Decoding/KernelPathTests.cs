@@ -3,8 +3,8 @@ using System.Text;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Tables;
 using OciFtraceHook.Tests.SavedTraces;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.DecodingTests;
 

@@ -1,5 +1,5 @@
-using OciFtraceHook.Tracing;
 using OciFtraceHook.HostFiles;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.HostFilesTests;
 

@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.SavedTraces;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.SavedTraces;
 

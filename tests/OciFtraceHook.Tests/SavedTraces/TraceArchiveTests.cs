@@ -1,7 +1,7 @@
 using System.Runtime.Versioning;
 using System.Text;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.SavedTraces;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.SavedTracesTests;
 

@@ -1,8 +1,8 @@
 using OciFtraceHook.Decoding;
+using OciFtraceHook.HostFiles;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tables;
 using OciFtraceHook.TraceDat;
-using OciFtraceHook.HostFiles;
 
 namespace OciFtraceHook.Tests.SavedTraces;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.TraceDat;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.Tracing;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.HostFiles;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.TracingTests;
 
