@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using OciFtraceHook.Decoding;
@@ -14,7 +15,7 @@ internal sealed class ChromeTraceSink : IRecordSink
 {
     private readonly CallFormatter _formatter;
     private readonly TextWriter _output;
-    private readonly ArrayBufferWriterStream _buffer = new();
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096); // reused: writing a record allocates nothing lasting
     private readonly Utf8JsonWriter _json;
     private readonly Dictionary<int, string> _threadNames = new();
     private readonly HashSet<int> _processes = new();
@@ -133,7 +134,7 @@ internal sealed class ChromeTraceSink : IRecordSink
 
     private void Event(Action<Utf8JsonWriter> write)
     {
-        _buffer.Reset();
+        _buffer.ResetWrittenCount();
         _json.Reset(_buffer);
         _json.WriteStartObject();
         write(_json);
@@ -141,6 +142,6 @@ internal sealed class ChromeTraceSink : IRecordSink
         _json.Flush();
         _output.Write(_first ? "\n" : ",\n");
         _first = false;
-        _output.Write(Encoding.UTF8.GetString(_buffer.Written));
+        _output.Write(Encoding.UTF8.GetString(_buffer.WrittenSpan));
     }
 }

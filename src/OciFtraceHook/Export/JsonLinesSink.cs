@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using OciFtraceHook.Decoding;
@@ -12,7 +13,7 @@ namespace OciFtraceHook.Export;
 /// "message":"No such file or directory","duration_us":4.1}</c>. Written as it goes: memory stays flat.</summary>
 internal sealed class JsonLinesSink(CallFormatter formatter, TextWriter output) : IRecordSink
 {
-    private readonly ArrayBufferWriterStream _buffer = new();
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096); // reused: writing a record allocates nothing lasting
     private Utf8JsonWriter? _writer;
     private readonly StringBuilder _text = new(64);
 
@@ -20,7 +21,7 @@ internal sealed class JsonLinesSink(CallFormatter formatter, TextWriter output) 
 
     public void Write(SyscallRecord r)
     {
-        _buffer.Reset();
+        _buffer.ResetWrittenCount();
         var json = _writer ??= new Utf8JsonWriter(_buffer);
         json.Reset(_buffer);
         {
@@ -52,7 +53,7 @@ internal sealed class JsonLinesSink(CallFormatter formatter, TextWriter output) 
             json.WriteEndObject();
             json.Flush();
         }
-        output.WriteLine(Encoding.UTF8.GetString(_buffer.Written));
+        output.WriteLine(Encoding.UTF8.GetString(_buffer.WrittenSpan));
     }
 
     private void WriteCall(Utf8JsonWriter json, SyscallRecord r)
