@@ -45,11 +45,11 @@ internal static class GcCommand
         {
             // Poststop's own: the trace is saved at once, and only the removal waits for quiet starts,
             // in one detached gc at a time, which removes every ended container's instance.
-            if (only is not null) Gc.Save(traceFs?.Instance(only), only, records, logger, host);
+            if (only is not null) Gc.SaveEnded(traceFs?.Instance(only), only, records, logger, host);
             count = parse.GetValue(WhenQuiet)
                 ? RemovalWaiter.Run(records, () => new ContainerStarts().WaitForQuiet(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)),
-                    () => Gc.Run(traceFs, records, null, logger, host))
-                : Gc.Run(traceFs, records, only, logger, host);
+                    () => Gc.CollectAll(traceFs, records, null, logger, host))
+                : Gc.CollectAll(traceFs, records, only, logger, host);
         }
         catch (HookException e)
         {

@@ -13,7 +13,7 @@ namespace OciFtraceHook.Hook;
 internal static class Gc
 {
     /// <returns>How many instances were collected.</returns>
-    public static int Run(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger, HostDefaults host)
+    public static int CollectAll(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger, HostDefaults host)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         if (traceFs is not null && Directory.Exists(traceFs.InstancesDir))
@@ -55,7 +55,7 @@ internal static class Gc
     /// <summary>Poststop's detached gc, first step: saves the trace of one instance whose container
     /// is gone, at once (the removal waits for quiet starts; the save has no reason to). Touches
     /// nothing when its container still runs, it is saved already, or another process is collecting it.</summary>
-    public static void Save(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, HostDefaults host)
+    public static void SaveEnded(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, HostDefaults host)
     {
         using var held = records.TryLock(name);
         if (held is null) return;
@@ -79,7 +79,7 @@ internal static class Gc
         var record = records.Read(name);
         if (record is not null && record.Phase() == RecordPhase.Tracing) return false;
         // Saved here only when no gc saved it before (a container that ended without its poststop,
-        // or one whose gc died): a save made by Save kept the budget then.
+        // or one whose gc died): a save made by SaveEnded kept the budget then.
         string? savedHere = null;
         if (instance is not null && instance.Exists)
         {
@@ -95,7 +95,7 @@ internal static class Gc
         records.Delete(name);
         records.DeleteFollowed(name);
         records.DeleteLock(name);
-        // After the save, as in Save: listing every saved trace of every save directory is kept off
+        // After the save, as in SaveEnded: listing every saved trace of every save directory is kept off
         // poststop's path, and this runs detached or in the timer's gc.
         if (savedHere is not null) KeepBudget(savedHere, logger, host);
         return true;
@@ -147,7 +147,7 @@ internal static class Gc
         instance.Stop();
         try
         {
-            return SaveTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
+            return WriteTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
                 records, logger, host, record?.Paths, record?.Tenant);
         }
         catch (SaveDroppedException e)
@@ -180,7 +180,7 @@ internal static class Gc
     /// spool once the save is recorded. A save directory that is no longer safe (a component swapped for a
     /// symlink, or the directory replaced by someone else's) is not written into: the trace goes to
     /// the host's own save directory instead.</summary>
-    public static string SaveTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
+    private static string WriteTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
         InstanceRecords records, ILogger logger, HostDefaults host, string? paths = null, string? tenant = null)
     {
         SafeFileHandle dir;

@@ -98,7 +98,7 @@ public class PoststopAndGcTests
         });
 
         // What the detached `gc --instance NAME` does first, before it waits for quiet starts.
-        Gc.Save(instance, name, _records, NullLogger.Instance, _host);
+        Gc.SaveEnded(instance, name, _records, NullLogger.Instance, _host);
         Assert.Multiple(() =>
         {
             Assert.That(File.ReadAllText(instance.FilePath("events/syscalls/enable")), Is.EqualTo("0\n"), "events off: no tax on the host");
@@ -187,7 +187,7 @@ public class PoststopAndGcTests
         var live = Instance("e", "/bundles/web-2", self, StartTimeOf(self));
         Directory.CreateDirectory(Path.Combine(_traceFs.InstancesDir, "someone-elses"));
 
-        var collected = Gc.Run(_traceFs, _records, null, NullLogger.Instance, _host);
+        var collected = Gc.CollectAll(_traceFs, _records, null, NullLogger.Instance, _host);
         Assert.Multiple(() =>
         {
             Assert.That(collected, Is.EqualTo(1));
@@ -209,11 +209,11 @@ public class PoststopAndGcTests
         File.WriteAllText(abandoned, "half a trace");
         File.WriteAllText(writing, "a trace being written");
 
-        Gc.Run(_traceFs, _records, null, NullLogger.Instance, _host);
+        Gc.CollectAll(_traceFs, _records, null, NullLogger.Instance, _host);
         Assert.That(File.Exists(abandoned), Is.False, "its writer is gone: nobody finishes it");
         Assert.That(File.Exists(writing), Is.True, "its writer still runs");
 
-        Gc.Run(_traceFs, _records, "oci-ftrace-web-1-0123456789abcdef-z", NullLogger.Instance, _host);
+        Gc.CollectAll(_traceFs, _records, "oci-ftrace-web-1-0123456789abcdef-z", NullLogger.Instance, _host);
         Assert.That(File.Exists(writing), Is.True);
     }
 }
