@@ -82,7 +82,7 @@ internal static class Program
         try
         {
             // Its own session, "/", stdio on /dev/null: it may outlive the hook that started it by hours.
-            DetachedGc.CleanStart();
+            DetachedHook.CleanStart();
             var stopped = StopRecording.Run(name, after, new InstanceRecords(), () => TraceFs.OnHost()?.Instance(name));
             return stopped ? 0 : 1;
         }

@@ -20,7 +20,7 @@ internal static class GcCommand
     };
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "log nothing" };
     private static readonly Option<string?> Config = new("--config") { Description = "the host settings (default /etc/oci-ftrace-hook/hook.conf)", HelpName = "FILE" };
-    private static readonly Option<bool> Detached = new(DetachedGc.DetachedFlag) { Description = "started by poststop: start clean (stdio on /dev/null, own session)", Hidden = true };
+    private static readonly Option<bool> Detached = new(DetachedHook.DetachedFlag) { Description = "started by poststop: start clean (stdio on /dev/null, own session)", Hidden = true };
 
     public static Command Create()
     {
@@ -31,7 +31,7 @@ internal static class GcCommand
 
     private static int Run(ParseResult parse)
     {
-        if (parse.GetValue(Detached)) DetachedGc.CleanStart();
+        if (parse.GetValue(Detached)) DetachedHook.CleanStart();
         if (!Environment.IsPrivilegedProcess) throw new HookException("gc must run as root");
         using var loggerFactory = HookLogging.CreateFactory(parse.GetValue(Quiet));
         var logger = loggerFactory.CreateLogger("oci-ftrace-hook");

@@ -14,7 +14,7 @@ namespace OciFtraceHook.Hook;
 internal static class Poststop
 {
     public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host) =>
-        Run(state, logger, records, host, TraceFs.OnHost, name => DetachedGc.TryStart(name, host.ConfigPath, out var why) ? null : why);
+        Run(state, logger, records, host, TraceFs.OnHost, name => DetachedHook.TryStartGc(name, host.ConfigPath, out var why) ? null : why);
 
     /// <param name="findTraceFs">Where tracefs is (read only when there is an instance to stop).</param>
     /// <param name="startSave">Hands the instance's save and removal to a detached gc; returns why it

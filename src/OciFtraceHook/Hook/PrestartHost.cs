@@ -31,6 +31,6 @@ internal sealed record PrestartHost
     /// <summary>Has instances that never got a poststop collected in the background.</summary>
     public Action<InstanceRecords, string, HostDefaults> CollectLeftovers { get; init; } = (records, ownInstance, host) =>
     {
-        if (DetachedGc.AnyLeftBehind(records, except: ownInstance)) DetachedGc.TryStart(null, host.ConfigPath, out _);
+        if (DetachedHook.AnyLeftBehind(records, except: ownInstance)) DetachedHook.TryStartGc(null, host.ConfigPath, out _);
     };
 }

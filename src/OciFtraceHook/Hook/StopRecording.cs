@@ -23,7 +23,7 @@ internal static class StopRecording
     /// <summary>Started by prestart, detached from the runtime's stdio. <paramref name="after"/> null
     /// means when the buffer first fills.</summary>
     public static bool TryStart(string instanceName, TimeSpan? after, out string why) =>
-        DetachedGc.TryStartSelf(after is { } duration
+        DetachedHook.TryStartSelf(after is { } duration
             ? [Verb, "--instance", instanceName, "--after", ((long)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture)]
             : [Verb, "--instance", instanceName, "--when-full"], out why);
 

@@ -7,7 +7,7 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// container's) environment, descriptors or terminal, or dying of EPIPE once its parent is gone. It
 /// starts clean: empty environment, cwd /, umask 077, its own session, stdio on /dev/null.</summary>
 [Category("EndToEnd")]
-public class DetachedGcTests : OneBundleTests
+public class DetachedHookTests : OneBundleTests
 {
     [SetUp]
     public void Create()
@@ -39,7 +39,7 @@ public class DetachedGcTests : OneBundleTests
             Assert.That(new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget, Is.EqualTo("/"));
             Assert.That(status, Does.Contain("Umask:\t0077"));
             Assert.That(session, Is.EqualTo(pid.ToString()), "a session of its own");
-            Assert.That(nice, Is.GreaterThanOrEqualTo(DetachedGc.BackgroundNice), "background work: the runtime comes first");
+            Assert.That(nice, Is.GreaterThanOrEqualTo(DetachedHook.BackgroundNice), "background work: the runtime comes first");
             foreach (var fd in new[] { 0, 1, 2 })
                 Assert.That(new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget, Is.EqualTo("/dev/null"), $"fd {fd} on /dev/null");
             var inherited = Directory.GetFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget)
@@ -84,7 +84,7 @@ public class DetachedGcTests : OneBundleTests
             try
             {
                 var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-                if (args.Contains("gc") && args.Contains(DetachedGc.DetachedFlag) && args[0] == HookBinary.Path) pids.Add(pid);
+                if (args.Contains("gc") && args.Contains(DetachedHook.DetachedFlag) && args[0] == HookBinary.Path) pids.Add(pid);
             }
             catch (IOException)
             {
@@ -104,7 +104,7 @@ public class DetachedGcTests : OneBundleTests
                 try
                 {
                     var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-                    if (args.Contains("gc") && args.Contains(DetachedGc.DetachedFlag) && args[0] == HookBinary.Path) return pid;
+                    if (args.Contains("gc") && args.Contains(DetachedHook.DetachedFlag) && args[0] == HookBinary.Path) return pid;
                 }
                 catch (IOException)
                 {

@@ -3,16 +3,17 @@ using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Hook;
 
-/// <summary>Runs `oci-ftrace-hook gc [--instance NAME] --detached --when-quiet --quiet` in the
+/// <summary>Runs this executable detached: `oci-ftrace-hook gc [--instance NAME] --detached
+/// --when-quiet --quiet` (and stop-recording, through <see cref="TryStartSelf"/>) in the
 /// background, so saves and slow instance removals stay off the container's path (and removals off
 /// the next containers' starts; one such process at a time waits for them, see RemovalWaiter). It
 /// starts clean and at a low priority: no environment, working directory "/", no descriptor but
 /// stdio, which it moves onto /dev/null at once (a child holding the runtime's stdout/stderr would
 /// make the runtime wait for it to end, and one writing into a closed pipe would die of EPIPE).</summary>
-internal static class DetachedGc
+internal static class DetachedHook
 {
     /// <param name="configPath">hook.conf when not the default one, passed on.</param>
-    public static bool TryStart(string? instanceName, string? configPath, out string why)
+    public static bool TryStartGc(string? instanceName, string? configPath, out string why)
     {
         List<string> arguments = ["gc", DetachedFlag];
         if (instanceName is not null) arguments.AddRange(["--instance", instanceName]);
@@ -71,7 +72,7 @@ internal static class DetachedGc
     /// passes on its own).</summary>
     public const int BackgroundNice = 10;
 
-    /// <summary>Marks the gc started by <see cref="TryStart"/>.</summary>
+    /// <summary>Marks the gc started by <see cref="TryStartGc"/>.</summary>
     public const string DetachedFlag = "--detached";
 
     /// <summary>The detached gc's first step: a session of its own (the runtime's signals to its
