@@ -53,7 +53,7 @@ internal static class Program
                 "stopped" => "poststop",
                 _ => throw new HookException($"cannot tell the stage from status '{state.Status}': name it (prestart or poststop)"),
             };
-            var host = HostDefaults.Load(configPath);
+            var host = HookConf.Load(configPath);
             if (stage == "poststop") Poststop.Run(state, logger, new InstanceRecords(), host);
             else Prestart.Run(state, logger, new InstanceRecords(), host);
             return 0;

@@ -35,7 +35,7 @@ internal static class GcCommand
         if (!Environment.IsPrivilegedProcess) throw new HookException("gc must run as root");
         using var loggerFactory = HookLogging.CreateFactory(parse.GetValue(Quiet));
         var logger = loggerFactory.CreateLogger("oci-ftrace-hook");
-        var host = HostDefaults.Load(parse.GetValue(Config));
+        var host = HookConf.Load(parse.GetValue(Config));
         var only = parse.GetValue(Instance);
         if (only is not null && !InstanceName.IsOurs(only)) throw new HookException($"gc: '{Printable.Line(only)}' is not an instance of this hook");
         var traceFs = TraceFs.OnHost();

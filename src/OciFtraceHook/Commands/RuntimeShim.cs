@@ -24,10 +24,10 @@ internal static class RuntimeShim
 
     public static int Run(string[] args)
     {
-        HostDefaults host;
+        HookConf host;
         try
         {
-            host = HostDefaults.Load();
+            host = HookConf.Load();
         }
         catch (Exception e) when (e is HookException or IOException or UnauthorizedAccessException)
         {
@@ -38,7 +38,7 @@ internal static class RuntimeShim
         var self = Environment.ProcessPath;
         if (self is not null && IsSelf(host.Runtime, self))
         {
-            Say($"error: the runtime in {HostDefaults.ConfiguredPath} is {host.Runtime}, this shim itself; name the real runtime (runtime = /usr/sbin/runc)");
+            Say($"error: the runtime in {HookConf.ConfiguredPath} is {host.Runtime}, this shim itself; name the real runtime (runtime = /usr/sbin/runc)");
             return RuntimeFailure;
         }
         var line = RuntimeCommandLine.Parse(args);
@@ -73,8 +73,8 @@ internal static class RuntimeShim
             "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
             "OCI_FTRACE_HOOK_LOG=" + (Environment.GetEnvironmentVariable("OCI_FTRACE_HOOK_LOG") is { Length: > 0 } level ? level : "info"),
         };
-        if (Environment.GetEnvironmentVariable(HostDefaults.PathVariable) is { Length: > 0 } conf)
-            env.Add($"{HostDefaults.PathVariable}={conf}");
+        if (Environment.GetEnvironmentVariable(HookConf.PathVariable) is { Length: > 0 } conf)
+            env.Add($"{HookConf.PathVariable}={conf}");
         return (
             new HookEntry { Path = hookPath, Args = ["oci-ftrace-hook", "prestart"], Env = [.. env], Timeout = PrestartTimeoutSeconds },
             new HookEntry { Path = hookPath, Args = ["oci-ftrace-hook", "poststop"], Env = [.. env], Timeout = PoststopTimeoutSeconds });
@@ -83,7 +83,7 @@ internal static class RuntimeShim
     /// <summary>What the shim does to a bundle: adds the hooks when the container opts in. Returns
     /// whether config.json was rewritten; a warning line says why a container that could not be
     /// read is handed over unchanged.</summary>
-    public static bool AddHooksIfOptedIn(RuntimeCommandLine line, HostDefaults host, string hookPath, Action<string>? warn = null)
+    public static bool AddHooksIfOptedIn(RuntimeCommandLine line, HookConf host, string hookPath, Action<string>? warn = null)
     {
         warn ??= message => Say("warning: " + message);
         if (!line.Understood)
@@ -121,7 +121,7 @@ internal static class RuntimeShim
 
     /// <summary>Whether the bundle's container asks to be traced under hook.conf's opt-in; null when
     /// its config.json cannot be read.</summary>
-    private static bool? OptedIn(string? bundleArg, HostDefaults host)
+    private static bool? OptedIn(string? bundleArg, HookConf host)
     {
         try
         {

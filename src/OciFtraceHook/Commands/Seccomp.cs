@@ -9,7 +9,7 @@ namespace OciFtraceHook.Commands;
 /// <summary>seccomp: a least-privilege seccomp profile from one or more traces of a workload.</summary>
 internal static class Seccomp
 {
-    public static int Run(SeccompArguments args, TextWriter error, HostDefaults host, InstanceRecords records)
+    public static int Run(SeccompArguments args, TextWriter error, HookConf host, InstanceRecords records)
     {
         var traces = new TraceSyscalls();
         foreach (var container in args.Containers)

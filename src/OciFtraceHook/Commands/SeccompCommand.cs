@@ -44,7 +44,7 @@ internal static class SeccompCommand
         {
             Containers, Files, Output, ErrnoName, Runtime, Arch, SaveDir,
         };
-        command.SetAction(parse => Seccomp.Run(Arguments(parse), console.Error, HostDefaults.Load(), new InstanceRecords()));
+        command.SetAction(parse => Seccomp.Run(Arguments(parse), console.Error, HookConf.Load(), new InstanceRecords()));
         return command;
     }
 

@@ -13,7 +13,7 @@ internal static class Show
 {
     /// <param name="host">hook.conf: the save directories to search.</param>
     /// <param name="records">The records of live instances.</param>
-    public static int Run(ShowArguments parsed, TextWriter output, TextWriter error, Stream stdin, HostDefaults host, InstanceRecords records)
+    public static int Run(ShowArguments parsed, TextWriter output, TextWriter error, Stream stdin, HookConf host, InstanceRecords records)
     {
         var decoder = new TraceDecoder(ExportSinks.WithSink(parsed.Options), output);
         if (parsed.File is "-" || (parsed.File is null && parsed.Container is null))
@@ -49,7 +49,7 @@ internal static class Show
     }
 
     /// <summary>Saved traces are looked for in the directory the user named, then hook.conf's.</summary>
-    internal static SavedTraceSearch Search(HostDefaults host, InstanceRecords records, string? extraDir) =>
+    internal static SavedTraceSearch Search(HookConf host, InstanceRecords records, string? extraDir) =>
         new(extraDir is null ? host.SaveDirs : [extraDir, .. host.SaveDirs], records);
 
     /// <summary>A container's trace: its live instance while it runs, else its newest saved trace.

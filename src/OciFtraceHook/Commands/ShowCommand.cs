@@ -59,7 +59,7 @@ internal static class ShowCommand
         {
             Container, File, SaveDir, Follow, Summary, Trace, Failed, Pid, Durations, Format, Arch,
         };
-        command.SetAction(parse => Show.Run(Arguments(parse), console.Output, console.Error, console.OpenInput(), HostDefaults.Load(), new InstanceRecords()));
+        command.SetAction(parse => Show.Run(Arguments(parse), console.Output, console.Error, console.OpenInput(), HookConf.Load(), new InstanceRecords()));
         return command;
     }
 

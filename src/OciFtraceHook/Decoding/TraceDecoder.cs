@@ -103,7 +103,7 @@ internal sealed class TraceDecoder
     private long Feed(TraceDatFile file, string what)
     {
         _arch ??= file.Arch;
-        if (file.Metadata?.Paths is { } paths) PathsMissing ??= TraceArchive.ReadPathsMissing(TraceArchive.PathsHeader + paths);
+        if (file.Metadata?.Paths is { } paths) PathsMissing ??= TextSave.ReadPathsMissing(TextSave.PathsHeader + paths);
         long counted = 0;
         // 6.19+'s own strings are data only where the hook let the kernel copy them (as in text).
         var events = new TraceDatEvents(file, what, kernelStrings: file.Metadata?.Paths is not { } note || note == "kernel");
@@ -136,7 +136,7 @@ internal sealed class TraceDecoder
 
     /// <summary>How a live instance's paths are recorded (its record's note: "kprobes", "kernel",
     /// "off", "none: WHY"), as a saved trace's header says it.</summary>
-    public void UsePathsNote(string note) => Header(TraceArchive.PathsHeader + note);
+    public void UsePathsNote(string note) => Header(TextSave.PathsHeader + note);
 
     /// <summary>"# oci-ftrace-hook: arch arm64", "# oci-ftrace-hook: kernel 6.1.0-56-amd64" (how
     /// arguments print), "# oci-ftrace-hook: paths: kprobes" (whether 6.19+'s own strings are data),
@@ -146,14 +146,14 @@ internal sealed class TraceDecoder
     {
         if (line.StartsWith("# oci-ftrace-hook: "))
         {
-            _arch ??= TraceArchive.ReadArch(line);
-            PathsMissing ??= TraceArchive.ReadPathsMissing(line);
+            _arch ??= TextSave.ReadArch(line);
+            PathsMissing ??= TextSave.ReadPathsMissing(line);
             // On 6.19+ the kernel's own strings are data only where the hook let it copy them.
-            if (line.StartsWith(TraceArchive.PathsHeader)) _parser.KernelStrings = line[TraceArchive.PathsHeader.Length..].Trim().SequenceEqual("kernel");
-            if (TraceArchive.ReadKernel(line) is { } release
-                && TraceTextFormats.FromKernelRelease(release) is var format and not TraceTextFormat.Unknown)
+            if (line.StartsWith(TextSave.PathsHeader)) _parser.KernelStrings = line[TextSave.PathsHeader.Length..].Trim().SequenceEqual("kernel");
+            if (TextSave.ReadKernel(line) is { } release
+                && TraceTextFormatDetection.FromKernelRelease(release) is var format and not TraceTextFormat.Unknown)
                 _parser.Format = format;
-            if (TraceArchive.ReadLost(line) is { } lost)
+            if (TextSave.ReadLost(line) is { } lost)
             {
                 LostFromHeader = lost;
                 _lostFromOurHeader = true;

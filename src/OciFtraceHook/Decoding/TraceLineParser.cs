@@ -111,7 +111,7 @@ internal sealed class TraceLineParser
     {
         e.ArgCount = 0;
         e.CutStrings = 0;
-        if (Format == TraceTextFormat.Unknown) Format = TraceTextFormats.Detect(args);
+        if (Format == TraceTextFormat.Unknown) Format = TraceTextFormatDetection.FromArguments(args);
         while (!args.IsEmpty && e.ArgCount < TraceEvent.MaxArgs)
         {
             var colon = args.IndexOf(": ");

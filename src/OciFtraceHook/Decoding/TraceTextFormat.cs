@@ -20,7 +20,9 @@ internal enum TraceTextFormat : byte
     UserStrings,
 }
 
-internal static class TraceTextFormats
+/// <summary>Which of the formats a trace was printed in: by the kernel release its header names,
+/// else by the first argument that reads differently.</summary>
+internal static class TraceTextFormatDetection
 {
     /// <summary>The format a kernel release ("6.1.0-56-amd64", "6.18.1") prints; Unknown when the
     /// release cannot be read.</summary>
@@ -45,7 +47,7 @@ internal static class TraceTextFormats
     /// reads the same in all formats (single decimal digits: 0-9 are the same in hex). A quoted
     /// string or a flag name after a value is 6.19+; a "0x" value is 6.18; a bare value of more than
     /// one digit, or with a hex letter, is before 6.18 (6.18 prints those with "0x").</summary>
-    public static TraceTextFormat Detect(ReadOnlySpan<char> args)
+    public static TraceTextFormat FromArguments(ReadOnlySpan<char> args)
     {
         var bare = false;
         var prefixed = false;

@@ -48,9 +48,9 @@ internal sealed class TraceSyscalls
             // Only the header before the first event counts (see TraceDecoder.Line).
             if (!sawEvent)
             {
-                arch = TraceArchive.ReadArch(line) ?? arch;
-                lost += TraceArchive.ReadLost(line) ?? 0;
-                if (TraceArchive.ReadKernel(line) is { } release) parser.Format = TraceTextFormats.FromKernelRelease(release);
+                arch = TextSave.ReadArch(line) ?? arch;
+                lost += TextSave.ReadLost(line) ?? 0;
+                if (TextSave.ReadKernel(line) is { } release) parser.Format = TraceTextFormatDetection.FromKernelRelease(release);
             }
             if (line.Length > 0 && line[0] == '#') return;
             if (!parser.TryParse(line, e)) return;

@@ -13,7 +13,7 @@ namespace OciFtraceHook.Hook;
 internal static class Gc
 {
     /// <returns>How many instances were collected.</returns>
-    public static int CollectAll(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger, HostDefaults host)
+    public static int CollectAll(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger, HookConf host)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         if (traceFs is not null && Directory.Exists(traceFs.InstancesDir))
@@ -55,7 +55,7 @@ internal static class Gc
     /// <summary>Poststop's detached gc, first step: saves the trace of one instance whose container
     /// is gone, at once (the removal waits for quiet starts; the save has no reason to). Touches
     /// nothing when its container still runs, it is saved already, or another process is collecting it.</summary>
-    public static void SaveEnded(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, HostDefaults host)
+    public static void SaveEnded(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, HookConf host)
     {
         using var held = records.TryLock(name);
         if (held is null) return;
@@ -72,7 +72,7 @@ internal static class Gc
 
     /// <summary>Saves (if not saved yet) and removes one instance whose container is gone. Returns
     /// false, touching nothing, when its container still runs or another process is collecting it.</summary>
-    public static bool Collect(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, HostDefaults host)
+    public static bool Collect(TraceInstance? instance, string name, InstanceRecords records, ILogger logger, HookConf host)
     {
         using var held = records.TryLock(name);
         if (held is null) return false;
@@ -106,7 +106,7 @@ internal static class Gc
     /// shrunk (see TraceInstance.Disarm), its record says since when, the holders are named, and
     /// every later gc tries once more, quickly, until the descriptor is closed.</summary>
     private static bool TryRemove(TraceInstance instance, string name, InstanceRecord? record, string? savedHere, InstanceRecords records,
-        ILogger logger, HostDefaults host)
+        ILogger logger, HookConf host)
     {
         try
         {
@@ -142,7 +142,7 @@ internal static class Gc
     /// A save dropped for good (see SaveDroppedException) is said once and recorded as
     /// <see cref="DroppedSave"/>: the record moves on to Saved, so the instance is removed rather
     /// than kept, and tried again, for as long as the save's disk is full.</summary>
-    private static string StopAndSave(TraceInstance instance, InstanceRecord? record, InstanceRecords records, ILogger logger, HostDefaults host)
+    private static string StopAndSave(TraceInstance instance, InstanceRecord? record, InstanceRecords records, ILogger logger, HookConf host)
     {
         instance.Stop();
         try
@@ -163,7 +163,7 @@ internal static class Gc
     /// <summary>Removes old traces while the save directories exceed hook.conf's budget, fairly (see
     /// SavedTraceBudget): <paramref name="saved"/>, the one just saved, goes only when its own
     /// container's traces are over their share, and then says so.</summary>
-    private static void KeepBudget(string saved, ILogger logger, HostDefaults host)
+    private static void KeepBudget(string saved, ILogger logger, HookConf host)
     {
         if (saved == DroppedSave) return;
         var size = File.Exists(saved) ? new FileInfo(saved).Length : 0;
@@ -181,7 +181,7 @@ internal static class Gc
     /// symlink, or the directory replaced by someone else's) is not written into: the trace goes to
     /// the host's own save directory instead.</summary>
     private static string WriteTrace(TraceInstance instance, string containerId, string saveDir, string? containerName,
-        InstanceRecords records, ILogger logger, HostDefaults host, string? paths = null, string? tenant = null)
+        InstanceRecords records, ILogger logger, HookConf host, string? paths = null, string? tenant = null)
     {
         SafeFileHandle dir;
         try
@@ -204,8 +204,8 @@ internal static class Gc
             // a follow spool of text left by an older version.
             var followed = records.FollowedPath(instance.Name);
             saved = File.Exists(followed) || !File.Exists(Path.Combine(instance.TraceFs.Root, "events", "header_page"))
-                ? TraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths, tenant)
-                : RawTraceArchive.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, containerName,
+                ? TextSave.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, followed, out lost, containerName, paths, tenant)
+                : TraceDatSave.Save(instance, containerId, dir, saveDir, DateTimeOffset.UtcNow, containerName,
                     Path.Combine(records.Dir, instance.Name + AbandonedSaves.PendingSuffix),
                     new EventFormatCatalog(Path.Combine(instance.TraceFs.Root, "events"), EventFormatCatalog.DefaultCachePath), out lost, paths,
                     records.SpoolPath(instance.Name), host.MaxPendingBytes, tenant);

@@ -21,7 +21,7 @@ internal static class PathCapture
         // 6.19+ prints path strings itself, but only while the instance lets it copy user memory,
         // and write buffers' bytes come with them (one setting, syscall_user_buf_size, governs both;
         // 0, the default, keeps both out): then probes record the paths, as on older kernels.
-        if (TraceTextFormats.FromKernelRelease(HostKernel.Release()) == TraceTextFormat.UserStrings
+        if (TraceTextFormatDetection.FromKernelRelease(HostKernel.Release()) == TraceTextFormat.UserStrings
             && KernelCopiesUserMemory(instance))
             return "kernel";
         if (setting == PathsSetting.Off) return "off";

@@ -13,13 +13,13 @@ namespace OciFtraceHook.Hook;
 /// runs, the next gc saves and removes the instance all the same.</summary>
 internal static class Poststop
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host) =>
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HookConf host) =>
         Run(state, logger, records, host, TraceFs.OnHost, name => DetachedHook.TryStartGc(name, host.ConfigPath, out var why) ? null : why);
 
     /// <param name="findTraceFs">Where tracefs is (read only when there is an instance to stop).</param>
     /// <param name="startSave">Hands the instance's save and removal to a detached gc; returns why it
     /// could not (then both are done here), or null.</param>
-    internal static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host,
+    internal static void Run(ContainerState state, ILogger logger, InstanceRecords records, HookConf host,
         Func<TraceFs?> findTraceFs, Func<string, string?> startSave)
     {
         InstanceName.ValidateId(state.Id);

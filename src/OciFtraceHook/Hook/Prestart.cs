@@ -13,10 +13,10 @@ namespace OciFtraceHook.Hook;
 /// each one that makes something registers how to undo it.</summary>
 internal static class Prestart
 {
-    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host) =>
+    public static void Run(ContainerState state, ILogger logger, InstanceRecords records, HookConf host) =>
         Run(state, logger, records, host, PrestartHost.OnHost);
 
-    internal static void Run(ContainerState state, ILogger logger, InstanceRecords records, HostDefaults host, PrestartHost on)
+    internal static void Run(ContainerState state, ILogger logger, InstanceRecords records, HookConf host, PrestartHost on)
     {
         InstanceName.ValidateId(state.Id);
         // Before anything is read or made: from inside the container the hook would act on its view.
@@ -41,7 +41,7 @@ internal static class Prestart
     }
 
     private static void Trace(ContainerState state, ContainerConfig config, HookSettings settings, ILogger logger, InstanceRecords records,
-        HostDefaults host, PrestartHost on)
+        HookConf host, PrestartHost on)
     {
         var id = state.Id!;
         if (!Environment.IsPrivilegedProcess)

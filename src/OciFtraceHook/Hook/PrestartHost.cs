@@ -29,7 +29,7 @@ internal sealed record PrestartHost
             TraceMounts.Mount(init.Pid, rootfs, settings.MountPath, instance, TraceFile.Defaults, config.Mounts);
 
     /// <summary>Has instances that never got a poststop collected in the background.</summary>
-    public Action<InstanceRecords, string, HostDefaults> CollectLeftovers { get; init; } = (records, ownInstance, host) =>
+    public Action<InstanceRecords, string, HookConf> CollectLeftovers { get; init; } = (records, ownInstance, host) =>
     {
         if (DetachedHook.AnyLeftBehind(records, except: ownInstance)) DetachedHook.TryStartGc(null, host.ConfigPath, out _);
     };

@@ -65,9 +65,9 @@ internal sealed record HookSettings
     public const string StopWhenFullValue = "full";
 
     /// <param name="host">The administrator's defaults and caps (hook.conf); built-in ones when null.</param>
-    public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, HostDefaults? host = null)
+    public static HookSettings FromAnnotations(IReadOnlyDictionary<string, string>? annotations, HookConf? host = null)
     {
-        host ??= new HostDefaults();
+        host ??= new HookConf();
         var settings = new HookSettings { SaveDir = host.SaveDir };
         if (annotations is null) return settings;
         bool? overwriteAsked = null;

@@ -42,7 +42,7 @@ internal static class AbandonedSaves
         return (baseName, pid);
     }
 
-    /// <summary>`-yyyyMMddTHHmmssZ`, as TraceArchive.BaseName ends.</summary>
+    /// <summary>`-yyyyMMddTHHmmssZ`, as TextSave.BaseName ends.</summary>
     private static bool IsStamp(ReadOnlySpan<char> text)
     {
         for (var i = 0; i < StampExample.Length; i++)

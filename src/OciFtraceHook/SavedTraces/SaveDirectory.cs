@@ -15,7 +15,7 @@ internal static class SaveDirectory
 {
     /// <summary>prestart: the directory a container asked for (an annotation, or the host's default)
     /// if hook.conf allows it, checked now so that a bad one refuses the start, not the save.</summary>
-    public static string Choose(string requested, HostDefaults host)
+    public static string Choose(string requested, HookConf host)
     {
         if (!host.SaveDirs.Contains(requested))
             throw new HookException($"annotation {HookSettings.SaveDirKey}={requested}: refused: not a save directory hook.conf allows " +

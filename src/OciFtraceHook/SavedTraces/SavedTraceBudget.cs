@@ -113,7 +113,7 @@ internal static class SavedTraceBudget
         try
         {
             using var stream = new FileStream(handle, FileAccess.Read, 1 << 12);
-            var (id, _, tenant) = TraceArchive.ReadOwner(stream);
+            var (id, _, tenant) = SavedTraceOwner.Read(stream);
             return id is null ? (null, null) : (InstanceName.For(id), tenant);
         }
         catch (HookException)

@@ -23,7 +23,7 @@ internal sealed class SavedTraceSearch(IReadOnlyList<string> saveDirs, InstanceR
         }
         foreach (var file in Files(null))
         {
-            var (id, containerName, _) = TraceArchive.ReadOwner(file);
+            var (id, containerName, _) = SavedTraceOwner.Read(file);
             if (id is not null && Matches(query, id, containerName)) matches.Add(id);
         }
         return matches.Count switch
@@ -43,7 +43,7 @@ internal sealed class SavedTraceSearch(IReadOnlyList<string> saveDirs, InstanceR
         var recorded = records.OfContainer(id).Select(r => r.Record.SavedTo).FirstOrDefault(p => p is not null && File.Exists(p));
         if (recorded is not null) return recorded;
         return Files(InstanceName.For(id) + "-*")
-            .Where(file => TraceArchive.ReadOwner(file).Id == id)
+            .Where(file => SavedTraceOwner.Read(file).Id == id)
             .OrderBy(File.GetLastWriteTimeUtc).ThenBy(Path.GetFileName, StringComparer.Ordinal)
             .LastOrDefault();
     }

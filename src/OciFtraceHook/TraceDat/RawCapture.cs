@@ -13,7 +13,7 @@ internal sealed class RawCapture
     public required PageLayout Layout { get; init; }
     public required IReadOnlyList<CpuPages> Cpus { get; init; }
     /// <summary>The format files of the events the pages hold (and of markers, always).</summary>
-    public required IReadOnlyList<EventFormatFile> Formats { get; init; }
+    public required IReadOnlyList<EventFormatText> Formats { get; init; }
     public required byte[] SavedCmdlines { get; init; }
     public required byte[] SavedTgids { get; init; }
     public required string TraceClock { get; init; }

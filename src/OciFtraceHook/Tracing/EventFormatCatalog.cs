@@ -22,7 +22,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
 
     /// <summary>The formats of <paramref name="ids"/> found in tracefs, plus the marker's
     /// (ftrace/print), which trace-cmd needs to show trace_marker lines.</summary>
-    public IReadOnlyList<EventFormatFile> Find(IReadOnlySet<int> ids)
+    public IReadOnlyList<EventFormatText> Find(IReadOnlySet<int> ids)
     {
         var found = LoadCache(ids);
         var missing = new HashSet<int>(ids);
@@ -46,9 +46,9 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
 
     /// <summary>Every format of the first systems (for the cache), and of other systems until
     /// <paramref name="ids"/> are all found (a module's events, say: returned, not cached).</summary>
-    private Dictionary<int, EventFormatFile> Scan(IReadOnlySet<int> ids)
+    private Dictionary<int, EventFormatText> Scan(IReadOnlySet<int> ids)
     {
-        var found = new Dictionary<int, EventFormatFile>();
+        var found = new Dictionary<int, EventFormatText>();
         var systems = Directory.Exists(eventsDir)
             ? Directory.EnumerateDirectories(eventsDir).Select(Path.GetFileName).OfType<string>().ToList()
             : [];
@@ -62,7 +62,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
         return found;
     }
 
-    private IEnumerable<EventFormatFile> ReadSystem(string system)
+    private IEnumerable<EventFormatText> ReadSystem(string system)
     {
         var dir = Path.Combine(eventsDir, system);
         if (!Directory.Exists(dir)) yield break;
@@ -77,7 +77,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
             {
                 continue;
             }
-            if (IdOf(text) is { } id) yield return new EventFormatFile(id, system, Path.GetFileName(eventDir), text);
+            if (IdOf(text) is { } id) yield return new EventFormatText(id, system, Path.GetFileName(eventDir), text);
         }
     }
 
@@ -95,7 +95,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
     /// <summary>The cached formats of <paramref name="ids"/> and the marker's (the caller looks
     /// elsewhere for those it lacks), or null when the cache is missing, from another boot or has no
     /// marker. The cache holds every syscall's format (~400 KiB): only those asked for are copied out of it.</summary>
-    private List<EventFormatFile>? LoadCache(IReadOnlySet<int> ids)
+    private List<EventFormatText>? LoadCache(IReadOnlySet<int> ids)
     {
         if (cachePath is null) return null;
         try
@@ -108,7 +108,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
             if (reader.ReadString() != BootId.Current() || reader.ReadString() != eventsDir) return null;
             var count = reader.ReadInt32();
             if (count is < 0 or > MaxFormats) return null;
-            var found = new List<EventFormatFile>();
+            var found = new List<EventFormatText>();
             var marker = false;
             for (var i = 0; i < count; i++)
             {
@@ -122,7 +122,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
                     stream.Position += length;
                     continue;
                 }
-                found.Add(new EventFormatFile(id, system, name, reader.ReadBytes(length)));
+                found.Add(new EventFormatText(id, system, name, reader.ReadBytes(length)));
                 marker |= system == "ftrace" && name == "print";
             }
             return marker ? found : null;
@@ -135,7 +135,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
 
     /// <summary>Written to a temporary file and renamed; a cache that cannot be written costs the
     /// next save the scan again, nothing more.</summary>
-    private void SaveCache(Dictionary<int, EventFormatFile> formats)
+    private void SaveCache(Dictionary<int, EventFormatText> formats)
     {
         if (cachePath is null) return;
         try

@@ -25,11 +25,11 @@ public class RuntimeShimTests
 
     private string ConfigPath => Path.Combine(_bundle, "config.json");
 
-    private bool Shim(string config, HostDefaults? host = null, string verb = "create")
+    private bool Shim(string config, HookConf? host = null, string verb = "create")
     {
         if (config.Length > 0) File.WriteAllText(ConfigPath, config);
         var line = RuntimeCommandLine.Parse(["--root", "/run/runc", verb, "--bundle", _bundle, "id1"]);
-        return RuntimeShim.AddHooksIfOptedIn(line, host ?? new HostDefaults(), HookPath, _warnings.Add);
+        return RuntimeShim.AddHooksIfOptedIn(line, host ?? new HookConf(), HookPath, _warnings.Add);
     }
 
     [Test]
@@ -74,7 +74,7 @@ public class RuntimeShimTests
         var optIn = shimOptIn == "runtime" ? ShimOptIn.Runtime : ShimOptIn.Annotation;
         var config = enabled is null ? Config : Config.Replace("\"ociVersion\"", $"\"annotations\":{{\"org.ociftracehook.enabled\":\"{enabled}\"}},\"ociVersion\"");
         File.WriteAllText(ConfigPath, config);
-        Assert.That(Shim("", new HostDefaults { ShimOptIn = optIn }), Is.EqualTo(traced));
+        Assert.That(Shim("", new HookConf { ShimOptIn = optIn }), Is.EqualTo(traced));
         if (!traced) Assert.That(File.ReadAllText(ConfigPath), Is.EqualTo(config));
         Assert.That(_warnings, Is.Empty);
     }
@@ -123,7 +123,7 @@ public class RuntimeShimTests
     {
         File.WriteAllText(ConfigPath, Config);
         var line = RuntimeCommandLine.Parse(["create", "--future-flag", _bundle, "id1"]);
-        Assert.That(RuntimeShim.AddHooksIfOptedIn(line, new HostDefaults(), HookPath, _warnings.Add), Is.False);
+        Assert.That(RuntimeShim.AddHooksIfOptedIn(line, new HookConf(), HookPath, _warnings.Add), Is.False);
         Assert.That(_warnings.Single(), Is.EqualTo("unknown create flag '--future-flag': the container is handed to /usr/sbin/runc untraced"));
         Assert.That(File.ReadAllText(ConfigPath), Is.EqualTo(Config));
     }
@@ -135,7 +135,7 @@ public class RuntimeShimTests
         foreach (var args in new[] { new[] { "create", "--future-flag", "--bundle", _bundle, "id1" }, ["--future", "run", "-b=" + _bundle, "id1"] })
         {
             var line = RuntimeCommandLine.Parse(args);
-            var refusal = Assert.Throws<ShimRefusedException>(() => RuntimeShim.AddHooksIfOptedIn(line, new HostDefaults(), HookPath, _warnings.Add));
+            var refusal = Assert.Throws<ShimRefusedException>(() => RuntimeShim.AddHooksIfOptedIn(line, new HookConf(), HookPath, _warnings.Add));
             Assert.That(refusal!.Message, Does.StartWith(line.Problem + ": refused, as this container asks to be traced"));
         }
         Assert.That(RuntimeCommandLine.Parse(["create", "--pidfd-socket", "/s", "--bundle", _bundle, "id1"]).Understood, "runc 1.2's flag is known");
@@ -146,10 +146,10 @@ public class RuntimeShimTests
     {
         var conf = Path.Combine(_bundle, "hook.conf");
         File.WriteAllText(conf, "runtime = /opt/runc/bin/runc\nshim-opt-in = annotation\n");
-        Assert.That(HostDefaults.Load(conf), Is.EqualTo(new HostDefaults { Runtime = "/opt/runc/bin/runc", ShimOptIn = ShimOptIn.Annotation, ConfigPath = conf }));
+        Assert.That(HookConf.Load(conf), Is.EqualTo(new HookConf { Runtime = "/opt/runc/bin/runc", ShimOptIn = ShimOptIn.Annotation, ConfigPath = conf }));
         File.WriteAllText(conf, "runtime = runc\n");
-        Assert.That(() => HostDefaults.Load(conf), Throws.TypeOf<HookException>().With.Message.EndsWith("line 1: runtime: expected an absolute path"));
+        Assert.That(() => HookConf.Load(conf), Throws.TypeOf<HookException>().With.Message.EndsWith("line 1: runtime: expected an absolute path"));
         File.WriteAllText(conf, "shim-opt-in = always\n");
-        Assert.That(() => HostDefaults.Load(conf), Throws.TypeOf<HookException>().With.Message.EndsWith("line 1: expected runtime or annotation"));
+        Assert.That(() => HookConf.Load(conf), Throws.TypeOf<HookException>().With.Message.EndsWith("line 1: expected runtime or annotation"));
     }
 }

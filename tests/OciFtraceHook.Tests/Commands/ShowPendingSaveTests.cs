@@ -29,7 +29,7 @@ public class ShowPendingSaveTests
     private string WriteTrace(string stamp, string marker)
     {
         var path = Path.Combine(_saveDir, $"{InstanceName.For(Id)}-0123456789abcdef-{stamp}{SavedTraceNames.Text}");
-        File.WriteAllText(path, $"{TraceArchive.ContainerHeader}{Id}\n# tracer: nop\n" +
+        File.WriteAllText(path, $"{TextSave.ContainerHeader}{Id}\n# tracer: nop\n" +
                                 $"              sh-7       (       7) [000] ...1.    10.000001: tracing_mark_write: {marker}\n");
         return path;
     }

@@ -82,7 +82,7 @@ public class KernelPathTests
     [Test]
     public void The_binary_records_give_the_same_as_the_text()
     {
-        var format = new EventFormatFile(KcopyId, PathProbes.Group, "kcopy_getname", Encoding.ASCII.GetBytes(
+        var format = new EventFormatText(KcopyId, PathProbes.Group, "kcopy_getname", Encoding.ASCII.GetBytes(
             "name: kcopy_getname\nID: 1530\nformat:\n" +
             "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n" +
             "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n" +

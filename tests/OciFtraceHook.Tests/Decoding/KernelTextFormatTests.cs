@@ -30,7 +30,7 @@ public class KernelTextFormatTests
     [TestCase("garbage", "Unknown")]
     [TestCase("", "Unknown")]
     public void A_kernel_release_names_its_format(string release, string format) =>
-        Assert.That(TraceTextFormats.FromKernelRelease(release).ToString(), Is.EqualTo(format));
+        Assert.That(TraceTextFormatDetection.FromKernelRelease(release).ToString(), Is.EqualTo(format));
 
     [TestCase("fd: 3", "Unknown")]
     [TestCase("fd: b", "BareHex")]
@@ -40,7 +40,7 @@ public class KernelTextFormatTests
     [TestCase("dfd: 4294967196, filename: 139785545139344 \"/usr/lib/x\", flags: O_RDONLY|O_CLOEXEC", "UserStrings")]
     [TestCase("fd: 2, buf: 0x555a8deeddb0 (72:6f) \"ro\", count: 0x2", "UserStrings")]
     public void An_enter_line_tells_the_format_only_when_its_values_differ_between_formats(string args, string format) =>
-        Assert.That(TraceTextFormats.Detect(args).ToString(), Is.EqualTo(format));
+        Assert.That(TraceTextFormatDetection.FromArguments(args).ToString(), Is.EqualTo(format));
 
     [Test]
     public void Before_6_18_values_without_0x_are_hex()

@@ -15,7 +15,7 @@ public class TraceDatStringTests
 {
     private const int ProbeOpenat = 1642, KernelOpenat = 761, KernelWrite = 821, WriteExit = 820, Unknown = 4000;
 
-    private static EventFormatFile Format(int id, string system, string name, string fields, string print) =>
+    private static EventFormatText Format(int id, string system, string name, string fields, string print) =>
         new(id, system, name, Encoding.ASCII.GetBytes(
             $"name: {name}\nID: {id}\nformat:\n" +
             "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n" +
@@ -23,12 +23,12 @@ public class TraceDatStringTests
             "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n" +
             "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n" + fields + "\nprint fmt: " + print + "\n"));
 
-    private static readonly EventFormatFile ProbeFormat = Format(ProbeOpenat, PathProbes.Group, "openat",
+    private static readonly EventFormatText ProbeFormat = Format(ProbeOpenat, PathProbes.Group, "openat",
         "\tfield:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;\n" +
         "\tfield:__data_loc char[] a1;\toffset:16;\tsize:4;\tsigned:1;\n",
         "\"(%lx) a1=\\\"%s\\\"\", REC->__probe_ip, __get_str(a1)");
 
-    private static readonly EventFormatFile KernelOpenatFormat = Format(KernelOpenat, "syscalls", "sys_enter_openat",
+    private static readonly EventFormatText KernelOpenatFormat = Format(KernelOpenat, "syscalls", "sys_enter_openat",
         "\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n" +
         "\tfield:int dfd;\toffset:16;\tsize:8;\tsigned:0;\n" +
         "\tfield:const char * filename;\toffset:24;\tsize:8;\tsigned:0;\n" +
@@ -37,7 +37,7 @@ public class TraceDatStringTests
         "\tfield:__data_loc char[] __filename_val;\toffset:48;\tsize:4;\tsigned:0;\n",
         "\"dfd: 0x%08lx, filename: 0x%08lx \\\"%s\\\", flags: %s%s, mode: 0%03o\", ((unsigned long)(REC->dfd)), ((unsigned long)(REC->filename)), __get_str(__filename_val)");
 
-    private static readonly EventFormatFile KernelWriteFormat = Format(KernelWrite, "syscalls", "sys_enter_write",
+    private static readonly EventFormatText KernelWriteFormat = Format(KernelWrite, "syscalls", "sys_enter_write",
         "\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n" +
         "\tfield:unsigned int fd;\toffset:16;\tsize:8;\tsigned:0;\n" +
         "\tfield:const char * buf;\toffset:24;\tsize:8;\tsigned:0;\n" +
@@ -45,7 +45,7 @@ public class TraceDatStringTests
         "\tfield:__data_loc char[] __buf_val;\toffset:40;\tsize:4;\tsigned:0;\n",
         "\"fd: 0x%08lx, buf: 0x%08lx (%s), count: 0x%08lx\", ((unsigned long)(REC->fd)), ((unsigned long)(REC->buf)), __print_dynamic_array(__buf_val, 1), ((unsigned long)(REC->count))");
 
-    private static readonly EventFormatFile WriteExitFormat = Format(WriteExit, "syscalls", "sys_exit_write",
+    private static readonly EventFormatText WriteExitFormat = Format(WriteExit, "syscalls", "sys_exit_write",
         "\tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\tfield:long ret;\toffset:16;\tsize:8;\tsigned:1;\n", "\"0x%lx\", REC->ret");
 
     /// <summary>A payload of <paramref name="fixedSize"/> bytes, then <paramref name="data"/>, its

@@ -131,7 +131,7 @@ public class GuestTraceDatTests(string kernel)
         var at = stdout.IndexOf("--- own trace ---\n", StringComparison.Ordinal);
         Assert.That(at, Is.GreaterThanOrEqualTo(0), stdout);
         var metadata = SavedTraceText.Metadata(Saved())!;
-        return $"{TraceArchive.KernelHeader}{metadata.KernelRelease}\n{TraceArchive.PathsHeader}{metadata.Paths}\n" +
+        return $"{TextSave.KernelHeader}{metadata.KernelRelease}\n{TextSave.PathsHeader}{metadata.Paths}\n" +
                stdout[(at + "--- own trace ---\n".Length)..];
     }
 }

@@ -14,7 +14,7 @@ public class PoststopAndGcTests
     private string _root = null!;
     private TraceFs _traceFs = null!;
     private InstanceRecords _records = null!;
-    private HostDefaults _host = null!;
+    private HookConf _host = null!;
     private readonly List<string> _removalsStarted = [];
 
     [SetUp]
@@ -28,7 +28,7 @@ public class PoststopAndGcTests
         _records = new InstanceRecords(Path.Combine(_root, "records"));
         var saveDir = Directory.CreateDirectory(Path.Combine(_root, "traces")).FullName;
         File.SetUnixFileMode(saveDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        _host = new HostDefaults { SaveDir = saveDir };
+        _host = new HookConf { SaveDir = saveDir };
         _removalsStarted.Clear();
     }
 

@@ -18,7 +18,7 @@ public class PrestartTests
     private string _bundle = null!;
     private TraceFs _traceFs = null!;
     private InstanceRecords _records = null!;
-    private HostDefaults _host = null!;
+    private HookConf _host = null!;
     private PrestartHost _on = null!;
     private readonly List<string> _mounted = [];
 
@@ -40,7 +40,7 @@ public class PrestartTests
         Directory.CreateDirectory(_traceFs.InstancesDir);
         _records = new InstanceRecords(Path.Combine(_root, "records"));
         var saveDir = Directory.CreateDirectory(Path.Combine(_root, "traces")).FullName;
-        _host = new HostDefaults { SaveDir = saveDir };
+        _host = new HookConf { SaveDir = saveDir };
         _bundle = Directory.CreateDirectory(Path.Combine(_root, "bundle")).FullName;
         Directory.CreateDirectory(Path.Combine(_bundle, "rootfs"));
         _mounted.Clear();

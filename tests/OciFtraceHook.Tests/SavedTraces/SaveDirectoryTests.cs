@@ -20,7 +20,7 @@ public class SaveDirectoryTests
         Directory.Delete(_dir, recursive: true);
     }
 
-    private HostDefaults Host(params string[] allowed) => new() { SaveDir = Path.Combine(_dir, "host"), AllowedSaveDirs = allowed };
+    private HookConf Host(params string[] allowed) => new() { SaveDir = Path.Combine(_dir, "host"), AllowedSaveDirs = allowed };
 
     private string Sub(string name)
     {

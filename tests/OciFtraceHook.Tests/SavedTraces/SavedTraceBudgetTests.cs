@@ -25,7 +25,7 @@ public class SavedTraceBudgetTests
     private string Saved(string dir, string id, string? tenant = null)
     {
         var path = Path.Combine(dir, $"{OciFtraceHook.Tracing.InstanceName.For(id)}-{_second:x}-1-20260101T000000Z.trace");
-        var header = $"{TraceArchive.ContainerHeader}{id}\n" + (tenant is null ? "" : $"{TraceArchive.TenantHeader}{tenant}\n");
+        var header = $"{TextSave.ContainerHeader}{id}\n" + (tenant is null ? "" : $"{TextSave.TenantHeader}{tenant}\n");
         File.WriteAllText(path, header + new string('x', 1000 - header.Length));
         File.SetLastWriteTimeUtc(path, new DateTime(2026, 1, 1, 0, 0, _second++, DateTimeKind.Utc));
         return path;

@@ -23,7 +23,7 @@ public class SavedTraceSearchTests
 
     private void Saved(string id, string name) =>
         File.WriteAllText(Path.Combine(_root, $"{InstanceName.For(id)}-1-1-20260101T000000Z{SavedTraceNames.Text}"),
-            $"{TraceArchive.ContainerHeader}{id}\n{TraceArchive.NameHeader}{name}\n");
+            $"{TextSave.ContainerHeader}{id}\n{TextSave.NameHeader}{name}\n");
 
     [Test]
     public void The_namespace_leads_the_name_where_the_engine_gives_it()
@@ -64,7 +64,7 @@ public class SavedTraceSearchTests
         string Put(string id, string name)
         {
             var path = Path.Combine(_root, name);
-            File.WriteAllText(path, $"{TraceArchive.ContainerHeader}{id}\n");
+            File.WriteAllText(path, $"{TextSave.ContainerHeader}{id}\n");
             return path;
         }
         var text = Put("c-text", $"{InstanceName.For("c-text")}-1-1-20260101T000000Z{SavedTraceNames.Text}");

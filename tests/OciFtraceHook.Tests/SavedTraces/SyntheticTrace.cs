@@ -21,7 +21,7 @@ internal sealed class SyntheticTrace
 
         """;
 
-    public static readonly EventFormatFile[] Formats =
+    public static readonly EventFormatText[] Formats =
     [
         new(OpenatEnter, "syscalls", "sys_enter_openat", Encoding.ASCII.GetBytes("""
             name: sys_enter_openat
@@ -74,7 +74,7 @@ internal sealed class SyntheticTrace
     ];
 
     /// <summary>Formats beyond <see cref="Formats"/> that this trace's events use (a probe's, 6.19+'s).</summary>
-    public List<EventFormatFile> ExtraFormats { get; } = [];
+    public List<EventFormatText> ExtraFormats { get; } = [];
 
     /// <summary>Any event: its payload as the kernel stores it (common fields first), and its text line's body.</summary>
     public SyntheticTrace Event(int cpu, ulong ts, int pid, byte[] payload, string body)

@@ -77,7 +77,7 @@ public class AdmissionTests
             Assert.That(OciFtraceHook.Oci.Tenant.Of(new Dictionary<string, string> { ["io.kubernetes.pod.namespace"] = "" }, "web",
                 OciFtraceHook.Oci.Tenant.KubernetesNamespaceAnnotations), Is.EqualTo("id=web"), "an empty value names no tenant");
             Assert.That(OciFtraceHook.Oci.Tenant.Of(new Dictionary<string, string> { ["io.kubernetes.pod.namespace"] = "victim" }, "web",
-                new OciFtraceHook.Oci.HostDefaults().TenantAnnotations), Is.EqualTo("id=web"), "by default no annotation, which an owner writes, names a tenant");
+                new OciFtraceHook.Oci.HookConf().TenantAnnotations), Is.EqualTo("id=web"), "by default no annotation, which an owner writes, names a tenant");
         });
 
     [Test]

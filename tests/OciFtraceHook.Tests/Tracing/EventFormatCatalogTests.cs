@@ -31,7 +31,7 @@ public class EventFormatCatalogTests
         File.WriteAllText(Path.Combine(dir, "format"), $"name: {name}\nID: {id}\nformat:\n");
     }
 
-    private IReadOnlyList<EventFormatFile> Find(params int[] ids) => new EventFormatCatalog(Events, Cache).Find(ids.ToHashSet());
+    private IReadOnlyList<EventFormatText> Find(params int[] ids) => new EventFormatCatalog(Events, Cache).Find(ids.ToHashSet());
 
     [Test]
     public void A_probes_format_is_read_fresh_and_never_cached()

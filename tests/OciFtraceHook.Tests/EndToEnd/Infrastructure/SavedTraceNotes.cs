@@ -13,8 +13,8 @@ internal static class SavedTraceNotes
         using (var stream = File.OpenRead(savedTrace))
         {
             if (TraceDatFile.ReadMetadata(stream) is { } metadata)
-                return metadata.Paths is null ? null : TraceArchive.PathsHeader + metadata.Paths;
+                return metadata.Paths is null ? null : TextSave.PathsHeader + metadata.Paths;
         }
-        return File.ReadLines(savedTrace).Take(16).FirstOrDefault(l => l.StartsWith(TraceArchive.PathsHeader, StringComparison.Ordinal));
+        return File.ReadLines(savedTrace).Take(16).FirstOrDefault(l => l.StartsWith(TextSave.PathsHeader, StringComparison.Ordinal));
     }
 }

@@ -8,7 +8,7 @@ namespace OciFtraceHook.Tests.SavedTraces;
 /// <summary>The raw save against a directory standing in for tracefs (its trace_pipe_raw files
 /// are plain files holding kernel-layout pages): the capture, the file it makes, and a pending
 /// save that the next try publishes.</summary>
-public class RawTraceArchiveTests
+public class TraceDatSaveTests
 {
     private string _root = null!;
     private TraceInstance _instance = null!;
@@ -83,7 +83,7 @@ public class RawTraceArchiveTests
     {
         var saveDir = Path.Combine(_root, "saved");
         using var dir = SaveDirectory.Open(saveDir, create: true);
-        var saved = RawTraceArchive.Save(_instance, "c0ffee", dir, saveDir, DateTimeOffset.UnixEpoch, "web/app",
+        var saved = TraceDatSave.Save(_instance, "c0ffee", dir, saveDir, DateTimeOffset.UnixEpoch, "web/app",
             Path.Combine(_root, "pending.trace"), Catalog(), out var lost);
         Assert.That(lost, Is.EqualTo(9));
         using var stream = File.OpenRead(saved);
@@ -101,7 +101,7 @@ public class RawTraceArchiveTests
         File.WriteAllBytes(pending, TraceDatWriterTests.Write(TraceDatWriterTests.Sample()));
         var saveDir = Path.Combine(_root, "saved");
         using var dir = SaveDirectory.Open(saveDir, create: true);
-        var saved = RawTraceArchive.Save(_instance, "c0ffee", dir, saveDir, DateTimeOffset.UnixEpoch, null, pending, Catalog(), out _);
+        var saved = TraceDatSave.Save(_instance, "c0ffee", dir, saveDir, DateTimeOffset.UnixEpoch, null, pending, Catalog(), out _);
         Assert.That(File.Exists(pending), Is.False);
         using var stream = File.OpenRead(saved);
         Assert.That(TraceDatFile.Open(stream, saved).Metadata!.Name, Is.EqualTo("web/app"), "the pending file, not a new capture");
@@ -117,7 +117,7 @@ public class RawTraceArchiveTests
         Directory.Move(saveDir, moved);
         File.CreateSymbolicLink(saveDir, elsewhere);
 
-        var saved = RawTraceArchive.Save(_instance, "c0ffee", dir, saveDir, DateTimeOffset.UnixEpoch, null,
+        var saved = TraceDatSave.Save(_instance, "c0ffee", dir, saveDir, DateTimeOffset.UnixEpoch, null,
             Path.Combine(_root, "pending.trace"), Catalog(), out _);
         Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing reaches the symlink's target");
         var landed = Directory.GetFiles(moved).Single();
@@ -141,7 +141,7 @@ public class RawTraceArchiveTests
         var pending = Path.Combine(_root, "x" + AbandonedSaves.PendingSuffix);
         using (var dir = GoneSaveDir())
         {
-            var kept = Assert.Throws<HookException>(() => RawTraceArchive.Save(_instance, "c0ffee", dir, "/gone", DateTimeOffset.UnixEpoch, null,
+            var kept = Assert.Throws<HookException>(() => TraceDatSave.Save(_instance, "c0ffee", dir, "/gone", DateTimeOffset.UnixEpoch, null,
                 pending, Catalog(), out _, maxPending: 1 << 20));
             Assert.That(kept!.Message, Does.Contain($"(kept in {pending}; gc saves it again)"));
             Assert.That(File.Exists(pending), Is.True);
@@ -153,7 +153,7 @@ public class RawTraceArchiveTests
         File.WriteAllBytes(waiting, new byte[(1 << 20) - 100]);
         using (var dir = GoneSaveDir())
         {
-            var dropped = Assert.Throws<SaveDroppedException>(() => RawTraceArchive.Save(_instance, "c0ffee", dir, "/gone", DateTimeOffset.UnixEpoch, null,
+            var dropped = Assert.Throws<SaveDroppedException>(() => TraceDatSave.Save(_instance, "c0ffee", dir, "/gone", DateTimeOffset.UnixEpoch, null,
                 pending, Catalog(), out _, maxPending: 1 << 20));
             Assert.That(dropped!.Message, Does.Contain("dropped, as the saves waiting under").And.Contain("would pass max-pending-mb in hook.conf (1 MiB)"));
         }

@@ -5,7 +5,7 @@ using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.SavedTracesTests;
 
-public class TraceArchiveTests
+public class TextSaveTests
 {
     private const string ContainerId = "archive-test";
     private const string HeaderPrefix = "# oci-ftrace-hook: ";
@@ -62,7 +62,7 @@ public class TraceArchiveTests
     public void The_trace_is_saved_after_the_header_lines_in_a_created_directory()
     {
         Assert.That(Directory.Exists(_saveDir), Is.False);
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now);
+        var path = TextSave.Save(_instance, ContainerId, _saveDir, Now);
         var (header, body) = SplitSaved(path);
         Assert.Multiple(() =>
         {
@@ -85,7 +85,7 @@ public class TraceArchiveTests
         Directory.Move(_saveDir, moved);
         File.CreateSymbolicLink(_saveDir, elsewhere);
 
-        TraceArchive.Save(_instance, ContainerId, dir, _saveDir, Now, followed: null, out _);
+        TextSave.Save(_instance, ContainerId, dir, _saveDir, Now, followed: null, out _);
         Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing reaches the symlink's target");
         Assert.That(Directory.GetFiles(moved).Select(Path.GetFileName), Is.EqualTo(new[] { Path.GetFileName(FirstChoice) }),
             "the file, under its final name, and no temporary left");
@@ -98,7 +98,7 @@ public class TraceArchiveTests
         var followed = Path.Combine(_saveDir, "followed-spool");
         Directory.CreateDirectory(_saveDir);
         File.WriteAllText(followed, "           <...>-3365    [000] ..... 518.900000: sys_read -> 0x1\n");
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now, followed, out _);
+        var path = TextSave.Save(_instance, ContainerId, _saveDir, Now, followed, out _);
         var (_, body) = SplitSaved(path);
         Assert.That(body, Is.EqualTo("# tracer: nop\n#\n" +
                                      "           <...>-3365    [000] ..... 518.900000: sys_read -> 0x1\n" +
@@ -108,7 +108,7 @@ public class TraceArchiveTests
     [Test]
     public void Without_per_cpu_statistics_no_event_is_counted_as_lost()
     {
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now, followed: null, out var lost);
+        var path = TextSave.Save(_instance, ContainerId, _saveDir, Now, followed: null, out var lost);
         var (header, _) = SplitSaved(path);
         Assert.Multiple(() =>
         {
@@ -122,7 +122,7 @@ public class TraceArchiveTests
     {
         WriteCpuStats(0, "entries: 10\noverrun: 5\ncommit overrun: 100\nbytes: 4096\noldest event ts: 1.000000\nnow ts: 2.000000\ndropped events: 0\nread events: 3\n");
         WriteCpuStats(1, "entries: 0\noverrun: 0\ncommit overrun: 0\ndropped events: 2\n");
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now, followed: null, out var lost);
+        var path = TextSave.Save(_instance, ContainerId, _saveDir, Now, followed: null, out var lost);
         var (header, body) = SplitSaved(path);
         Assert.Multiple(() =>
         {
@@ -136,7 +136,7 @@ public class TraceArchiveTests
     [SupportedOSPlatform("linux")]
     public void The_saved_file_is_readable_by_its_owner_only()
     {
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now);
+        var path = TextSave.Save(_instance, ContainerId, _saveDir, Now);
         var mode = File.GetUnixFileMode(path);
         Assert.That(mode & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite), Is.EqualTo(UnixFileMode.None));
     }
@@ -147,18 +147,18 @@ public class TraceArchiveTests
         var big = new StringBuilder();
         for (var i = 0; i < 20000; i++) big.Append("line ").Append(i).Append('\n');
         File.WriteAllText(_instance.FilePath("trace"), big.ToString());
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now);
+        var path = TextSave.Save(_instance, ContainerId, _saveDir, Now);
         Assert.That(SplitSaved(path).Body, Is.EqualTo(big.ToString()));
     }
 
     [Test]
     public void A_second_save_at_the_same_time_gets_a_numbered_name_and_leaves_the_first()
     {
-        var first = TraceArchive.Save(_instance, ContainerId, _saveDir, Now);
+        var first = TextSave.Save(_instance, ContainerId, _saveDir, Now);
         var firstText = File.ReadAllText(first);
         File.WriteAllText(_instance.FilePath("trace"), "second trace\n");
-        var second = TraceArchive.Save(_instance, ContainerId, _saveDir, Now);
-        var third = TraceArchive.Save(_instance, ContainerId, _saveDir, Now);
+        var second = TextSave.Save(_instance, ContainerId, _saveDir, Now);
+        var third = TextSave.Save(_instance, ContainerId, _saveDir, Now);
         Assert.Multiple(() =>
         {
             Assert.That(first, Is.EqualTo(FirstChoice));
@@ -174,7 +174,7 @@ public class TraceArchiveTests
     {
         Directory.CreateDirectory(_saveDir);
         File.WriteAllText(FirstChoice, "someone else's file");
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now);
+        var path = TextSave.Save(_instance, ContainerId, _saveDir, Now);
         Assert.Multiple(() =>
         {
             Assert.That(path, Is.EqualTo(NumberedChoice(1)));
@@ -190,7 +190,7 @@ public class TraceArchiveTests
         File.WriteAllText(victim, "precious");
         File.CreateSymbolicLink(FirstChoice, victim);
 
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now);
+        var path = TextSave.Save(_instance, ContainerId, _saveDir, Now);
 
         Assert.Multiple(() =>
         {
@@ -209,7 +209,7 @@ public class TraceArchiveTests
         var target = Path.Combine(_temp, "created-through-link");
         File.CreateSymbolicLink(FirstChoice, target);
 
-        var path = TraceArchive.Save(_instance, ContainerId, _saveDir, Now);
+        var path = TextSave.Save(_instance, ContainerId, _saveDir, Now);
 
         Assert.Multiple(() =>
         {

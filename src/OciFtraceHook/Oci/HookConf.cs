@@ -9,7 +9,7 @@ namespace OciFtraceHook.Oci;
 /// containers and their ring-buffer memory, and for the runtime shim the real runtime and which
 /// containers it traces. A missing file means the built-in defaults; a bad line is an error naming
 /// the file and line. The file must be root's: it decides where root writes.</summary>
-internal sealed record HostDefaults
+internal sealed record HookConf
 {
     public const string DefaultPath = "/etc/oci-ftrace-hook/hook.conf";
 
@@ -57,7 +57,7 @@ internal sealed record HostDefaults
     /// <summary>Every save directory: the host's first, then the allowed ones.</summary>
     public IReadOnlyList<string> SaveDirs => [SaveDir, .. AllowedSaveDirs.Where(d => d != SaveDir)];
 
-    public bool Equals(HostDefaults? other) =>
+    public bool Equals(HookConf? other) =>
         other is not null && SaveDir == other.SaveDir && AllowedSaveDirs.SequenceEqual(other.AllowedSaveDirs)
         && MaxSavedBytes == other.MaxSavedBytes && MaxSavedBytesPerContainer == other.MaxSavedBytesPerContainer
         && MaxBufferSizeKb == other.MaxBufferSizeKb && MaxRingBufferBytes == other.MaxRingBufferBytes
@@ -71,7 +71,7 @@ internal sealed record HostDefaults
     /// <summary>The file this was read from, passed on to the detached gc.</summary>
     public string? ConfigPath { get; init; }
 
-    public static HostDefaults Load(string? path = null)
+    public static HookConf Load(string? path = null)
     {
         path ??= ConfiguredPath;
         string[] lines;
@@ -81,10 +81,10 @@ internal sealed record HostDefaults
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return new HostDefaults { ConfigPath = path == DefaultPath ? null : path };
+            return new HookConf { ConfigPath = path == DefaultPath ? null : path };
         }
         CheckOwner(path);
-        var defaults = new HostDefaults { ConfigPath = path == DefaultPath ? null : path };
+        var defaults = new HookConf { ConfigPath = path == DefaultPath ? null : path };
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].Trim();

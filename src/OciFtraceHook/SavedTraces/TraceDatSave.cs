@@ -12,7 +12,7 @@ namespace OciFtraceHook.SavedTraces;
 /// is kept whole as a pending file under /run, which the next try (gc) publishes; /run is memory,
 /// shared with the runtimes' state, so pending files together stay within hook.conf's
 /// max-pending-mb, and a save past it is dropped with a line saying so.</summary>
-internal static class RawTraceArchive
+internal static class TraceDatSave
 {
     /// <param name="dir">The save directory, opened (and checked) by handle: the file is created and
     /// renamed in that very directory, whatever its path has become meanwhile.</param>
@@ -26,7 +26,7 @@ internal static class RawTraceArchive
         string? containerName, string pending, EventFormatCatalog catalog, out long lostEvents, string? paths = null, string? spool = null,
         long maxPending = 64L << 20, string? tenant = null)
     {
-        var baseName = TraceArchive.BaseName(instance.Name, containerName, now);
+        var baseName = TextSave.BaseName(instance.Name, containerName, now);
         if (File.Exists(pending)) return Publish(pending, dir, saveDir, baseName, out lostEvents);
 
         var capture = RawCaptureReader.Read(instance, catalog, spool);

@@ -2,7 +2,7 @@ using OciFtraceHook.Oci;
 
 namespace OciFtraceHook.Tests.OciTests;
 
-public class HostDefaultsTests
+public class HookConfTests
 {
     private string _dir = null!;
 
@@ -16,22 +16,22 @@ public class HostDefaultsTests
     [TearDown]
     public void Remove() => Directory.Delete(_dir, recursive: true);
 
-    private HostDefaults Load(string text)
+    private HookConf Load(string text)
     {
         var path = Path.Combine(_dir, "hook.conf");
         File.WriteAllText(path, text);
-        return HostDefaults.Load(path);
+        return HookConf.Load(path);
     }
 
     [Test]
     public void A_missing_file_means_the_built_in_defaults() =>
-        Assert.That(HostDefaults.Load(Path.Combine(_dir, "missing.conf")), Is.EqualTo(new HostDefaults { ConfigPath = Path.Combine(_dir, "missing.conf") }));
+        Assert.That(HookConf.Load(Path.Combine(_dir, "missing.conf")), Is.EqualTo(new HookConf { ConfigPath = Path.Combine(_dir, "missing.conf") }));
 
     [Test]
     public void Every_key_is_read()
     {
         var defaults = Load("# comment\n\nsave-dir = /srv/traces/\nmax-saved-mb = 20\nmax-buffer-size-kb=1024\n");
-        Assert.That(defaults, Is.EqualTo(new HostDefaults { SaveDir = "/srv/traces", MaxSavedBytes = 20L << 20, MaxBufferSizeKb = 1024, ConfigPath = Path.Combine(_dir, "hook.conf") }));
+        Assert.That(defaults, Is.EqualTo(new HookConf { SaveDir = "/srv/traces", MaxSavedBytes = 20L << 20, MaxBufferSizeKb = 1024, ConfigPath = Path.Combine(_dir, "hook.conf") }));
     }
 
     [TestCase("save-dir = relative", "line 1: annotation save-dir=relative: expected an absolute path")]
@@ -48,7 +48,7 @@ public class HostDefaultsTests
     [Test]
     public void The_host_sets_the_default_save_dir_and_caps_the_buffer()
     {
-        var host = new HostDefaults { SaveDir = "/srv/traces", MaxBufferSizeKb = 100 };
+        var host = new HookConf { SaveDir = "/srv/traces", MaxBufferSizeKb = 100 };
         Assert.That(HookSettings.FromAnnotations(null, host).SaveDir, Is.EqualTo("/srv/traces"));
         Assert.That(HookSettings.FromAnnotations(new Dictionary<string, string> { [HookSettings.BufferSizeKey] = "100" }, host).BufferSizeKb, Is.EqualTo(100));
         var error = Assert.Throws<HookException>(() =>

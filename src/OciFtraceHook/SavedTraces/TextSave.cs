@@ -4,15 +4,14 @@ using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.HostFiles;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tables;
-using OciFtraceHook.TraceDat;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.SavedTraces;
 
 /// <summary>The text save, for a tracefs without raw pages: a few '#' header lines that say which
-/// container it was, then the instance's `trace` as ftrace printed it. Also reads whose a saved
-/// trace is, in either format.</summary>
-internal static class TraceArchive
+/// container it was, then the instance's `trace` as ftrace printed it, and the readers of those
+/// lines.</summary>
+internal static class TextSave
 {
     /// <summary>Copies the instance's trace into a new file in <paramref name="saveDir"/> (created if
     /// missing). The file is created exclusively and never follows a symlink, so a planted link
@@ -44,56 +43,6 @@ internal static class TraceArchive
     /// <summary>The kernel release a "kernel" header line names, or null for any other line.</summary>
     public static string? ReadKernel(ReadOnlySpan<char> line) =>
         line.StartsWith(KernelHeader) ? line[KernelHeader.Length..].Trim().ToString() : null;
-
-    /// <summary>Whose a saved trace is, as it says itself: the container id, the engine's name for
-    /// it and its tenant (each null when not given).</summary>
-    public sealed record Owner(string? Id, string? Name, string? Tenant);
-
-    private static readonly Owner Nobody = new(null, null, null);
-
-    /// <summary>Whose a saved trace is (all null when it cannot be read).</summary>
-    public static Owner ReadOwner(string file)
-    {
-        try
-        {
-            using var stream = File.OpenRead(file);
-            return ReadOwner(stream);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Nobody;
-        }
-    }
-
-    /// <summary>The same, from a seekable stream at its start.</summary>
-    public static Owner ReadOwner(Stream stream)
-    {
-        try
-        {
-            // A trace.dat says it in the hook's option; a text trace in its first lines.
-            if (TraceDatFile.ReadMetadata(stream) is { } metadata) return new Owner(metadata.ContainerId, metadata.Name, metadata.Tenant);
-            stream.Position = 0;
-            using var reader = new StreamReader(stream, leaveOpen: true);
-            return ReadOwner(reader);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Nobody;
-        }
-    }
-
-    /// <summary>A text trace's first lines: container, then name and tenant where given.</summary>
-    public static Owner ReadOwner(TextReader reader)
-    {
-        string? id = null, name = null, tenant = null;
-        for (var i = 0; i < 4 && reader.ReadLine() is { } line; i++)
-        {
-            if (line.StartsWith(ContainerHeader, StringComparison.Ordinal)) id = line[ContainerHeader.Length..];
-            else if (line.StartsWith(NameHeader, StringComparison.Ordinal)) name = line[NameHeader.Length..];
-            else if (line.StartsWith(TenantHeader, StringComparison.Ordinal)) tenant = line[TenantHeader.Length..];
-        }
-        return new Owner(id, name, tenant);
-    }
 
     /// <summary>The architecture an "arch" header line names, or null for any other line.</summary>
     public static TraceArch? ReadArch(ReadOnlySpan<char> line) =>
