@@ -70,7 +70,8 @@ internal static class TestHost
 
     public static void Restore()
     {
-        if (!_runDirAtStart)
+        // The directory may never have been made (no test ran a container), or be gone already.
+        if (!_runDirAtStart && Directory.Exists("/run/oci-ftrace-hook"))
         {
             File.Delete(ContainerStarts.DefaultMarker);
             File.Delete(PathProbes.LockPath);
