@@ -6,15 +6,16 @@ using System.Net.Sockets;
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
 /// <summary>A pod as the kubelet describes it to the runtime (CRI PodSandboxConfig): on the host's
-/// network (no CNI needed), with its pod annotations.</summary>
-internal sealed record CriPod(string Namespace, string Name, string Uid, string LogDirectory, IReadOnlyDictionary<string, string> Annotations)
+/// network (no CNI needed), with its pod annotations, its containers' cgroups under <paramref name="CgroupParent"/>.</summary>
+internal sealed record CriPod(string Namespace, string Name, string Uid, string LogDirectory, string CgroupParent,
+    IReadOnlyDictionary<string, string> Annotations)
 {
     public ProtoWriter Config() => new ProtoWriter()
         .Message(1, new ProtoWriter().String(1, Name).String(2, Uid).String(3, Namespace))
         .String(3, LogDirectory)
         .Map(7, Annotations)
-        // linux.security_context.namespace_options.network = NODE
-        .Message(8, new ProtoWriter().Message(2, new ProtoWriter().Message(1, new ProtoWriter().Varint(1, 2))));
+        // linux: cgroup_parent, and security_context.namespace_options.network = NODE
+        .Message(8, new ProtoWriter().String(1, CgroupParent).Message(2, new ProtoWriter().Message(1, new ProtoWriter().Varint(1, 2))));
 }
 
 internal enum CriContainerState

@@ -33,6 +33,9 @@ internal sealed class CriNode : IDisposable
     public string ConfigPath => Path.Combine(Dir, "containerd.toml");
     public string HookConf => _files.ConfigPath;
     public string LogRoot => Path.Combine(Dir, "pod-logs");
+    /// <summary>The pods' cgroups go under this one (as the kubelet's go under kubepods), so that
+    /// Dispose can remove it; containerd would otherwise leave /k8s.io in every hierarchy.</summary>
+    public string CgroupParent { get; } = "/oft-cri-" + Guid.NewGuid().ToString("N")[..12];
 
     private CriNode(BusyboxBundle files, Process daemon, StringBuilder log, bool runContainerdExisted, bool shimSocketsExisted)
     {
@@ -181,7 +184,7 @@ internal sealed class CriNode : IDisposable
         var uid = Guid.NewGuid().ToString();
         var logs = Path.Combine(LogRoot, $"{ns}_{name}_{uid}");
         Directory.CreateDirectory(logs);
-        return new CriPod(ns, name, uid, logs, annotations);
+        return new CriPod(ns, name, uid, logs, CgroupParent, annotations);
     }
 
     /// <summary>The container's output, from its CRI log file ("TIME STREAM P|F TEXT" lines; P is a
@@ -230,9 +233,10 @@ internal sealed class CriNode : IDisposable
             {
                 RemoveAllPods();
             }
-            catch (Exception e) when (e is HttpRequestException or CriException or IOException)
+            catch (Exception e)
             {
-                TestContext.Out.WriteLine($"removing the pods failed: {e.Message}");
+                // containerd is stopped and its files removed whatever went wrong here.
+                TestContext.Out.WriteLine($"removing the pods failed: {e.Message}\ncontainerd's last lines: {LogTail(30)}");
             }
             ProcessRunner.Run("/bin/kill", ["-TERM", _daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             if (!_daemon.WaitForExit(TimeSpan.FromSeconds(30))) _daemon.Kill(entireProcessTree: true);
@@ -241,6 +245,7 @@ internal sealed class CriNode : IDisposable
         _daemon.Dispose();
         Cri.Dispose();
         UnmountEverythingUnder(Dir);
+        RemoveCgroups();
         _files.Dispose();
         // The shims' sockets are under /run/containerd/s whatever containerd's state is; each shim
         // removes its own, and another engine may be using the directories: remove them only empty.
@@ -253,6 +258,29 @@ internal sealed class CriNode : IDisposable
             catch (IOException)
             {
                 // Another engine put something there meanwhile: it is theirs.
+            }
+        }
+    }
+
+    /// <summary>The pods' cgroup directories, deepest first, in each hierarchy (cgroup v1 has one per
+    /// controller, v2 one): runc removes a container's own, but not the parent it was put under.</summary>
+    private void RemoveCgroups()
+    {
+        var roots = Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup") : [];
+        foreach (var root in roots)
+        {
+            var parent = root + CgroupParent;
+            if (!Directory.Exists(parent)) continue;
+            foreach (var dir in Directory.GetDirectories(parent, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(parent))
+            {
+                try
+                {
+                    Directory.Delete(dir);
+                }
+                catch (IOException e)
+                {
+                    TestContext.Out.WriteLine($"cgroup {dir} left: {e.Message}");
+                }
             }
         }
     }
