@@ -25,6 +25,8 @@ public class CriNodeTests
     public void NothingIsLeftBehind()
     {
         if (_node is null) return;
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+            TestContext.Out.WriteLine("containerd's last lines: " + _node.LogTail(40));
         var pods = _node.Cri.ListPodSandboxIds();
         _node.RemoveAllPods();
         Assert.That(pods, Is.Empty, "pods left behind");
@@ -90,6 +92,9 @@ public class CriNodeTests
         _node.Cri.StopPodSandbox(podId);
         _node.Cri.RemovePodSandbox(podId);
         Assert.That(_node.Cri.ListPodSandboxIds(), Does.Not.Contain(podId));
+        // The sandbox ran through the same handler with the pod's opt-in, and is left alone.
+        Assert.That(_node.SavedTraces().Select(Path.GetFileName).Where(t => t!.Contains(podId[..40], StringComparison.Ordinal)), Is.Empty,
+            "the pod's sandbox is not traced");
     }
 
     [Test]
@@ -156,6 +161,7 @@ public class CriNodeTests
             WaitForState(id, CriContainerState.Running);
             Assert.That(TestHost.InstancesOf(id), Has.Length.EqualTo(1), $"{name}'s instance while it runs");
         }
+        Assert.That(TestHost.InstancesOf(podId), Is.Empty, "none for the pod's sandbox");
 
         _node.Cri.StopPodSandbox(podId);
         foreach (var (name, id) in ids)
