@@ -175,4 +175,66 @@ public class CriNodeTests
         _node.Cri.RemovePodSandbox(podId);
         Assert.That(_node.Cri.ListContainerIds(), Is.Empty, "RemovePodSandbox removed its containers");
     }
+
+    [Test]
+    public void The_examples_name_the_handler_the_node_runs()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(CriExamples.ContainerdHandlers(), Is.EqualTo(new[] { CriNode.TracedHandler }), "containerd-config.toml defines the RuntimeClass's handler");
+            Assert.That(CriExamples.PodRuntimeClassName(), Is.EqualTo(CriExamples.RuntimeClassName()), "the pod example selects the RuntimeClass");
+            Assert.That(CriExamples.PodAnnotations(), Does.ContainKey(HookSettings.EnabledKey).WithValue("true"), "the pod example opts in");
+        });
+    }
+
+    [Test]
+    public void The_pod_example_is_traced_with_just_the_syscalls_it_names()
+    {
+        var annotations = CriExamples.PodAnnotations();
+        var syscalls = annotations[HookSettings.SyscallsKey].Split(',');
+        var pod = _node.Pod(Unique("oft-ns"), "traced", annotations);
+        var (podId, id) = Start(pod, $"cat /etc/nothing-here; cat {Tracing}/trace");
+        WaitForState(id, CriContainerState.Exited);
+        var output = CriNode.ContainerOutput(pod, "app.log");
+        var events = System.Text.RegularExpressions.Regex.Matches(output, @": sys_(\w+)[( ]").Select(m => m.Groups[1].Value).Distinct().ToArray();
+        Assert.That(events, Does.Contain("openat"), output);
+        Assert.That(events, Is.SubsetOf(syscalls), "only the syscalls the pod annotation names: " + output);
+
+        var show = HookProcess.Run("", "show", "traced/app", "--save-dir", _node.SaveDir, "-Z");
+        Assert.That(show.ExitCode, Is.Zero, show.ToString());
+        Assert.That(show.Stdout, Does.Match(@"openat\(AT_FDCWD, 0x[0-9a-f]+, O_RDONLY\) = -1 ENOENT"), show.Stdout);
+        _node.Cri.RemoveContainer(id);
+        _node.Cri.StopPodSandbox(podId);
+        _node.Cri.RemovePodSandbox(podId);
+    }
+
+    [Test]
+    public void Under_the_default_opt_in_every_pod_of_the_class_is_traced_unless_it_opts_out()
+    {
+        _node.ShimOptIn("runtime");
+        try
+        {
+            foreach (var (annotations, traced) in new[]
+                     {
+                         (new Dictionary<string, string>(), true),
+                         (new Dictionary<string, string> { [HookSettings.EnabledKey] = "false" }, false),
+                     })
+            {
+                var pod = _node.Pod(Unique("oft-ns"), Unique("oft-pod"), annotations);
+                var (podId, id) = Start(pod, $"ls {Tracing}; echo done");
+                var status = WaitForState(id, CriContainerState.Exited);
+                var output = CriNode.ContainerOutput(pod, "app.log");
+                Assert.That(status.ExitCode, Is.Zero, output);
+                Assert.That(output, traced ? Does.Contain("trace_marker") : Does.Not.Contain("trace_marker"), $"annotations {string.Join(",", annotations)}: {output}");
+                _node.Cri.RemoveContainer(id);
+                _node.Cri.StopPodSandbox(podId);
+                _node.Cri.RemovePodSandbox(podId);
+                Assert.That(WaitForSavedTrace(pod, "app", traced ? null : TimeSpan.FromSeconds(2)), traced ? Is.Not.Null : Is.Null);
+            }
+        }
+        finally
+        {
+            _node.ShimOptIn("annotation");
+        }
+    }
 }

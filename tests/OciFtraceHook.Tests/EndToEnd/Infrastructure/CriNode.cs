@@ -14,8 +14,9 @@ internal sealed class CriNode : IDisposable
 {
     public const string Containerd = "/usr/bin/containerd";
     public const string Ctr = DockerEngine.Ctr;
-    /// <summary>The handler the package's snippet defines (runtimeclass.yaml's handler).</summary>
-    public const string TracedHandler = "oci-ftrace";
+    /// <summary>The handler the package's RuntimeClass selects (hooks/engines/runtimeclass.yaml), which
+    /// its containerd snippet defines.</summary>
+    public static string TracedHandler { get; } = CriExamples.RuntimeClassHandler();
     public const string Image = "docker.io/library/oft-cri-busybox:latest";
     private const string RunContainerd = "/run/containerd";
     private const string ShimSockets = "/run/containerd/s";
@@ -116,6 +117,9 @@ internal sealed class CriNode : IDisposable
         }
         return node;
     }
+
+    /// <summary>Rewrites the hook.conf the shim reads at each call: which containers it traces.</summary>
+    public void ShimOptIn(string optIn) => _files.HostConfig($"shim-opt-in = {optIn}\n");
 
     /// <summary>containerd's config: everything it writes under <paramref name="dir"/>, the CRI
     /// plugin's sandbox image the local one, and the package's handler as a user merges it.</summary>
