@@ -237,4 +237,49 @@ public class CriNodeTests
             _node.ShimOptIn("annotation");
         }
     }
+
+    /// <summary>What the traced handler adds to a container's start (CreateContainer to its exit
+    /// seen by ContainerStatus) and to its removal (RemoveContainer, where poststop runs), against
+    /// the plain runc handler, alternating, in one pod each. Prints the medians; asserts only that
+    /// every traced container was traced and saved and no untraced one was.</summary>
+    [Test]
+    public void Measure_what_the_traced_handler_adds_to_a_container_start_and_removal()
+    {
+        const int Rounds = 8;
+        var plain = _node.Pod(Unique("oft-ns"), Unique("oft-plain"), new Dictionary<string, string>());
+        var traced = Pod(optIn: true);
+        var plainPod = _node.Cri.RunPodSandbox(plain, "runc");
+        var tracedPod = _node.Cri.RunPodSandbox(traced, CriNode.TracedHandler);
+        var times = new Dictionary<string, List<double>> { ["plain-start"] = [], ["plain-remove"] = [], ["traced-start"] = [], ["traced-remove"] = [] };
+        for (var i = 0; i < Rounds; i++)
+        {
+            foreach (var (kind, pod, podId) in new[] { ("plain", plain, plainPod), ("traced", traced, tracedPod) })
+            {
+                var name = $"c{i}";
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                var id = _node.Cri.CreateContainer(podId, pod, name, CriNode.Image, ["sh", "-c", "echo > /dev/null"], name + ".log");
+                _node.Cri.StartContainer(id);
+                while (_node.Cri.ContainerStatus(id).State != CriContainerState.Exited)
+                {
+                    if (watch.Elapsed > TimeSpan.FromSeconds(60)) Assert.Fail($"{kind} container {name} did not exit");
+                    Thread.Sleep(5);
+                }
+                times[kind + "-start"].Add(watch.Elapsed.TotalMilliseconds);
+                watch.Restart();
+                _node.Cri.RemoveContainer(id);
+                times[kind + "-remove"].Add(watch.Elapsed.TotalMilliseconds);
+                var saved = WaitForSavedTrace(pod, name, kind == "traced" ? null : TimeSpan.Zero);
+                Assert.That(saved, kind == "traced" ? Is.Not.Null : Is.Null, $"{kind} container {name}");
+            }
+        }
+        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        TestContext.Out.WriteLine("BENCH cri rounds=" + Rounds + " " + string.Join(" ", times.Select(t => $"{t.Key}_ms={Median(t.Value):F0}")) +
+                                  $" start_ratio={Median(times["traced-start"]) / Median(times["plain-start"]):F2}" +
+                                  $" remove_ratio={Median(times["traced-remove"]) / Median(times["plain-remove"]):F2}");
+        foreach (var podId in new[] { plainPod, tracedPod })
+        {
+            _node.Cri.StopPodSandbox(podId);
+            _node.Cri.RemovePodSandbox(podId);
+        }
+    }
 }
