@@ -143,6 +143,29 @@ public class CriNodeTests
     }
 
     [Test]
+    public void StopContainer_kills_a_container_that_ignores_SIGTERM_after_its_grace_period_and_its_trace_is_saved()
+    {
+        var pod = Pod(optIn: true);
+        var (podId, id) = Start(pod, $"trap '' TERM; echo stop-running > {Tracing}/trace_marker; while true; do sleep 0.2; done");
+        WaitForState(id, CriContainerState.Running);
+        Assert.That(TestHost.InstancesOf(id), Has.Length.EqualTo(1), "its instance while it runs");
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        _node.Cri.StopContainer(id, 1);
+        Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)), "SIGTERM was ignored for the grace period");
+        var status = _node.Cri.ContainerStatus(id);
+        Assert.That((status.State, status.ExitCode), Is.EqualTo((CriContainerState.Exited, 137)), "then SIGKILL");
+        var saved = WaitForSavedTrace(pod, "app");
+        Assert.That(saved, Is.Not.Null, "saved after StopContainer");
+        Assert.That(File.ReadAllText(saved!), Does.Contain("stop-running"), "its own marker");
+        Assert.That(Wait.Until(() => TestHost.InstancesOf(id), i => i.Length == 0, TimeSpan.FromSeconds(20), "its instance to be removed"), Is.Empty);
+
+        _node.Cri.RemoveContainer(id);
+        _node.Cri.StopPodSandbox(podId);
+        _node.Cri.RemovePodSandbox(podId);
+    }
+
+    [Test]
     public void Stopping_a_pod_with_its_containers_running_saves_their_traces_and_removes_their_instances()
     {
         var pod = Pod(optIn: true);
