@@ -7,7 +7,9 @@ namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 /// tracefs was mounted (the hook mounts it when it is not) and which instances existed.</summary>
 internal static class TestHost
 {
-    public static string TempRoot { get; } = Path.Combine(Path.GetTempPath(), "oci-ftrace-tests");
+    /// <summary>One per test run: Restore deletes it whole, and another run of the suite on the same
+    /// host may be using its own meanwhile.</summary>
+    public static string TempRoot { get; } = Path.Combine(Path.GetTempPath(), $"oci-ftrace-tests-{Environment.ProcessId}");
 
     public static string? TraceFsAtStart { get; private set; }
 
