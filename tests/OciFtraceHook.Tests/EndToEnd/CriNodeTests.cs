@@ -30,7 +30,10 @@ public class CriNodeTests
         var pods = _node.Cri.ListPodSandboxIds();
         _node.RemoveAllPods();
         Assert.That(pods, Is.Empty, "pods left behind");
-        Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "ftrace instances or records left behind");
+        // Only this node's containers: another run on the host may have instances of its own meanwhile.
+        var left = Wait.Until(() => _node.Cri.CreatedContainers.SelectMany(TestHost.InstancesAndRecordsOf).ToArray(), l => l.Length == 0,
+            TimeSpan.FromSeconds(15), "the instances and records of this node's containers to be gone");
+        Assert.That(left, Is.Empty, "ftrace instances or records left behind");
     }
 
     private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];

@@ -43,6 +43,16 @@ internal sealed class CriClient : IDisposable
 {
     private const string Service = "/runtime.v1.RuntimeService/";
     private readonly HttpClient _http;
+    private readonly List<string> _created = [];
+
+    /// <summary>Every container this client created, so that tests check what is theirs only.</summary>
+    public string[] CreatedContainers
+    {
+        get
+        {
+            lock (_created) return [.. _created];
+        }
+    }
 
     public CriClient(string socket)
     {
@@ -84,7 +94,9 @@ internal sealed class CriClient : IDisposable
             .Strings(3, command)
             .Map(10, annotations)
             .String(11, logPath);
-        return Call("CreateContainer", new ProtoWriter().String(1, podId).Message(2, config).Message(3, pod.Config())).String(1);
+        var id = Call("CreateContainer", new ProtoWriter().String(1, podId).Message(2, config).Message(3, pod.Config())).String(1);
+        lock (_created) _created.Add(id);
+        return id;
     }
 
     public void StartContainer(string id) => Call("StartContainer", new ProtoWriter().String(1, id));

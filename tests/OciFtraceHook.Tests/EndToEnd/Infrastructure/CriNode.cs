@@ -209,7 +209,12 @@ internal sealed class CriNode : IDisposable
         return output.ToString();
     }
 
-    public string[] SavedTraces() => _files.SavedTraces();
+    /// <summary>The traces saved so far, once the saves of this node's containers are done.</summary>
+    public string[] SavedTraces()
+    {
+        PendingSaves.WaitForBundlesUnder(Dir);
+        return Directory.Exists(SaveDir) ? Directory.GetFiles(SaveDir, "*.trace") : [];
+    }
 
     public string LogTail(int lines)
     {

@@ -41,6 +41,12 @@ internal static class TestHost
     public static string[] InstancesOf(string containerId) =>
         HookInstances().Where(n => n.StartsWith(InstanceName.For(containerId) + "-", StringComparison.Ordinal)).ToArray();
 
+    /// <summary>The instances and the records of the starts of one container id.</summary>
+    public static string[] InstancesAndRecordsOf(string containerId) =>
+        InstancesOf(containerId)
+            .Concat(HookRecords().Select(Path.GetFileName).Where(n => n!.StartsWith(InstanceName.For(containerId) + "-", StringComparison.Ordinal)))
+            .ToArray()!;
+
     /// <summary>Poststop hands the slow instance removal to a detached process: wait for it.
     /// Returns what is still there (instances and records) after the wait.</summary>
     public static string[] WaitUntilNoHookInstances(TimeSpan? timeout = null)
