@@ -18,14 +18,12 @@ internal sealed class CriNode : IDisposable
     /// its containerd snippet defines.</summary>
     public static string TracedHandler { get; } = CriExamples.RuntimeClassHandler();
     public const string Image = "docker.io/library/oft-cri-busybox:latest";
-    private const string RunContainerd = "/run/containerd";
-    private const string ShimSockets = "/run/containerd/s";
+    private const string RunContainerd = ContainerdRunDirectory.Path;
 
     private readonly BusyboxBundle _files;
     private readonly Process _daemon;
     private readonly StringBuilder _log;
     private readonly bool _runContainerdExisted;
-    private readonly bool _shimSocketsExisted;
 
     public CriClient Cri { get; }
     public string Dir => _files.Dir;
@@ -38,13 +36,12 @@ internal sealed class CriNode : IDisposable
     /// Dispose can remove it; containerd would otherwise leave /k8s.io in every hierarchy.</summary>
     public string CgroupParent { get; } = "/oft-cri-" + Guid.NewGuid().ToString("N")[..12];
 
-    private CriNode(BusyboxBundle files, Process daemon, StringBuilder log, bool runContainerdExisted, bool shimSocketsExisted)
+    private CriNode(BusyboxBundle files, Process daemon, StringBuilder log, bool runContainerdExisted)
     {
         _files = files;
         _daemon = daemon;
         _log = log;
         _runContainerdExisted = runContainerdExisted;
-        _shimSocketsExisted = shimSocketsExisted;
         Cri = new CriClient(Socket);
     }
 
@@ -62,7 +59,6 @@ internal sealed class CriNode : IDisposable
         File.WriteAllText(Path.Combine(files.Dir, "containerd.toml"), Config(files.Dir));
 
         var runContainerdExisted = Directory.Exists(RunContainerd);
-        var shimSocketsExisted = Directory.Exists(ShimSockets);
         var log = new StringBuilder();
         var info = new ProcessStartInfo(Containerd)
         {
@@ -82,7 +78,7 @@ internal sealed class CriNode : IDisposable
         daemon.ErrorDataReceived += (_, e) => Append(log, e.Data);
         daemon.BeginOutputReadLine();
         daemon.BeginErrorReadLine();
-        var node = new CriNode(files, daemon, log, runContainerdExisted, shimSocketsExisted);
+        var node = new CriNode(files, daemon, log, runContainerdExisted);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var lastError = "";
@@ -257,19 +253,8 @@ internal sealed class CriNode : IDisposable
         UnmountEverythingUnder(Dir);
         RemoveCgroups();
         _files.Dispose();
-        // The shims' sockets are under /run/containerd/s whatever containerd's state is; each shim
-        // removes its own, and another engine may be using the directories: remove them only empty.
-        foreach (var (dir, existed) in new[] { (ShimSockets, _shimSocketsExisted), (RunContainerd, _runContainerdExisted) })
-        {
-            try
-            {
-                if (!existed && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
-            }
-            catch (IOException)
-            {
-                // Another engine put something there meanwhile: it is theirs.
-            }
-        }
+        // The shims' sockets are under /run/containerd/s whatever containerd's state is.
+        ContainerdRunDirectory.RemoveLeftovers(_runContainerdExisted);
     }
 
     /// <summary>The pods' cgroup directories, deepest first, in each hierarchy (cgroup v1 has one per

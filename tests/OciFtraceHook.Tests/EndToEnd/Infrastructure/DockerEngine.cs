@@ -18,7 +18,7 @@ internal sealed class DockerEngine : IDisposable
     public const string Ctr = "/usr/bin/ctr";
     public const string RuntimeName = "oci-ftrace";
     public const string Image = "oft-busybox";
-    private const string RunContainerd = "/run/containerd";
+    private const string RunContainerd = ContainerdRunDirectory.Path;
 
     private readonly BusyboxBundle _files;
     private readonly Process _daemon;
@@ -163,11 +163,9 @@ internal sealed class DockerEngine : IDisposable
         _daemon.Dispose();
         UnmountEverythingUnder(Dir);
         _files.Dispose();
-        if (!_runContainerdExisted)
-        {
-            // The shims' sockets (/run/containerd/s), wherever containerd's state is.
-            if (Directory.Exists(RunContainerd)) Directory.Delete(RunContainerd, recursive: true);
-        }
+        // The shims' sockets (/run/containerd/s), wherever containerd's state is; those of another
+        // engine's live shims stay.
+        ContainerdRunDirectory.RemoveLeftovers(_runContainerdExisted);
     }
 
     /// <summary>Mounts the engine made under its directories (overlays, network namespaces) that
