@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test as root against the real kernel, runc, podman, dockerd and containerd, installing
-# what they need first (runc, busybox-static, podman, lintian, trace-cmd, docker.io; qemu, kmod, zstd,
+# Runs every test as root against the real kernel, runc, podman, dockerd and containerd (through ctr
+# and through its CRI plugin), installing what they need first (runc, busybox-static, podman,
+# lintian, trace-cmd, docker.io, containerd; qemu, kmod, zstd,
 # xz-utils, strace for the kernel matrix; the arm64 cross toolchain and qemu-user, as .ci/run does)
 # through apt when missing. Prints "N passed, N failed,
 # N skipped" last and exits non-zero when a test failed or none ran.
@@ -15,6 +16,9 @@ command -v lintian >/dev/null 2>&1 || missing+=(lintian)
 # The Docker engine of Debian (20.10) and its containerd; /usr/bin/docker is its client (another
 # client may come first on PATH).
 [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] && [ -x /usr/bin/ctr ] || missing+=(docker.io)
+# The Kubernetes node path: a private containerd with its CRI plugin (docker.io depends on it; named
+# for a host that has docker.io without it). The tests' CRI client needs nothing more.
+[ -x /usr/bin/containerd ] || missing+=(containerd)
 # The kernel matrix: Debian's kernels under qemu (tests/kernels/run-in-guest.sh).
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 [ -f /usr/share/qemu/qboot.rom ] || missing+=(qemu-system-data)

@@ -106,6 +106,7 @@ internal static class RuntimeShim
             var config = document.RootElement;
             var enabled = ConfigHooks.Annotation(config, HookSettings.EnabledKey);
             if (enabled == "false" || (host.ShimOptIn == ShimOptIn.Annotation && enabled != "true")) return false;
+            if (PodSandbox.Is(key => ConfigHooks.Annotation(config, key))) return false;
             if (ConfigHooks.NamesHook(config, hookPath)) return false;
             var (prestart, poststop) = Entries(hookPath);
             BundleConfigFile.Replace(bundle, ConfigHooks.Append(config, prestart, poststop));
@@ -128,7 +129,8 @@ internal static class RuntimeShim
             var bundle = Path.GetFullPath(string.IsNullOrEmpty(bundleArg) ? "." : bundleArg);
             using var document = ConfigHooks.Parse(BundleConfigFile.Read(bundle));
             var enabled = ConfigHooks.Annotation(document.RootElement, HookSettings.EnabledKey);
-            return enabled != "false" && (host.ShimOptIn != ShimOptIn.Annotation || enabled == "true");
+            return enabled != "false" && (host.ShimOptIn != ShimOptIn.Annotation || enabled == "true")
+                && !PodSandbox.Is(key => ConfigHooks.Annotation(document.RootElement, key));
         }
         catch (Exception e) when (e is HookException or InvalidDataException or IOException or UnauthorizedAccessException)
         {

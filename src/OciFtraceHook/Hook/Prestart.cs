@@ -23,10 +23,17 @@ internal static class Prestart
         InitProcessLocator.RefuseInsideContainer(state.Pid, on.ProcRoot);
         var id = state.Id!;
         var config = HookInput.ReadConfig(state.Bundle);
-        var settings = HookSettings.FromAnnotations(state.Annotations ?? config.Annotations, host);
+        var annotations = state.Annotations ?? config.Annotations;
+        var settings = HookSettings.FromAnnotations(annotations, host);
         if (!settings.Enabled)
         {
             Log.Disabled(logger, id);
+            return;
+        }
+        // hooks.d (CRI-O) matches the pod's annotations on its sandbox too.
+        if (PodSandbox.Is(annotations))
+        {
+            Log.PodSandbox(logger, id);
             return;
         }
         try

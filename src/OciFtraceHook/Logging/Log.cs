@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "container {ContainerId}: tracing is disabled by annotation")]
     public static partial void Disabled(ILogger logger, string containerId);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "container {ContainerId} is a pod's sandbox: not traced")]
+    public static partial void PodSandbox(ILogger logger, string containerId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "poststop: container {ContainerId} has no instance {Instance}; nothing to save")]
     public static partial void NoInstance(ILogger logger, string containerId, string instance);
 

@@ -79,6 +79,20 @@ public class RuntimeShimTests
         Assert.That(_warnings, Is.Empty);
     }
 
+    [TestCase("runtime", "io.kubernetes.cri.container-type", "sandbox", false)]
+    [TestCase("annotation", "io.kubernetes.cri.container-type", "sandbox", false)]
+    [TestCase("annotation", "io.kubernetes.cri-o.ContainerType", "sandbox", false)]
+    [TestCase("annotation", "io.kubernetes.cri.container-type", "container", true)]
+    public void A_pods_sandbox_is_never_traced_though_the_pod_opts_in(string shimOptIn, string key, string type, bool traced)
+    {
+        var optIn = shimOptIn == "runtime" ? ShimOptIn.Runtime : ShimOptIn.Annotation;
+        var config = Config.Replace("\"ociVersion\"", $"\"annotations\":{{\"org.ociftracehook.enabled\":\"true\",\"{key}\":\"{type}\"}},\"ociVersion\"");
+        File.WriteAllText(ConfigPath, config);
+        Assert.That(Shim("", new HookConf { ShimOptIn = optIn }), Is.EqualTo(traced));
+        if (!traced) Assert.That(File.ReadAllText(ConfigPath), Is.EqualTo(config));
+        Assert.That(_warnings, Is.Empty);
+    }
+
     [TestCase("{\"root\": ", "is not valid JSON")]
     [TestCase("[]", "is a JSON Array, not an object")]
     [TestCase("""{"hooks":{"prestart":"x"}}""", "'hooks.prestart' is a JSON String")]

@@ -112,6 +112,19 @@ public class PrestartTests
         });
     }
 
+    [TestCase("io.kubernetes.cri.container-type")]
+    [TestCase("io.kubernetes.cri-o.ContainerType")]
+    public void A_pods_sandbox_gets_nothing_though_the_pod_opts_in(string marker)
+    {
+        Run("pause-1", (HookSettings.EnabledKey, "true"), (marker, "sandbox"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(Instances(), Is.Empty);
+            Assert.That(Records(), Is.Empty);
+            Assert.That(File.Exists(Path.Combine(_root, "last-start")), Is.False, "not counted as a traced start");
+        });
+    }
+
     [Test]
     public void A_second_live_container_with_the_same_id_is_refused_before_anything_is_made()
     {

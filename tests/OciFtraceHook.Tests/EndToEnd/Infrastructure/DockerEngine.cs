@@ -18,7 +18,7 @@ internal sealed class DockerEngine : IDisposable
     public const string Ctr = "/usr/bin/ctr";
     public const string RuntimeName = "oci-ftrace";
     public const string Image = "oft-busybox";
-    private const string RunContainerd = "/run/containerd";
+    private const string RunContainerd = ContainerdRunDirectory.Path;
 
     private readonly BusyboxBundle _files;
     private readonly Process _daemon;
@@ -161,26 +161,13 @@ internal sealed class DockerEngine : IDisposable
         }
         _daemon.WaitForExit();
         _daemon.Dispose();
-        UnmountEverythingUnder(Dir);
+        TestHost.UnmountEverythingUnder(Dir);
         _files.Dispose();
-        if (!_runContainerdExisted)
-        {
-            // The shims' sockets (/run/containerd/s), wherever containerd's state is.
-            if (Directory.Exists(RunContainerd)) Directory.Delete(RunContainerd, recursive: true);
-        }
+        // The shims' sockets (/run/containerd/s), wherever containerd's state is; those of another
+        // engine's live shims stay.
+        ContainerdRunDirectory.RemoveLeftovers(_runContainerdExisted);
     }
 
-    /// <summary>Mounts the engine made under its directories (overlays, network namespaces) that
-    /// its shutdown left, deepest first.</summary>
-    private static void UnmountEverythingUnder(string dir)
-    {
-        var mounts = File.ReadLines("/proc/self/mountinfo")
-            .Select(line => line.Split(' ')[4].Replace("\\040", " "))
-            .Where(point => point.StartsWith(dir + "/", StringComparison.Ordinal))
-            .OrderByDescending(point => point.Length)
-            .ToList();
-        foreach (var point in mounts) Interop.TryUmount(point, Interop.MNT_DETACH);
-    }
 
     private static void Append(StringBuilder log, string? line)
     {

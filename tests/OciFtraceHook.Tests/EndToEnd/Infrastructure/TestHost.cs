@@ -7,7 +7,9 @@ namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 /// tracefs was mounted (the hook mounts it when it is not) and which instances existed.</summary>
 internal static class TestHost
 {
-    public static string TempRoot { get; } = Path.Combine(Path.GetTempPath(), "oci-ftrace-tests");
+    /// <summary>One per test run: Restore deletes it whole, and another run of the suite on the same
+    /// host may be using its own meanwhile.</summary>
+    public static string TempRoot { get; } = Path.Combine(Path.GetTempPath(), $"oci-ftrace-tests-{Environment.ProcessId}");
 
     public static string? TraceFsAtStart { get; private set; }
 
@@ -38,6 +40,12 @@ internal static class TestHost
     /// <summary>The instances of the starts of one container id (one name per start).</summary>
     public static string[] InstancesOf(string containerId) =>
         HookInstances().Where(n => n.StartsWith(InstanceName.For(containerId) + "-", StringComparison.Ordinal)).ToArray();
+
+    /// <summary>The instances and the records of the starts of one container id.</summary>
+    public static string[] InstancesAndRecordsOf(string containerId) =>
+        InstancesOf(containerId)
+            .Concat(HookRecords().Select(Path.GetFileName).Where(n => n!.StartsWith(InstanceName.For(containerId) + "-", StringComparison.Ordinal)))
+            .ToArray()!;
 
     /// <summary>Poststop hands the slow instance removal to a detached process: wait for it.
     /// Returns what is still there (instances and records) after the wait.</summary>
@@ -70,7 +78,8 @@ internal static class TestHost
 
     public static void Restore()
     {
-        if (!_runDirAtStart)
+        // The directory may never have been made (no test ran a container), or be gone already.
+        if (!_runDirAtStart && Directory.Exists("/run/oci-ftrace-hook"))
         {
             File.Delete(ContainerStarts.DefaultMarker);
             File.Delete(PathProbes.LockPath);
@@ -96,5 +105,17 @@ internal static class TestHost
         catch (IOException)
         {
         }
+    }
+
+    /// <summary>Mounts an engine made under its directories (overlays, network namespaces) that
+    /// its shutdown left, deepest first.</summary>
+    public static void UnmountEverythingUnder(string dir)
+    {
+        var mounts = File.ReadLines("/proc/self/mountinfo")
+            .Select(line => line.Split(' ')[4].Replace("\\040", " "))
+            .Where(point => point.StartsWith(dir + "/", StringComparison.Ordinal))
+            .OrderByDescending(point => point.Length)
+            .ToList();
+        foreach (var point in mounts) Interop.TryUmount(point, Interop.MNT_DETACH);
     }
 }
