@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Benchmarks the save of a trace (the trace.dat copy of the ring buffer) against its floor: a plain
-# non-blocking read of the same per_cpu/cpuN/trace_pipe_raw files, at three fills: empty, the
-# default buffer full, and 8 MiB per CPU full. Each fill runs two identical runc containers
-# traced by the hook (`dd bs=1` with overwrite on fills their buffers); once both have ended,
-# the first instance's pages are read by `dd iflag=nonblock` (the floor) and the second's are
-# saved through the hook's poststop, run as runc would run it: poststop stops the recording and
-# returns, and the detached gc it starts saves the trace. Prints the time poststop took (what the
-# runtime waits for), the time until the trace was on disk, and that time's ratio to the floor.
-# Needs root, runc, busybox-static. Usage: poststop.sh
+# Benchmarks poststop and the save of a trace against floors measured in the same run, at three
+# fills: empty, the default buffer full, and 8 MiB per CPU full. Each fill runs two identical runc
+# containers traced by the hook (`dd bs=1` with overwrite on fills their buffers). Once both have
+# ended:
+#   - copy floor: the first instance's pages read non-blocking from per_cpu/cpuN/trace_pipe_raw
+#     into a file in the save directory (dd iflag=nonblock), the least any save can do;
+#   - start floor: the hook's bare start (`oci-ftrace-hook --version`), started the same way;
+#   - the second instance's poststop, run as runc runs it, then the time until the detached save
+#     has renamed its trace.dat into place.
+# Prints the medians of RUNS rounds (default 3) and the targets: poststop at most the bare start
+# + 5 ms, and the save landed within twice the copy floor + 15 ms.
+# Needs root, runc, busybox-static. Usage: [OCI_FTRACE_HOOK_DIR=DIR] poststop.sh [RUNS]
 set -euo pipefail
+runs=${1:-3}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/oci-ftrace-poststop-bench.XXXXXX)
 source "$repo/tests/benchmarks/host-state.sh"
 ids=()
-hook=""
 cleanup() {
     for id in "${ids[@]}"; do runc delete --force "$id" >/dev/null 2>&1 || true; done
     restore_host
@@ -36,39 +39,58 @@ bundle() { # NAME COUNT BUFFER_KB(or "")
         "$b/config.json"
     echo "$b"
 }
+instance_of() { # ID: the instance its record names
+    local f; f=$(grep -l "\"containerId\":\"$1\"" /run/oci-ftrace-hook/instances/*.json | head -1)
+    echo "/sys/kernel/tracing/instances/$(basename "$f" .json)"
+}
 now_us() { echo "${EPOCHREALTIME/./}"; } # bash's own clock: no process started to read it
 ms_since() { local end; end=$(now_us); echo "scale=1; ($end - $1) / 1000" | bc; }
+median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 exec {pause}<> <(:) # a pipe nothing is written to: `read -t` on it waits without starting a process
 
-printf "%-26s %10s %12s %10s %8s %10s\n" fill "floor ms" "poststop ms" "saved ms" ratio "saved MB"
+printf "%-22s %7s %9s %7s %9s %7s %9s %6s %9s\n" fill start poststop "+ms" "target" copy saved "x" "target"
 for fill in "empty:0:" "default buffer full:200000:" "8 MiB per CPU full:700000:8192"; do
     IFS=: read -r name count kb <<< "$fill"
-    for which in floor hook; do
-        b=$(bundle "${name// /-}-$which" "$count" "$kb")
-        id="pstbench-$which-$$-${#ids[@]}"; ids+=("$id")
-        runc run --detach --bundle "$b" "$id" >/dev/null 2>&1 || runc run --bundle "$b" "$id" >/dev/null 2>&1 || true
-        for _ in $(seq 600); do [ "$(runc state "$id" 2>/dev/null | grep -o '"status": "[a-z]*"' | cut -d'"' -f4)" = stopped ] && break; sleep 0.1; done
-        eval "bundle_$which=$b id_$which=$id"
+    starts=() posts=() copies=() saves=() sizes=()
+    for round in $(seq "$runs"); do
+        for which in floor hook; do
+            b=$(bundle "${name// /-}-$round-$which" "$count" "$kb")
+            id="pstbench-$which-$$-${#ids[@]}"; ids+=("$id")
+            runc run --detach --bundle "$b" "$id" >/dev/null 2>&1 || runc run --bundle "$b" "$id" >/dev/null 2>&1 || true
+            for _ in $(seq 600); do [ "$(runc state "$id" 2>/dev/null | grep -o '"status": "[a-z]*"' | cut -d'"' -f4)" = stopped ] && break; sleep 0.1; done
+            eval "bundle_$which=$b id_$which=$id"
+        done
+        inst=$(instance_of "$id_floor")
+        echo 0 > "$inst/tracing_on"
+        start=$(now_us)
+        for f in "$inst"/per_cpu/cpu*/trace_pipe_raw; do
+            dd if="$f" of="$bundle_floor/saved/floor.raw" bs=4096 iflag=nonblock oflag=append conv=notrunc 2>/dev/null || true
+        done
+        copies+=("$(ms_since "$start")")
+        start=$(now_us)
+        "$hook" --version >/dev/null
+        starts+=("$(ms_since "$start")")
+        state="{\"ociVersion\":\"1.0.2\",\"id\":\"$id_hook\",\"status\":\"stopped\",\"bundle\":\"$bundle_hook\"}"
+        start=$(now_us)
+        echo "$state" | "$hook" poststop --config "$bundle_hook/hook.conf" 2>/dev/null
+        posts+=("$(ms_since "$start")")
+        # The detached gc renames the finished trace into place: looked for every 0.5 ms, with
+        # shell built-ins only, so the wait itself starts no process.
+        for ((i = 0; i < 60000; i++)); do
+            for f in "$bundle_hook"/saved/*.dat; do [ -e "$f" ] && break 2; done
+            read -r -t 0.0005 -u "$pause" || true
+        done
+        saves+=("$(ms_since "$start")")
+        sizes+=("$(stat -c %s "$bundle_hook"/saved/*.dat)")
+        runc delete --force "$id_floor" >/dev/null 2>&1 || true
+        runc delete --force "$id_hook" >/dev/null 2>&1 || true
+        echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$id_floor\",\"status\":\"stopped\",\"bundle\":\"$bundle_floor\"}" | "$hook" poststop --config "$bundle_floor/hook.conf" 2>/dev/null
+        wait_saves
     done
-    inst=$(ls -d /sys/kernel/tracing/instances/*"$id_floor"*)
-    echo 0 > "$inst/tracing_on"
-    start=$(now_us)
-    for f in "$inst"/per_cpu/cpu*/trace_pipe_raw; do dd if="$f" of=/dev/null bs=4096 iflag=nonblock 2>/dev/null || true; done
-    floor=$(ms_since "$start")
-    state="{\"ociVersion\":\"1.0.2\",\"id\":\"$id_hook\",\"status\":\"stopped\",\"bundle\":\"$bundle_hook\"}"
-    start=$(now_us)
-    echo "$state" | "$hook" poststop --config "$bundle_hook/hook.conf" 2>/dev/null
-    post=$(ms_since "$start")
-    # The detached gc renames the finished trace into place: looked for every 0.5 ms, with shell
-    # built-ins only, so the wait itself starts no process.
-    for ((i = 0; i < 60000; i++)); do
-        for f in "$bundle_hook"/saved/*.dat; do [ -e "$f" ] && break 2; done
-        read -r -t 0.0005 -u "$pause" || true
-    done
-    saved=$(ms_since "$start")
-    size=$(stat -c %s "$bundle_hook"/saved/*.dat)
-    printf "%-26s %10s %12s %10s %8s %10.1f\n" "$name" "$floor" "$post" "$saved" "$(echo "scale=1; $saved / ($floor + 0.05)" | bc)" "$(echo "$size / 1048576" | bc -l)"
-    runc delete --force "$id_floor" >/dev/null 2>&1 || true
-    runc delete --force "$id_hook" >/dev/null 2>&1 || true
-    echo "{\"ociVersion\":\"1.0.2\",\"id\":\"$id_floor\",\"status\":\"stopped\",\"bundle\":\"$bundle_floor\"}" | "$hook" poststop --config "$bundle_floor/hook.conf" 2>/dev/null
+    s=$(echo "${starts[*]}" | median); p=$(echo "${posts[*]}" | median); c=$(echo "${copies[*]}" | median); v=$(echo "${saves[*]}" | median)
+    printf "%-22s %7.1f %9.1f %7.1f %9s %7.1f %9.1f %6.2f %9s   (%.1f MB)\n" "$name" "$s" "$p" "$(echo "$p - $s" | bc)" \
+        "$(echo "$p <= $s + 5" | bc | sed 's/1/ok/; s/0/over/')" "$c" "$v" "$(echo "scale=2; $v / ($c + 0.05)" | bc)" \
+        "$(echo "$v <= 2 * $c + 15" | bc | sed 's/1/ok/; s/0/over/')" "$(echo "$(echo "${sizes[*]}" | median) / 1048576" | bc -l)"
 done
+echo "start: the hook's bare start; +ms: poststop beyond it (target <= 5); copy: the raw-copy floor into the save"
+echo "directory; saved: poststop's start until the trace.dat is in place (target <= 2 x copy + 15 ms); medians of $runs rounds"

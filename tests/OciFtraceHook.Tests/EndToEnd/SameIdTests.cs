@@ -54,7 +54,7 @@ public class SameIdTests
         Assert.That(TestHost.InstancesOf(id), Has.Length.EqualTo(1), "the first container is traced");
         var instance = Path.Combine(TestHost.TraceFsRoot, "instances", TestHost.InstancesOf(id)[0]);
         Wait.Until(() => File.ReadAllText(Path.Combine(instance, "trace")), trace => trace.Contains("MARK-A-0", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(10), "the first container to write its markers");
+            TimeSpan.FromSeconds(10), "the first container to write its markers", every: TimeSpan.FromMilliseconds(250));
 
         var runB = Runc.Run(second, id, rootB.Dir);
         Assert.That(runB.ExitCode, Is.Not.Zero, "the second container with a running container's id is refused: " + runB);

@@ -29,7 +29,7 @@ public class DecoderParityTests : OneBundleTests
         container.Start();
         var trace = Path.Combine(InstanceDir(container.Id), "trace");
         var text = Wait.Until(() => File.ReadAllText(trace), t => t.Contains("DONE-parity", StringComparison.Ordinal),
-            TimeSpan.FromSeconds(20), "the container's marker in its trace");
+            TimeSpan.FromSeconds(20), "the container's marker in its trace", every: TimeSpan.FromMilliseconds(250));
         container.WaitUntilStopped(TimeSpan.FromSeconds(20));
         container.Delete();
         var saved = Bundle.SavedTraces().Single();
