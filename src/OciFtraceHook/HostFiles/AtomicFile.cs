@@ -7,8 +7,8 @@ namespace OciFtraceHook.HostFiles;
 /// <summary>Every file the hook writes for others to read is written whole or not at all: into a
 /// temporary of the same directory, `.NAME.PID.partial` (PID the writer's, so gc can tell one a
 /// killed writer left from one being written), created exclusively without following a link, flushed
-/// to disk before its rename where the data must survive a crash (a saved trace, a runtime's
-/// config.json; /run is memory anyway), then renamed into place. All of it happens relative to the
+/// to disk before its rename where the caller asks (a runtime's config.json; /run is memory
+/// anyway, and see AtomicSave for saved traces), then renamed into place. All of it happens relative to the
 /// directory's handle, so a component of its path swapped meanwhile cannot redirect the write, and
 /// the temporary is removed when a step fails.</summary>
 internal static class AtomicFile

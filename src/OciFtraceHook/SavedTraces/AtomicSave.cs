@@ -4,8 +4,11 @@ using OciFtraceHook.HostFiles;
 namespace OciFtraceHook.SavedTraces;
 
 /// <summary>A saved trace is an <see cref="AtomicFile"/> that never replaces another (a name
-/// already taken gets a numbered suffix) and is on disk before it has its name: a crash leaves no
-/// file under a trace's name that is not whole.</summary>
+/// already taken gets a numbered suffix). It is not flushed to disk before its rename: that costs
+/// the disk's write time (30-120 ms for 3-16 MB here, against a copy floor of 5-20 ms), on every
+/// save, to guard a trace against a host crash in the seconds after it; a trace.dat cut by one is
+/// refused by the decoder as truncated, never misread. config.json, which a runtime needs whole,
+/// is flushed.</summary>
 internal static class AtomicSave
 {
     /// <param name="dir">The save directory, opened (and checked) by handle.</param>
@@ -15,7 +18,7 @@ internal static class AtomicSave
     {
         try
         {
-            return AtomicFile.CreateNew(dir, dirPath, baseName, extension, write, durable: true);
+            return AtomicFile.CreateNew(dir, dirPath, baseName, extension, write, durable: false);
         }
         catch (SyscallException e)
         {

@@ -146,8 +146,22 @@ internal static class RawCaptureReader
     private static CpuPages ReadCpu(string path, int cpu, int pageSize, List<byte[]> earlier)
     {
         using var handle = OpenPipe(path);
-        var pages = Joined(cpu, earlier, pageSize, room: 16);
+        // Room for the whole ring buffer (and the reader's page) at once: growing by doubling copied
+        // every page again and touched twice the memory.
+        var room = BufferPages(Path.Combine(Path.GetDirectoryName(path)!, "buffer_size_kb"), pageSize) + 2;
+        var pages = Joined(cpu, earlier, pageSize, room);
         return ReadAvailable(handle, path, pages, pageSize);
+    }
+
+    /// <summary>How many pages a CPU's ring buffer holds (its buffer_size_kb), or 16 when unknown.</summary>
+    private static int BufferPages(string bufferSizeKb, int pageSize)
+    {
+        var text = ReadText(bufferSizeKb).Trim();
+        // "1408" or, before the buffer was first used, "7 (expanded: 1408)".
+        var expanded = text.IndexOf("expanded: ", StringComparison.Ordinal);
+        if (expanded >= 0) text = text[(expanded + 10)..].TrimEnd(')');
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var kb) && kb > 0
+            ? (int)Math.Min(kb * 1024 / pageSize, Array.MaxLength / pageSize / 2) : 16;
     }
 
     /// <summary>Opens a CPU's trace_pipe_raw without blocking.</summary>
@@ -190,7 +204,8 @@ internal static class RawCaptureReader
     /// <summary>Pages back to back in one buffer, with room for <paramref name="room"/> more.</summary>
     private static CpuPages Joined(int cpu, List<byte[]> pages, int pageSize, int room = 0)
     {
-        var buffer = new byte[(pages.Count + room) * pageSize];
+        // Not zeroed: every page is written whole before it counts (a short read's rest is cleared).
+        var buffer = GC.AllocateUninitializedArray<byte>((pages.Count + room) * pageSize);
         for (var i = 0; i < pages.Count; i++) pages[i].CopyTo(buffer, i * pageSize);
         return new CpuPages(cpu, buffer, pages.Count * pageSize);
     }
