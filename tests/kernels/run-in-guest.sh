@@ -93,7 +93,9 @@ if [ "$arch" = amd64 ]; then
         -append "console=ttyS0 quiet panic=-1 oops=panic" \
         -nographic -no-reboot -nodefaults -serial "file:$results/.guest-console" "${shares[@]}" || status=$?
 else
-    timeout --kill-after=10 "$timeout" "$qemu" -M virt -accel tcg,thread=multi -cpu max -m 1024 -smp 2 \
+    # Pointer authentication's architected algorithm (QARMA) is slow to emulate; with qemu's own
+    # one a guest runs its containers ~35% faster, and the kernel does not care which it gets.
+    timeout --kill-after=10 "$timeout" "$qemu" -M virt -accel tcg,thread=multi -cpu max,pauth-impdef=on -m 1024 -smp 2 \
         -kernel "$kdir/Image.gz" -initrd "$initramfs" \
         -append "console=ttyAMA0 quiet panic=-1 oops=panic" \
         -nographic -no-reboot -nodefaults -serial "file:$results/.guest-console" "${shares[@]}" || status=$?

@@ -6,11 +6,13 @@ namespace OciFtraceHook.Tests.EndToEnd;
 /// <summary>The published hook on Debian's own kernels, booted under qemu: inside the guest, runc
 /// runs a busybox container with the hook as prestart and poststop (tests/kernels/scenarios/
 /// container-trace.sh). One boot per kernel; each test checks one promise on its results. 6.1-arm64
-/// is Debian's arm64 6.1 under qemu-system-aarch64, with arm64 runc and the hook of the arm64 .deb.</summary>
+/// and 6.12-arm64 are Debian's arm64 kernels under qemu-system-aarch64, with arm64 runc and the hook
+/// of the arm64 .deb.</summary>
 [TestFixture("6.1")]
 [TestFixture("6.12")]
 [TestFixture("7.3")]
 [TestFixture("6.1-arm64")]
+[TestFixture("6.12-arm64")]
 [Category("GuestKernel")]
 [NonParallelizable]
 public class GuestKernelTests(string kernel)
