@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test as root against the real kernel, runc, podman, dockerd and containerd (through ctr
 # and through its CRI plugin), installing what they need first (runc, busybox-static, podman,
-# lintian, trace-cmd, docker.io, containerd; qemu, kmod, zstd,
-# xz-utils, strace for the kernel matrix; the arm64 cross toolchain and qemu-user, as .ci/run does)
+# lintian, trace-cmd, docker.io, containerd; qemu, kmod, zstd, xz-utils, strace for the kernel
+# matrix; the arm64 cross toolchain, qemu-user and qemu-system-arm, as .ci/run does)
 # through apt when missing. Prints "N passed, N failed,
 # N skipped" last and exits non-zero when a test failed or none ran.
 set -euo pipefail
@@ -36,6 +36,8 @@ command -v aarch64-linux-gnu-ld >/dev/null 2>&1 || arm64+=(binutils-aarch64-linu
 [ -d /usr/aarch64-linux-gnu/lib ] || arm64+=(libc6-dev-arm64-cross)
 command -v qemu-aarch64-static >/dev/null 2>&1 || arm64+=(qemu-user-static)
 dpkg -s zlib1g:arm64 >/dev/null 2>&1 || arm64+=(zlib1g:arm64)
+# The arm64 guest of the kernel matrix (its user space is fetched as arm64 packages, not installed).
+command -v qemu-system-aarch64 >/dev/null 2>&1 || arm64+=(qemu-system-arm)
 if [ "${#missing[@]}" -gt 0 ] || [ "${#arm64[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "tests/run.sh: ${missing[*]} ${arm64[*]} missing and not root: the tests that need them will be skipped" >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches one of Debian's own kernels into a cache under artifacts/kernels, never into /boot:
-#   tests/kernels/fetch-kernel.sh 6.1|6.12|7.3
+#   tests/kernels/fetch-kernel.sh 6.1|6.12|7.3|6.1-arm64|6.12-arm64
 # Picks the newest linux-image-6.1.0-N-amd64 or linux-image-6.12.N+deb12-amd64 that apt knows, or
 # the newest linux-image-7.3.N+deb13-amd64 of Debian's trixie-backports (read through a private apt
 # configuration under the cache: the host's apt sources are left alone; apt checks the index's
@@ -8,23 +8,30 @@
 # gone from its index, the newest 7.x it has is taken instead, with a note on stderr. Always the
 # generic flavour: the cloud flavour has no 9p. It unpacks the package with dpkg-deb, extracts the
 # uncompressed vmlinux from the bzImage (qemu boots it directly through PVH, which skips a slow
-# decompression under emulation) and runs depmod on its modules. Prints the kernel's directory,
-# which holds vmlinux, release (the kernel's uname -r) and root/ (the unpacked package).
+# decompression under emulation) and runs depmod on its modules. The arm64 kernels are the same
+# releases' arm64 flavour (apt-get download of the :arm64 package, dpkg --add-architecture arm64 done):
+# qemu-system-aarch64 boots their compressed Image as it is, so nothing is extracted. Prints the
+# kernel's directory, which holds the image to boot (vmlinux, or Image.gz for arm64), arch (amd64 or
+# arm64), release (the kernel's uname -r) and root/ (the unpacked package).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cache="${KERNEL_CACHE:-$repo/artifacts/kernels}"
 
+arch=amd64
 case "${1:-}" in
+    6.1-arm64) pattern='^linux-image-6\.1\.0-[0-9]+-arm64$' arch=arm64 ;;
+    6.12-arm64) pattern='^linux-image-6\.12\.[0-9]+\+deb12-arm64$' arch=arm64 ;;
     6.1) pattern='^linux-image-6\.1\.0-[0-9]+-amd64$' ;;
     6.12) pattern='^linux-image-6\.12\.[0-9]+\+deb12-amd64$' ;;
     7.3) pattern='^linux-image-7\.3\.[0-9]+\+deb13-amd64$' fallback='^linux-image-7\.[0-9]+\.[0-9]+\+deb13-amd64$'
          suite=trixie-backports ;;
-    *) echo "usage: $0 6.1|6.12|7.3" >&2; exit 2 ;;
+    *) echo "usage: $0 6.1|6.12|7.3|6.1-arm64|6.12-arm64" >&2; exit 2 ;;
 esac
 
 # A kernel fetched before is used as it is: the matrix must not depend on the mirror every run.
 if [ -z "${KERNEL_REFRESH:-}" ]; then
-    for dir in $(ls -d "$cache/$1-"* 2>/dev/null | sort -V -r); do
+    # A release starts with a digit: 6.1's glob must not take 6.1-arm64's directory.
+    for dir in $(ls -d "$cache/$1-"[0-9]* 2>/dev/null | sort -V -r); do
         if [ -f "$dir/ready" ]; then echo "$dir"; exit 0; fi
     done
 fi
@@ -57,9 +64,10 @@ rm -rf "$dir"
 mkdir -p "$dir/deb"
 # Newer Debian kernels split the image into packages of the same release (linux-binary-RELEASE with
 # the kernel, linux-modules-RELEASE, linux-base-RELEASE): fetch those the image depends on as well.
-parts=$(apt-cache "${apt[@]}" show "$package" | sed -n 's/^Depends: //p' | head -1 | tr ',|' '\n\n' \
+parts=$(apt-cache "${apt[@]}" show "$package:$arch" | sed -n 's/^Depends: //p' | head -1 | tr ',|' '\n\n' \
     | awk -v release="$release" '$1 ~ /^linux-[a-z]+-/ && substr($1, length($1) - length(release) + 1) == release { print $1 }')
-(cd "$dir/deb" && apt-get download -qq "${apt[@]}" "$package" $parts >&2)
+(cd "$dir/deb" && apt-get download -qq "${apt[@]}" "$package:$arch" $(for part in $parts; do echo "$part:$arch"; done) >&2) \
+    || { echo "$0: apt-get download of $package:$arch failed" >&2; exit 3; }
 for deb in "$dir"/deb/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
 rm -rf "$dir/deb"
 # Those newer packages keep the kernel and its modules under /usr/lib/modules/RELEASE only, where
@@ -68,6 +76,17 @@ vmlinuz="$dir/root/boot/vmlinuz-$release"
 if [ ! -f "$vmlinuz" ] && [ -f "$dir/root/usr/lib/modules/$release/vmlinuz" ]; then
     vmlinuz="$dir/root/usr/lib/modules/$release/vmlinuz"
     [ -e "$dir/root/lib" ] || ln -s usr/lib "$dir/root/lib"
+fi
+
+if [ "$arch" = arm64 ]; then
+    # The arm64 vmlinuz is a gzipped Image: qemu-system-aarch64 unpacks it when it loads it.
+    ln -sf "root/boot/vmlinuz-$release" "$dir/Image.gz"
+    depmod -b "$dir/root" "$release"
+    echo "$arch" > "$dir/arch"
+    echo "$release" > "$dir/release"
+    touch "$dir/ready"
+    echo "$dir"
+    exit 0
 fi
 
 zstd_at=$(python3 - "$vmlinuz" "$dir/vmlinux" <<'PY'
@@ -99,6 +118,7 @@ if [ -n "$zstd_at" ]; then
 fi
 [ "$(head -c 4 "$dir/vmlinux" | od -An -c | tr -d ' ')" = '177ELF' ] || { echo "$0: no ELF kernel unpacked" >&2; exit 4; }
 depmod -b "$dir/root" "$release"
+echo "$arch" > "$dir/arch"
 echo "$release" > "$dir/release"
 touch "$dir/ready"
 echo "$dir"

@@ -2,37 +2,52 @@
 # Builds the guest's initramfs for a kernel fetched by fetch-kernel.sh, and prints its path:
 #   tests/kernels/initramfs.sh KERNEL_DIR
 # busybox-static, the kernel's 9p/virtio modules (in the order modprobe gives), runc, strace, and
-# the host libraries they and the hook need (glibc, libseccomp for runc, libz for the hook's helper,
-# libstdc++ and friends for the native AOT binary). Cached next to the kernel, keyed by its inputs.
+# the libraries they and the hook need (glibc, libseccomp for runc, libz for the hook's helper,
+# libstdc++ and friends for the native AOT binary): this machine's for an amd64 kernel, Debian's
+# arm64 packages (fetch-userland.sh) for an arm64 one. Cached next to the kernel, keyed by its inputs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kdir=$(cd "$1" && pwd)
 release=$(cat "$kdir/release")
-tools=(/bin/busybox "$(command -v runc)")
-if command -v strace >/dev/null; then tools+=("$(command -v strace)"); fi
-libs=(/lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/libstdc++.so.6 /lib/x86_64-linux-gnu/libgcc_s.so.1
-      /lib/x86_64-linux-gnu/libm.so.6 /lib/x86_64-linux-gnu/libdl.so.2 /lib/x86_64-linux-gnu/libpthread.so.0
-      /lib/x86_64-linux-gnu/librt.so.1)
-key=$( (cat "$here/guest/init" "$0"; for f in "${tools[@]}" "${libs[@]}"; do [ -e "$f" ] && sha1sum "$f"; done) | sha1sum | cut -c1-12)
+arch=$(cat "$kdir/arch" 2>/dev/null || echo amd64)
+if [ "$arch" = amd64 ]; then
+    tools=(/bin/busybox "$(command -v runc)")
+    if command -v strace >/dev/null; then tools+=("$(command -v strace)"); fi
+    libs=(/lib/x86_64-linux-gnu/libz.so.1 /lib/x86_64-linux-gnu/libstdc++.so.6 /lib/x86_64-linux-gnu/libgcc_s.so.1
+          /lib/x86_64-linux-gnu/libm.so.6 /lib/x86_64-linux-gnu/libdl.so.2 /lib/x86_64-linux-gnu/libpthread.so.0
+          /lib/x86_64-linux-gnu/librt.so.1)
+    key=$( (cat "$here/guest/init" "$0"; for f in "${tools[@]}" "${libs[@]}"; do [ -e "$f" ] && sha1sum "$f"; done) | sha1sum | cut -c1-12)
+else
+    userland=$("$here/fetch-userland.sh" "$arch")
+    key=$( (cat "$here/guest/init" "$0" "$userland/packages") | sha1sum | cut -c1-12)
+fi
 out="$kdir/initramfs-$key.cpio.gz"
 if [ -f "$out" ]; then echo "$out"; exit 0; fi
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/guest-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,lib64,lib/x86_64-linux-gnu,etc,proc,sys,dev,tmp,run}
-cp /bin/busybox "$root/bin/"
-for applet in $(/bin/busybox --list-full); do
-    [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-done
-for tool in "${tools[@]}"; do [ "$tool" = /bin/busybox ] || cp "$tool" "$root/usr/sbin/"; done
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,etc,proc,sys,dev,tmp,run}
+if [ "$arch" = amd64 ]; then
+    mkdir -p "$root"/{lib64,lib/x86_64-linux-gnu}
+    cp /bin/busybox "$root/bin/"
+    for applet in $(/bin/busybox --list-full); do
+        [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+    done
+    for tool in "${tools[@]}"; do [ "$tool" = /bin/busybox ] || cp "$tool" "$root/usr/sbin/"; done
 
-# The shared libraries of every tool, plus those the hook (from the share) needs.
-for lib in "${libs[@]}" $(for tool in "${tools[@]}"; do ldd "$tool" 2>/dev/null | grep -o '/[^ ]*' || true; done); do
-    [ -e "$lib" ] || continue
-    case "$lib" in /lib64/*) dest=/lib64 ;; *) dest=/lib/x86_64-linux-gnu ;; esac
-    cp -L "$lib" "$root$dest/"
-done
-cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+    # The shared libraries of every tool, plus those the hook (from the share) needs.
+    for lib in "${libs[@]}" $(for tool in "${tools[@]}"; do ldd "$tool" 2>/dev/null | grep -o '/[^ ]*' || true; done); do
+        [ -e "$lib" ] || continue
+        case "$lib" in /lib64/*) dest=/lib64 ;; *) dest=/lib/x86_64-linux-gnu ;; esac
+        cp -L "$lib" "$root$dest/"
+    done
+    cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+else
+    # The packages as they unpack; busybox's applet links are made by the guest's init (this
+    # machine cannot run the foreign busybox to list them).
+    cp -a "$userland/root/." "$root/"
+    ln -s busybox "$root/bin/sh"
+fi
 
 # The 9p and virtio modules, in the order of their dependencies, uncompressed for busybox insmod.
 : > "$root/lib/modules/load-order"

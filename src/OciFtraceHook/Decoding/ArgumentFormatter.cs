@@ -130,6 +130,11 @@ internal sealed class ArgumentFormatter
             case "open_flags":
                 AppendOpenFlags(sb, value);
                 break;
+            case "cloexec_flags":
+                // No access mode in them: strace prints 0, not O_RDONLY (every shell redirect on arm64 is a dup3).
+                if (value == 0) sb.Append('0');
+                else AppendTable(sb, "open_flags", value);
+                break;
             case "mmap_flags":
                 AppendSplit(sb, value, 0xf, "mmap_type", "mmap_flags");
                 break;

@@ -37,6 +37,17 @@ public class ArgumentFormatterTests
         return sb.ToString();
     }
 
+    // --- dup3 and pipe2: open's O_CLOEXEC and O_NONBLOCK, no access mode
+    [TestCase("x86_64")]
+    [TestCase("arm64")]
+    public void Dup3_and_pipe2_show_no_access_mode_in_their_flags(string archName)
+    {
+        var arch = TraceArchNames.Parse(archName)!.Value;
+        Assert.That(Args(arch, "dup3", 3, 1, 0), Is.EqualTo("3, 1, 0"), "strace prints 0, not O_RDONLY");
+        Assert.That(Args(arch, "dup3", 3, 1, O_CLOEXEC), Is.EqualTo("3, 1, O_CLOEXEC"));
+        Assert.That(Args(arch, "pipe2", 0x1000, O_CLOEXEC | 0x800), Is.EqualTo("0x1000, O_NONBLOCK|O_CLOEXEC"));
+    }
+
     // --- open / openat
 
     [Test]

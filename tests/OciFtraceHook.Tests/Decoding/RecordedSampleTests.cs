@@ -307,7 +307,8 @@ public class RecordedSampleTests
 
 /// <summary>trace.dat files saved by the hook in the guests (tests/kernels/record-samples.sh): the
 /// same workload as the text samples, with the path probes' records (6.1, 6.12, 7.3) or 7.3's own
-/// strings and bytes (7.3-buffers), decoded as reviewed.</summary>
+/// strings and bytes (7.3-buffers), decoded as reviewed; and one of the arm64 6.1 (6.1-arm64),
+/// decoded here by its own architecture.</summary>
 public class RecordedGuestTraceDatTests
 {
     private static string SamplePath(string name) =>
@@ -331,5 +332,32 @@ public class RecordedGuestTraceDatTests
         Assert.That(text, sample.EndsWith("buffers", StringComparison.Ordinal)
             ? Does.Contain("write(1, \"phase-two\\n\", 10")
             : Does.Match(@"write\(1, 0x[0-9a-f]+, 10"));
+    }
+
+    [Test]
+    public void An_arm64_trace_dat_decodes_on_any_machine_by_its_own_architecture_as_reviewed()
+    {
+        const string sample = "guest-6.1-arm64-workload.dat";
+        string Decode(TraceArch? arch, out TraceDecoder decoder)
+        {
+            var writer = new StringWriter { NewLine = "\n" };
+            decoder = new TraceDecoder(new DecodeOptions { Arch = arch }, writer);
+            using (var input = File.OpenRead(SamplePath(sample))) TraceInput.Decode(input, decoder, sample);
+            return writer.ToString();
+        }
+
+        // No architecture given: the file's own (aarch64), whatever machine decodes it.
+        var text = Decode(null, out var decoder);
+        Assert.That(text, Is.EqualTo(File.ReadAllText(SamplePath(sample + ".expected"))));
+        Assert.That(decoder.Notes, Is.Empty);
+        // arm64 has only the *at calls; busybox's mkdir and rmdir are these there.
+        Assert.That(text, Does.Contain("mkdirat(AT_FDCWD, \"/tmp/d\", 0777) = 0"));
+        Assert.That(text, Does.Contain("unlinkat(AT_FDCWD, \"/tmp/d\", AT_REMOVEDIR) = -1 ENOENT (No such file or directory)"));
+        Assert.That(text, Does.Contain("openat(AT_FDCWD, \"/nonexistent\", O_RDONLY) = -1 ENOENT (No such file or directory)"));
+        Assert.That(text, Does.Contain("openat(AT_FDCWD, \"/etc\", O_RDONLY|O_NONBLOCK|O_DIRECTORY|O_CLOEXEC) = 3"), "0x4000 is O_DIRECTORY on arm64");
+        Assert.That(text, Does.Contain("--- trace_marker: phase-two ---"));
+
+        // Read with x86_64's values instead, the same record names another flag: the sample tells them apart.
+        Assert.That(Decode(TraceArch.X86_64, out _), Does.Contain("openat(AT_FDCWD, \"/etc\", O_RDONLY|O_NONBLOCK|O_DIRECT|O_CLOEXEC) = 3"));
     }
 }

@@ -1,13 +1,18 @@
+using OciFtraceHook.Tables;
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
 namespace OciFtraceHook.Tests.EndToEnd;
 
 /// <summary>The published hook on Debian's own kernels, booted under qemu: inside the guest, runc
 /// runs a busybox container with the hook as prestart and poststop (tests/kernels/scenarios/
-/// container-trace.sh). One boot per kernel; each test checks one promise on its results.</summary>
+/// container-trace.sh). One boot per kernel; each test checks one promise on its results. 6.1-arm64
+/// and 6.12-arm64 are Debian's arm64 kernels under qemu-system-aarch64, with arm64 runc and the hook
+/// of the arm64 .deb.</summary>
 [TestFixture("6.1")]
 [TestFixture("6.12")]
 [TestFixture("7.3")]
+[TestFixture("6.1-arm64")]
+[TestFixture("6.12-arm64")]
 [Category("GuestKernel")]
 [NonParallelizable]
 public class GuestKernelTests(string kernel)
@@ -83,7 +88,8 @@ public class GuestKernelTests(string kernel)
         // 6.1 and 6.12 print AT_FDCWD as ffffff9c (hex without "0x"), 7.3 as 4294967196 (openat's
         // own form from 6.19): each read as its kernel prints it.
         Assert.That(shown.Stdout, Does.Contain("openat(AT_FDCWD, "), shown.ToString());
-        Assert.That(SavedTraceText.Metadata(saved[0])?.KernelRelease, Does.StartWith(kernel + "."), "the hook's option names the kernel");
+        Assert.That(SavedTraceText.Metadata(saved[0])?.KernelRelease, Does.StartWith(GuestKernel.Version(kernel) + "."), "the hook's option names the kernel");
+        Assert.That(SavedTraceText.Metadata(saved[0])?.Arch, Is.EqualTo(TraceArchNames.Name(GuestKernel.Arch(kernel))), "and its architecture");
 
         Assert.That(File.ReadAllText(Out("instances-after")).Trim(), Is.Empty, "the instance was removed in the guest");
     }

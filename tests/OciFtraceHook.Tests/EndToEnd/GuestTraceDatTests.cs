@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.SavedTraces;
-using OciFtraceHook.Tables;
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
 namespace OciFtraceHook.Tests.EndToEnd;
@@ -15,6 +14,7 @@ namespace OciFtraceHook.Tests.EndToEnd;
 [TestFixture("6.1")]
 [TestFixture("6.12")]
 [TestFixture("7.3")]
+[TestFixture("6.1-arm64")]
 [Category("GuestKernel")]
 [NonParallelizable]
 public class GuestTraceDatTests(string kernel)
@@ -101,7 +101,7 @@ public class GuestTraceDatTests(string kernel)
     {
         var text = OwnText();
         var writer = new StringWriter { NewLine = "\n" };
-        var decoder = new TraceDecoder(new DecodeOptions { Arch = TraceArch.X86_64 }, writer);
+        var decoder = new TraceDecoder(new DecodeOptions { Arch = GuestKernel.Arch(kernel) }, writer);
         decoder.Run(new StringReader(text));
         Assert.That(writer.ToString(), Does.Match(ForgedCall), "on this kernel, text can be shaped: the reason for the trace.dat");
         Assert.That(decoder.Notes, Does.Contain(TraceDecoder.TextNote), "and a text trace says so");
@@ -113,7 +113,7 @@ public class GuestTraceDatTests(string kernel)
         var saved = Saved();
         var binary = Hook("show", "--file", saved).Stdout.Split('\n');
         var writer = new StringWriter { NewLine = "\n" };
-        new TraceDecoder(new DecodeOptions { Arch = TraceArch.X86_64 }, writer).Run(new StringReader(OwnText()));
+        new TraceDecoder(new DecodeOptions { Arch = GuestKernel.Arch(kernel) }, writer).Run(new StringReader(OwnText()));
         var text = writer.ToString().Split('\n');
 
         static string[] Before(string[] lines) => lines.TakeWhile(l => !l.Contains("--- trace_marker: x", StringComparison.Ordinal)).ToArray();

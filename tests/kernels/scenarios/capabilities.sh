@@ -9,7 +9,7 @@ mkdir $t/instances/probe
 instances=yes; [ -f $t/instances/probe/trace ] || instances=no
 fork=no; [ -f $t/instances/probe/options/event-fork ] && fork=yes
 rmdir $t/instances/probe
-openat2=fallback; grep -q ' __x64_sys_openat2$' /proc/kallsyms && openat2=openat2
+openat2=fallback; grep -qE ' __(x64|arm64)_sys_openat2$' /proc/kallsyms && openat2=openat2
 cat > /tmp/cap.sh <<'SH'
 cat /etc/probe.txt > /dev/null
 grep -m1 -o 'sys_openat(dfd: [^,]*' /sys/kernel/tracing/trace

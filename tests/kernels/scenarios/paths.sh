@@ -3,6 +3,14 @@
 # $RESULTS/<part>/ (see guest/bundle.sh's run_bundle), plus dynamic_events after it.
 . /repo/tests/kernels/guest/bundle.sh
 t=/sys/kernel/tracing
+# The definitions this script writes itself name registers and entry functions of the machine
+# (arm64 has no mkdir or unlink syscall, only the *at ones).
+case $(uname -m) in
+    aarch64) arg1=%x1 killed='p:ociftracehook/mkdirat __arm64_sys_mkdirat a1=+0(+8(%x0)):ustring'
+             killed_eprobe='e:ociftracehook/unlinkat syscalls/sys_enter_unlinkat a1=+0($pathname):ustring' ;;
+    *) arg1=%si killed='p:ociftracehook/mkdir __x64_sys_mkdir a0=+0(+112(%di)):ustring'
+       killed_eprobe='e:ociftracehook/unlink syscalls/sys_enter_unlink a0=+0($pathname):ustring' ;;
+esac
 events() { cat $t/dynamic_events > "$RESULTS/$1/dynamic-events-after"; }
 
 cp /repo/tests/kernels/guest/files-workload.sh /tmp/files.sh
@@ -48,7 +56,7 @@ events off
 
 # 5. A conflicting definition in our group: paths=on is refused, auto starts without paths. (The
 #    hook removes our group's definitions no instance uses, this one too: it is set up twice.)
-conflict() { echo 'p:ociftracehook/openat do_sys_openat2 a1=%si:u64' >> $t/dynamic_events; }
+conflict() { echo "p:ociftracehook/openat do_sys_openat2 a1=$arg1:u64" >> $t/dynamic_events; }
 conflict
 make_bundle /tmp/conflict-on /tmp/files.sh '"org.ociftracehook.paths": "on"'
 run_bundle /tmp/conflict-on conflict-on "$RESULTS/conflict-on"
@@ -63,8 +71,8 @@ events conflict-auto
 
 # 6. A hook killed after defining the probes leaves them: gc removes them.
 mkdir -p "$RESULTS/killed"
-echo 'p:ociftracehook/mkdir __x64_sys_mkdir a0=+0(+112(%di)):ustring' >> $t/dynamic_events
-echo 'e:ociftracehook/unlink syscalls/sys_enter_unlink a0=+0($pathname):ustring' >> $t/dynamic_events
+echo "$killed" >> $t/dynamic_events
+echo "$killed_eprobe" >> $t/dynamic_events
 cat $t/dynamic_events > "$RESULTS/killed/dynamic-events-before"
 $HOOK gc > "$RESULTS/killed/gc.out" 2>&1
 events killed

@@ -4,7 +4,7 @@ namespace OciFtraceHook.Tests.EndToEnd.SavedTraceFormat;
 
 /// <summary>`trace-cmd report` (Debian's, on the host) opens the trace.dat files the hook saved in
 /// the guests (Decoding/Samples/guest-*-workload.dat) with their paths: the probes' records on 6.1,
-/// 6.12 and 7.3, and 7.3's own strings and write buffers with write-buffers on.</summary>
+/// 6.12, 7.3 and the arm64 6.1, and 7.3's own strings and write buffers with write-buffers on.</summary>
 [Category("EndToEnd")]
 public class GuestSampleReportTests
 {
@@ -20,6 +20,7 @@ public class GuestSampleReportTests
     [TestCase("6.1")]
     [TestCase("6.12")]
     [TestCase("7.3")]
+    [TestCase("6.1-arm64")]
     public void The_probes_paths_are_in_trace_cmds_report(string sample) =>
         Assert.That(Report(sample), Does.Match(@"openat:\s+\([0-9a-f]+\) a1=""/nonexistent""").And.Contain("phase-two"));
 
