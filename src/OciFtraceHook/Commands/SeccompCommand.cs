@@ -27,7 +27,7 @@ internal static class SeccompCommand
         DefaultValueFactory = _ => "runc",
         HelpName = "NAME",
     };
-    private static readonly Option<string?> Arch = ToolCommandLine.ArchOption("x86_64 or arm64, for traces that do not say (default: this machine)");
+    private static readonly Option<string?> Arch = ToolCommandLine.ArchOption("x86_64 or arm64: the syscall table to read with (default: the one the traces name, else this machine's)");
     private static readonly Option<string?> SaveDir = new("--save-dir") { Description = "also look for saved traces there", HelpName = "DIR" };
 
     static SeccompCommand()

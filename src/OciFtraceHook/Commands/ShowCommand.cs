@@ -39,7 +39,7 @@ internal static class ShowCommand
         DefaultValueFactory = _ => "text",
         HelpName = "FORMAT",
     };
-    private static readonly Option<string?> Arch = ToolCommandLine.ArchOption("x86_64 or arm64, for a trace that does not say (default: this machine)");
+    private static readonly Option<string?> Arch = ToolCommandLine.ArchOption("x86_64 or arm64: the syscall table to read with (default: the one the trace names, else this machine's)");
 
     static ShowCommand()
     {
