@@ -3,6 +3,7 @@ using OciFtraceHook.Commands;
 using OciFtraceHook.Hook;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
 // Verbs only. The hook's stages run on every container start: they take the direct path, with no

@@ -2,6 +2,7 @@ using System.CommandLine;
 using OciFtraceHook.Hook;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Commands;

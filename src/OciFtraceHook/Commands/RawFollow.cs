@@ -1,5 +1,6 @@
 using OciFtraceHook.Decoding;
 using OciFtraceHook.HostFiles;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tables;
 using OciFtraceHook.TraceDat;
 using OciFtraceHook.Tracing;

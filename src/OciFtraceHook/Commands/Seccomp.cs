@@ -1,8 +1,8 @@
 using OciFtraceHook.Export;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tables;
-using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Commands;
 

@@ -1,6 +1,6 @@
-using OciFtraceHook.Tracing;
-using OciFtraceHook.Oci;
 using System.CommandLine;
+using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Commands;

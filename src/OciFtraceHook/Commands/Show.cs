@@ -2,6 +2,7 @@ using OciFtraceHook.Decoding;
 using OciFtraceHook.Export;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tracing;
 

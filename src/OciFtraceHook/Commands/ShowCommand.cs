@@ -1,8 +1,8 @@
 using System.CommandLine;
 using OciFtraceHook.Decoding;
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tables;
-using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Commands;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OciFtraceHook.Tracing;
+using OciFtraceHook.Records;
 
 namespace OciFtraceHook.Hook;
 

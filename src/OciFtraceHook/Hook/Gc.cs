@@ -1,9 +1,10 @@
-using Microsoft.Win32.SafeHandles;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.Logging;
-using OciFtraceHook.Tracing;
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.SavedTraces;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Hook;
 

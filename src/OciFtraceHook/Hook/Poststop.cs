@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Hook;

@@ -3,8 +3,9 @@ using OciFtraceHook.Container;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Processes;
-using OciFtraceHook.Tracing;
+using OciFtraceHook.Records;
 using OciFtraceHook.SavedTraces;
+using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Hook;
 

@@ -3,6 +3,7 @@ using OciFtraceHook.Container;
 using OciFtraceHook.Logging;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Processes;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Hook;

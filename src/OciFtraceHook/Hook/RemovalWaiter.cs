@@ -1,4 +1,4 @@
-using OciFtraceHook.Tracing;
+using OciFtraceHook.Records;
 
 namespace OciFtraceHook.Hook;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Hook;

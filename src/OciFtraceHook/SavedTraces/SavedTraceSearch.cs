@@ -1,3 +1,4 @@
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.SavedTraces;

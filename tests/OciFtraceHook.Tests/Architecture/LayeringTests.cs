@@ -19,14 +19,15 @@ public class LayeringTests
         ["TraceDat"] = ["Root", "Tables", "Logging"],
         ["Oci"] = ["Root", "Interop", "HostFiles"],
         ["Processes"] = ["Root", "Interop"],
-        ["Tracing"] = ["Root", "Tables", "Interop", "HostFiles", "TraceDat", "Oci", "Processes"],
+        ["Records"] = ["Root", "HostFiles", "Oci", "Processes"],
+        ["Tracing"] = ["Root", "Tables", "Interop", "HostFiles", "TraceDat", "Oci"],
         ["Container"] = ["Root", "Interop", "Oci", "Tracing"],
-        ["SavedTraces"] = ["Root", "Tables", "Interop", "HostFiles", "TraceDat", "Oci", "Tracing"],
+        ["SavedTraces"] = ["Root", "Tables", "Interop", "HostFiles", "TraceDat", "Oci", "Records", "Tracing"],
         ["Decoding"] = ["Tables", "Logging", "TraceDat", "Tracing", "SavedTraces"],
         ["Export"] = ["Root", "Tables", "Logging", "TraceDat", "SavedTraces", "Decoding"],
-        ["Hook"] = ["Root", "Interop", "Logging", "HostFiles", "Oci", "Processes", "Tracing", "Container", "SavedTraces", "Decoding"],
-        ["Commands"] = ["Root", "Tables", "Interop", "Logging", "HostFiles", "TraceDat", "Oci", "Tracing", "SavedTraces", "Decoding", "Export", "Hook"],
-        ["Program"] = ["Root", "Interop", "Logging", "Oci", "Tracing", "Commands", "Hook"],
+        ["Hook"] = ["Root", "Interop", "Logging", "HostFiles", "Oci", "Processes", "Records", "Tracing", "Container", "SavedTraces", "Decoding"],
+        ["Commands"] = ["Root", "Tables", "Interop", "Logging", "HostFiles", "TraceDat", "Oci", "Records", "Tracing", "SavedTraces", "Decoding", "Export", "Hook"],
+        ["Program"] = ["Root", "Interop", "Logging", "Oci", "Records", "Tracing", "Commands", "Hook"],
     };
 
     [Test]

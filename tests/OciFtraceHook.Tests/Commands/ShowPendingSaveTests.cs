@@ -1,4 +1,5 @@
 using OciFtraceHook.Commands;
+using OciFtraceHook.Records;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tracing;
 

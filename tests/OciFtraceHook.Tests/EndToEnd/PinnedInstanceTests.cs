@@ -1,5 +1,5 @@
+using OciFtraceHook.Records;
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
-using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.EndToEnd;
 

@@ -51,7 +51,7 @@ public class SaveDirectoryTests : OneBundleTests
 
         var run = Task.Run(() => Runc.Run(Bundle));
         // The container runs once prestart has accepted the directory and written its record.
-        Wait.Until(() => new OciFtraceHook.Tracing.InstanceRecords().All().Any(r => r.Record.Bundle == Bundle.Dir), found => found,
+        Wait.Until(() => new OciFtraceHook.Records.InstanceRecords().All().Any(r => r.Record.Bundle == Bundle.Dir), found => found,
             TimeSpan.FromSeconds(10), "prestart to accept the directory");
         var swapped = ProcessRunner.Run("setpriv", ["--reuid", $"{Nobody}", "--regid", $"{Nobody}", "--clear-groups", "/bin/sh", "-c",
             $"cd \"$0\" && mv traces traces.old && {swap}", home, standIn]);

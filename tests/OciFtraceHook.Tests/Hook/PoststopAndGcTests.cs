@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using OciFtraceHook.Hook;
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.HookTests;

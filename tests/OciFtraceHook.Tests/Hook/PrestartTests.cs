@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using OciFtraceHook.Hook;
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.HookTests;

@@ -1,5 +1,5 @@
 using OciFtraceHook.Hook;
-using OciFtraceHook.Tracing;
+using OciFtraceHook.Records;
 
 namespace OciFtraceHook.Tests.HookTests;
 

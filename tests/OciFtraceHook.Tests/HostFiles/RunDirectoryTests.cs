@@ -1,5 +1,5 @@
 using OciFtraceHook.HostFiles;
-using OciFtraceHook.Tracing;
+using OciFtraceHook.Records;
 
 namespace OciFtraceHook.Tests.HostFilesTests;
 

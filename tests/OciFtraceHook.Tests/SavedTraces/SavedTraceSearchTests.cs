@@ -1,4 +1,5 @@
 using OciFtraceHook.Oci;
+using OciFtraceHook.Records;
 using OciFtraceHook.SavedTraces;
 using OciFtraceHook.Tracing;
 

@@ -1,5 +1,4 @@
-using OciFtraceHook.Tracing;
-
+using OciFtraceHook.Records;
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
 
 /// <summary>Poststop hands a container's save to a detached gc, so the trace is on disk a moment

@@ -1,4 +1,5 @@
 using OciFtraceHook.Hook;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Processes;
 
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.Records;
 
 /// <summary>What the host remembers of one instance, written before the instance is made so that
 /// no instance of ours ever exists without one: whose it is, which process it traces (PID and start

@@ -2,7 +2,7 @@ using Microsoft.Win32.SafeHandles;
 using OciFtraceHook.HostFiles;
 using OciFtraceHook.Oci;
 
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.Records;
 
 /// <summary>The records of live instances, one JSON file per instance name under /run (gone at
 /// boot, like the instances themselves).</summary>

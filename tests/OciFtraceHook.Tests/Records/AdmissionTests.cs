@@ -1,7 +1,8 @@
 using OciFtraceHook.Processes;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
-namespace OciFtraceHook.Tests.TracingTests;
+namespace OciFtraceHook.Tests.RecordsTests;
 
 public class AdmissionTests
 {

@@ -1,6 +1,6 @@
 using OciFtraceHook.Oci;
 
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.Records;
 
 /// <summary>Whether one more start may be traced, decided under one host-wide lock so that
 /// concurrent prestarts are counted one after another and cannot overshoot a limit together: a

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using OciFtraceHook.HostFiles;
+using OciFtraceHook.Records;
 using OciFtraceHook.Tracing;
 
-namespace OciFtraceHook.Tests.TracingTests;
+namespace OciFtraceHook.Tests.RecordsTests;
 
 public class InstanceRecordsTests
 {

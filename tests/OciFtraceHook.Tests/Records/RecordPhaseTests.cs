@@ -1,5 +1,4 @@
-using OciFtraceHook.Tracing;
-
+using OciFtraceHook.Records;
 namespace OciFtraceHook.Tests.Tracing;
 
 /// <summary>Every transition of a record's life (RecordPhase's diagram), including those a kill or

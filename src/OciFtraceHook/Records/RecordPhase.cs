@@ -1,4 +1,4 @@
-namespace OciFtraceHook.Tracing;
+namespace OciFtraceHook.Records;
 
 /// <summary>Where one start's instance is in its life, as its record and its init tell. Every stage
 /// asks this instead of reading the record's fields itself:
