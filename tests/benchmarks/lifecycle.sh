@@ -121,5 +121,7 @@ awk -v pth="$pth" -v poff="$poff" -v pt="$pt" -v pb="$pb" -v pr="$pr" -v th="$tr
     printf "  the same, one id reused each run:  %8.1f ms   ratio %.2f\n", r / 1000, pr
     printf "hook prestart:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", pre / 1000, 100 * pre / p
     printf "hook poststop:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", post / 1000, 100 * post / p
+    printf "against the floor of any hook pair, /bin/true as both hooks (target 1.25):\n"
+    printf "  tracing off %.2f, isolated %.2f, back to back %.2f, one id reused %.2f\n", off / th, t / th, b / th, r / th
 }'
 echo "instances left: $left"
