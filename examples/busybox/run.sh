@@ -7,6 +7,10 @@ repo=$(cd "$here/../.." && pwd)
 work=${WORK_DIR:-/tmp/oci-ftrace-example}
 
 if [ "$(id -u)" -ne 0 ]; then echo "run me as root (the hook creates ftrace instances and mounts)" >&2; exit 1; fi
+# The host as it was: tracefs unmounted and no /run/oci-ftrace-hook again at the end, if so before
+# (once the hook's detached removal of the instance has ended).
+source "$repo/tests/benchmarks/host-state.sh"
+trap restore_host EXIT
 missing=()
 command -v runc >/dev/null 2>&1 || missing+=(runc)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)

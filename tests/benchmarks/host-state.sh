@@ -1,7 +1,8 @@
-# Sourced by the scripts that run containers with the hook (benchmarks, sample recording): they
-# leave the host as they found it. The hook mounts tracefs where it is not mounted and keeps its
-# state under /run; restore_host undoes both when they were not there before, once the hook's
-# detached removals have ended (unmounting earlier would make a removal mount tracefs again).
+# Sourced by the scripts that run containers with the hook (benchmarks, sample recording, the
+# example): they leave the host as they found it. The hook mounts tracefs where it is not mounted
+# and keeps its state under /run; restore_host undoes both when they were not there before, once
+# the hook's detached removals have ended (unmounting earlier would make a removal mount tracefs
+# again).
 host_tracefs_before=$(grep -c ' - tracefs ' /proc/self/mountinfo || true)
 host_run_state_before=$([ -e /run/oci-ftrace-hook ] && echo yes || echo no)
 restore_host() {
