@@ -17,7 +17,8 @@ internal static class SavedTraceNames
     /// name of an instance of ours) + an extension of a saved trace: the extensions are common ones,
     /// and nothing else in a save directory is the hook's to count or remove.</summary>
     public static IEnumerable<FileInfo> In(DirectoryInfo dir, string? stem = null) =>
-        Extensions.SelectMany(extension => dir.EnumerateFiles((stem ?? InstanceName.Prefix + "*") + extension));
+        dir.EnumerateFiles(stem ?? InstanceName.Prefix + "*")
+            .Where(file => Extensions.Any(extension => file.Name.EndsWith(extension, StringComparison.Ordinal)));
 
     /// <summary>How the files of a container are looked for, to say so when none is found.</summary>
     public static string Pattern(string stem) => $"{stem}{{{string.Join(',', Extensions)}}}";

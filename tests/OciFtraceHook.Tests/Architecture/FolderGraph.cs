@@ -59,8 +59,7 @@ internal sealed class FolderGraph
         }
         if (ns == _root) return RootFolder;
         if (!ns.StartsWith(_root + ".", StringComparison.Ordinal)) return null;
-        var rest = ns[(_root.Length + 1)..];
-        return rest.Contains('.') ? rest : rest;
+        return ns[(_root.Length + 1)..];
     }
 
     /// <summary>Every use of one folder by another: (from, to) with one example each.</summary>

@@ -22,12 +22,7 @@ public class GuestPathTests(string kernel)
 
     private string Part(string part, string file) => Path.Combine(_results, part, file);
 
-    private string SavedTrace(string part)
-    {
-        var saved = Directory.GetFiles(Path.Combine(_results, part), "*.dat");
-        Assert.That(saved, Has.Length.EqualTo(1), $"{part}: one saved trace");
-        return saved[0];
-    }
+    private string SavedTrace(string part) => GuestKernel.SavedTrace(Path.Combine(_results, part));
 
     private static ProcessResult Show(string trace, params string[] options) =>
         HookProcess.Run("", ["show", "--file", trace, .. options]);

@@ -25,19 +25,7 @@ public class GuestTraceDatTests(string kernel)
 
     private string Part(string file) => Path.Combine(_results, "forge", file);
 
-    private string Saved()
-    {
-        var saved = Directory.GetFiles(Path.Combine(_results, "forge"), "*.dat");
-        Assert.That(saved, Has.Length.EqualTo(1), "one saved trace");
-        return saved[0];
-    }
-
-    private static ProcessResult Hook(params string[] args)
-    {
-        var result = HookProcess.Run("", args);
-        Assert.That(result.ExitCode, Is.Zero, result.ToString());
-        return result;
-    }
+    private string Saved() => GuestKernel.SavedTrace(Path.Combine(_results, "forge"));
 
     [OneTimeSetUp]
     public void BootAndRunTheContainer()
@@ -68,7 +56,7 @@ public class GuestTraceDatTests(string kernel)
         Assert.That(report.Stdout, Does.Match(@"openat:\s+\([0-9a-f]+\) a1=""/nonexistent-file"""), "trace-cmd shows the probe's path");
         Assert.That(report.Stdout, Does.Contain("MARK-after"));
 
-        var shown = Hook("show", "--file", saved);
+        var shown = HookProcess.Succeeds("show", "--file", saved);
         Assert.That(shown.Stdout, Does.Contain("openat(AT_FDCWD, \"/nonexistent-file\", O_RDONLY) = -1 ENOENT (No such file or directory)"));
         Assert.That(shown.Stderr, Is.Empty, "nothing to warn of: binary records, with paths");
     }
@@ -77,21 +65,21 @@ public class GuestTraceDatTests(string kernel)
     public void No_byte_the_container_wrote_becomes_an_event_a_header_or_a_lost_count_in_any_output()
     {
         var saved = Saved();
-        var shown = Hook("show", "--file", saved).Stdout;
+        var shown = HookProcess.Succeeds("show", "--file", saved).Stdout;
         Assert.That(shown, Does.Not.Match(ForgedCall));
         Assert.That(shown, Does.Contain("--- trace_marker: x\\n"), "the marker is there, as one marker, escaped");
         Assert.That(shown, Does.Contain("--- trace_marker: MARK-after ---"));
 
-        var summary = Hook("show", "--file", saved, "--summary").Stdout;
+        var summary = HookProcess.Succeeds("show", "--file", saved, "--summary").Stdout;
         Assert.That(summary, Does.Not.Contain(Forged).And.Contain("lost events: 0"));
         Assert.That(summary, Does.Not.Contain("LOST"));
 
-        var json = Hook("show", "--file", saved, "--format", "json").Stdout;
+        var json = HookProcess.Succeeds("show", "--file", saved, "--format", "json").Stdout;
         Assert.That(json, Does.Not.Contain($"\"syscall\":\"{Forged}\"").And.Not.Contain("\"kind\":\"lost\""));
-        var chrome = Hook("show", "--file", saved, "--format", "chrome").Stdout;
+        var chrome = HookProcess.Succeeds("show", "--file", saved, "--format", "chrome").Stdout;
         Assert.That(chrome, Does.Not.Match($"\"name\":\\s*\"{Forged}\""));
 
-        var profile = Hook("seccomp", "--file", saved);
+        var profile = HookProcess.Succeeds("seccomp", "--file", saved);
         Assert.That(profile.Stdout, Does.Not.Contain($"\"{Forged}\"").And.Contain("\"openat\""));
         Assert.That(profile.Stderr, Does.Not.Contain("lost"));
     }
@@ -111,7 +99,7 @@ public class GuestTraceDatTests(string kernel)
     public void Up_to_the_shaped_marker_both_decoders_show_the_same_calls_with_paths()
     {
         var saved = Saved();
-        var binary = Hook("show", "--file", saved).Stdout.Split('\n');
+        var binary = HookProcess.Succeeds("show", "--file", saved).Stdout.Split('\n');
         var writer = new StringWriter { NewLine = "\n" };
         new TraceDecoder(new DecodeOptions { Arch = GuestKernel.Arch(kernel) }, writer).Run(new StringReader(OwnText()));
         var text = writer.ToString().Split('\n');

@@ -25,12 +25,7 @@ public class GuestWriteBufferTests(string kernel)
         return stdout[at..];
     }
 
-    private string SavedTrace(string part)
-    {
-        var saved = Directory.GetFiles(Path.Combine(_results, part), "*.dat");
-        Assert.That(saved, Has.Length.EqualTo(1), $"{part}: one saved trace");
-        return saved[0];
-    }
+    private string SavedTrace(string part) => GuestKernel.SavedTrace(Path.Combine(_results, part));
 
     private static string Show(string trace)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
@@ -21,8 +20,7 @@ internal sealed class CriNode : IDisposable
     private const string RunContainerd = ContainerdRunDirectory.Path;
 
     private readonly BusyboxBundle _files;
-    private readonly Process _daemon;
-    private readonly StringBuilder _log;
+    private readonly EngineDaemon _daemon;
     private readonly bool _runContainerdExisted;
 
     public CriClient Cri { get; }
@@ -36,11 +34,10 @@ internal sealed class CriNode : IDisposable
     /// Dispose can remove it; containerd would otherwise leave /k8s.io in every hierarchy.</summary>
     public string CgroupParent { get; } = "/oft-cri-" + Guid.NewGuid().ToString("N")[..12];
 
-    private CriNode(BusyboxBundle files, Process daemon, StringBuilder log, bool runContainerdExisted)
+    private CriNode(BusyboxBundle files, EngineDaemon daemon, bool runContainerdExisted)
     {
         _files = files;
         _daemon = daemon;
-        _log = log;
         _runContainerdExisted = runContainerdExisted;
         Cri = new CriClient(Socket);
     }
@@ -59,26 +56,9 @@ internal sealed class CriNode : IDisposable
         File.WriteAllText(Path.Combine(files.Dir, "containerd.toml"), Config(files.Dir));
 
         var runContainerdExisted = Directory.Exists(RunContainerd);
-        var log = new StringBuilder();
-        var info = new ProcessStartInfo(Containerd)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("--config");
-        info.ArgumentList.Add(Path.Combine(files.Dir, "containerd.toml"));
-        // containerd's environment reaches the runtime shims it starts, so the hook's shim (and the
-        // hooks it adds) read this hook.conf.
-        info.Environment["OCI_FTRACE_HOOK_CONF"] = files.ConfigPath;
-        var daemon = Process.Start(info)!;
-        daemon.StandardInput.Close();
-        daemon.OutputDataReceived += (_, e) => Append(log, e.Data);
-        daemon.ErrorDataReceived += (_, e) => Append(log, e.Data);
-        daemon.BeginOutputReadLine();
-        daemon.BeginErrorReadLine();
-        var node = new CriNode(files, daemon, log, runContainerdExisted);
+        // The hook's shim (and the hooks it adds) read this hook.conf.
+        var daemon = EngineDaemon.Start(Containerd, ["--config", Path.Combine(files.Dir, "containerd.toml")], files.ConfigPath);
+        var node = new CriNode(files, daemon, runContainerdExisted);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var lastError = "";
@@ -215,13 +195,7 @@ internal sealed class CriNode : IDisposable
             : [];
     }
 
-    public string LogTail(int lines)
-    {
-        lock (_log)
-        {
-            return string.Join(" | ", _log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(lines));
-        }
-    }
+    public string LogTail(int lines) => _daemon.LogTail(lines);
 
     /// <summary>Stops and removes every pod (and with them their containers), as the kubelet does when
     /// a node is drained.</summary>
@@ -247,11 +221,8 @@ internal sealed class CriNode : IDisposable
                 // containerd is stopped and its files removed whatever went wrong here.
                 TestContext.Out.WriteLine($"removing the pods failed: {e.Message}\ncontainerd's last lines: {LogTail(30)}");
             }
-            ProcessRunner.Run("/bin/kill", ["-TERM", _daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            if (!_daemon.WaitForExit(TimeSpan.FromSeconds(30))) _daemon.Kill(entireProcessTree: true);
         }
-        _daemon.WaitForExit();
-        _daemon.Dispose();
+        _daemon.Stop();
         Cri.Dispose();
         TestHost.UnmountEverythingUnder(Dir);
         RemoveCgroups();
@@ -283,10 +254,4 @@ internal sealed class CriNode : IDisposable
         }
     }
 
-
-    private static void Append(StringBuilder log, string? line)
-    {
-        if (line is null) return;
-        lock (log) log.AppendLine(line);
-    }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
@@ -21,8 +19,7 @@ internal sealed class DockerEngine : IDisposable
     private const string RunContainerd = ContainerdRunDirectory.Path;
 
     private readonly BusyboxBundle _files;
-    private readonly Process _daemon;
-    private readonly StringBuilder _log;
+    private readonly EngineDaemon _daemon;
     private readonly bool _runContainerdExisted;
 
     public string Dir => _files.Dir;
@@ -33,11 +30,10 @@ internal sealed class DockerEngine : IDisposable
     public string ContainerdSocket => Path.Combine(ExecRoot, "containerd", "containerd.sock");
     public string HookConf => Path.Combine(Dir, "hook.conf");
 
-    private DockerEngine(BusyboxBundle files, Process daemon, StringBuilder log, bool runContainerdExisted)
+    private DockerEngine(BusyboxBundle files, EngineDaemon daemon, bool runContainerdExisted)
     {
         _files = files;
         _daemon = daemon;
-        _log = log;
         _runContainerdExisted = runContainerdExisted;
     }
 
@@ -60,32 +56,15 @@ internal sealed class DockerEngine : IDisposable
         File.WriteAllText(Path.Combine(files.Dir, "hook.conf"), $"save-dir = {files.SaveDir}\n");
 
         var runContainerdExisted = Directory.Exists(RunContainerd);
-        var log = new StringBuilder();
-        var info = new ProcessStartInfo(Daemon)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
         var dir = files.Dir;
-        foreach (var arg in new[]
-                 {
-                     "--iptables=false", "--ip6tables=false", "--bridge=none",
-                     "--data-root", Path.Combine(dir, "d"), "--exec-root", Path.Combine(dir, "e"),
-                     "-H", "unix://" + Path.Combine(dir, "docker.sock"), "--pidfile", Path.Combine(dir, "docker.pid"),
-                     "--config-file", Path.Combine(dir, "daemon.json"),
-                 })
-            info.ArgumentList.Add(arg);
-        // An engine's environment reaches the runtime it runs (and the shim passes this on to the hook).
-        info.Environment["OCI_FTRACE_HOOK_CONF"] = Path.Combine(dir, "hook.conf");
-        var daemon = Process.Start(info)!;
-        daemon.StandardInput.Close();
-        daemon.OutputDataReceived += (_, e) => Append(log, e.Data);
-        daemon.ErrorDataReceived += (_, e) => Append(log, e.Data);
-        daemon.BeginOutputReadLine();
-        daemon.BeginErrorReadLine();
-        var engine = new DockerEngine(files, daemon, log, runContainerdExisted);
+        var daemon = EngineDaemon.Start(Daemon,
+        [
+            "--iptables=false", "--ip6tables=false", "--bridge=none",
+            "--data-root", Path.Combine(dir, "d"), "--exec-root", Path.Combine(dir, "e"),
+            "-H", "unix://" + Path.Combine(dir, "docker.sock"), "--pidfile", Path.Combine(dir, "docker.pid"),
+            "--config-file", Path.Combine(dir, "daemon.json"),
+        ], Path.Combine(dir, "hook.conf"));
+        var engine = new DockerEngine(files, daemon, runContainerdExisted);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (engine.Docker("version").ExitCode != 0)
@@ -138,13 +117,7 @@ internal sealed class DockerEngine : IDisposable
         }
     }
 
-    public string LogTail(int lines)
-    {
-        lock (_log)
-        {
-            return string.Join(" | ", _log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(lines));
-        }
-    }
+    public string LogTail(int lines) => _daemon.LogTail(lines);
 
     public void Dispose()
     {
@@ -156,11 +129,8 @@ internal sealed class DockerEngine : IDisposable
                 ContainerdCtr("tasks", "kill", "-s", "KILL", task);
             foreach (var container in ContainerdCtr("containers", "ls", "-q").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 ContainerdCtr("containers", "delete", container);
-            ProcessRunner.Run("/bin/kill", ["-TERM", _daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            if (!_daemon.WaitForExit(TimeSpan.FromSeconds(30))) _daemon.Kill(entireProcessTree: true);
         }
-        _daemon.WaitForExit();
-        _daemon.Dispose();
+        _daemon.Stop();
         TestHost.UnmountEverythingUnder(Dir);
         _files.Dispose();
         // The shims' sockets (/run/containerd/s), wherever containerd's state is; those of another
@@ -168,12 +138,6 @@ internal sealed class DockerEngine : IDisposable
         ContainerdRunDirectory.RemoveLeftovers(_runContainerdExisted);
     }
 
-
-    private static void Append(StringBuilder log, string? line)
-    {
-        if (line is null) return;
-        lock (log) log.AppendLine(line);
-    }
 }
 
 /// <summary>The runtime shim as a package installs it: the link oci-ftrace-runc beside the

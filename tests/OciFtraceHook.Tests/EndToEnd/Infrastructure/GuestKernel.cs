@@ -30,6 +30,14 @@ internal static class GuestKernel
     public static ProcessResult RunScenario(string kernel, string scenario, string resultsDir) =>
         Run(kernel, [ScenarioPath(scenario)], resultsDir);
 
+    /// <summary>The one trace a guest scenario's part saved (copied into <paramref name="partDir"/>).</summary>
+    public static string SavedTrace(string partDir)
+    {
+        var saved = Directory.GetFiles(partDir, "*.dat");
+        Assert.That(saved, Has.Length.EqualTo(1), $"{Path.GetFileName(partDir)}: one saved trace");
+        return saved[0];
+    }
+
     /// <summary>Boots <paramref name="kernel"/> and runs a shell command in it.</summary>
     public static ProcessResult RunCommand(string kernel, string command, string resultsDir) =>
         Run(kernel, ["-c", command], resultsDir);
