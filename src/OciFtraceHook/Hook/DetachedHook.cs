@@ -89,13 +89,14 @@ internal static class DetachedHook
 
     /// <summary>Is any recorded instance's container gone (a crash, or a start that failed after
     /// prestart without a poststop)? Cheap: a directory listing and one /proc read per record.</summary>
-    public static bool AnyLeftBehind(InstanceRecords records, string except)
+    public static bool AnyLeftBehind(InstanceRecords records, string except) => AnyLeftBehind(records, records.All(), except);
+
+    /// <param name="read">The records as read already (prestart's admission read them all).</param>
+    public static bool AnyLeftBehind(InstanceRecords records, IEnumerable<(string Name, InstanceRecord Record)> read, string except)
     {
-        foreach (var name in records.Names())
+        foreach (var (name, record) in read)
         {
             if (name == except) continue;
-            var record = records.Read(name);
-            if (record is null) continue; // being written or replaced right now
             switch (record.Phase())
             {
                 case RecordPhase.Tracing or RecordPhase.Saving: // running, or its poststop's gc is saving it

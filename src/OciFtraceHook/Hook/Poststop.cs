@@ -34,7 +34,7 @@ internal static class Poststop
         // trace is not saved yet (the newest such, should an older one still wait for gc). A running
         // container with the same id (under another runtime root) is never touched, nor is anything
         // when this start's prestart was refused and wrote no record.
-        var own = records.OfContainer(id)
+        var own = records.OfContainer(id, InstanceName.For(id))
             .Where(r => r.Record.Bundle == state.Bundle && r.Record.StoppedAt is null && r.Record.Phase() == RecordPhase.LeftBehind)
             .Select(r => r.Name).FirstOrDefault();
         var instance = own is null ? null : findTraceFs()?.Instance(own);

@@ -66,6 +66,7 @@ internal static class Prestart
         Log.PrestartBegin(logger, id, init.Pid, init.Command, instance.Name);
 
         var undo = new UndoStack((step, e) => Log.UndoFailed(logger, step, e.Message));
+        IReadOnlyList<(string Name, InstanceRecord Record)> others;
         try
         {
             // The record comes first: an instance of ours never exists without one, so gc can
@@ -81,7 +82,7 @@ internal static class Prestart
             };
             var ringCap = host.MaxRingBufferBytes ?? RingBufferMemory.DefaultCap();
             if (!Admission.Admit(records, instance.Name, record, new Admission.Limits(host.MaxTracedContainers, ringCap,
-                    host.MaxTracedContainersPerTenant, host.MaxRingBufferBytesPerTenant ?? ringCap / 2)))
+                    host.MaxTracedContainersPerTenant, host.MaxRingBufferBytesPerTenant ?? ringCap / 2), out others))
             {
                 // The same start named twice: the first traces it, the second does nothing.
                 Log.AlreadyTracedStart(logger, id);
@@ -119,7 +120,7 @@ internal static class Prestart
         // has them collected in the background.
         try
         {
-            on.CollectLeftovers(records, instance.Name, host);
+            on.CollectLeftovers(records, others, instance.Name, host);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -29,9 +29,11 @@ internal sealed record PrestartHost
         (init, rootfs, settings, instance, config) =>
             TraceMounts.Mount(init.Pid, rootfs, settings.MountPath, instance, TraceFile.Defaults, config.Mounts);
 
-    /// <summary>Has instances that never got a poststop collected in the background.</summary>
-    public Action<InstanceRecords, string, HookConf> CollectLeftovers { get; init; } = (records, ownInstance, host) =>
-    {
-        if (DetachedHook.AnyLeftBehind(records, except: ownInstance)) DetachedHook.TryStartGc(null, host.ConfigPath, out _);
-    };
+    /// <summary>Has instances that never got a poststop collected in the background, judging by the
+    /// other records as admission read them.</summary>
+    public Action<InstanceRecords, IReadOnlyList<(string Name, InstanceRecord Record)>, string, HookConf> CollectLeftovers { get; init; } =
+        (records, others, ownInstance, host) =>
+        {
+            if (DetachedHook.AnyLeftBehind(records, others, except: ownInstance)) DetachedHook.TryStartGc(null, host.ConfigPath, out _);
+        };
 }

@@ -61,8 +61,15 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     }
 
     /// <summary>The records of one container id, newest start first.</summary>
-    public IEnumerable<(string Name, InstanceRecord Record)> OfContainer(string containerId) =>
-        All().Where(r => r.Record.ContainerId == containerId).OrderByDescending(r => r.Record.Created);
+    /// <param name="nameStem">The id's instance-name stem (Tracing.InstanceName.For), when the caller
+    /// knows it: only records named by it are read (poststop then reads its own id's records, not
+    /// every traced container's on the host).</param>
+    public IEnumerable<(string Name, InstanceRecord Record)> OfContainer(string containerId, string? nameStem = null) =>
+        Names()
+            .Where(name => nameStem is null || (name.StartsWith(nameStem, StringComparison.Ordinal) && name.Length > nameStem.Length && name[nameStem.Length] == '-'))
+            .Select(name => (Name: name, Record: Read(name)!))
+            .Where(r => r.Record is not null && r.Record.ContainerId == containerId)
+            .OrderByDescending(r => r.Record.Created);
 
     /// <summary>Serialises prestarts' admission (host-wide limits, one live instance per id): held
     /// while one prestart counts the records and writes its own, so two prestarts at once cannot

@@ -42,7 +42,7 @@ public class PoststopAndGcTests
     /// <summary>An instance as the hook leaves it: recording, with a trace, and its record.</summary>
     private string Instance(string tag, string bundle, int pid, ulong startTime, string? savedTo = null)
     {
-        var name = $"oci-ftrace-{Id}-0123456789abcdef-{tag}";
+        var name = $"{InstanceName.For(Id)}-{tag}"; // as prestart names it: poststop reads the records of its id's stem
         var instance = _traceFs.Instance(name);
         Directory.CreateDirectory(instance.Dir);
         File.WriteAllText(instance.FilePath("tracing_on"), "1\n");

@@ -51,7 +51,7 @@ public class PrestartTests
             FindTraceFs = _ => _traceFs,
             Starts = new ContainerStarts(Path.Combine(_root, "last-start")),
             MountIntoContainer = (_, _, _, instance, _) => _mounted.Add(instance.Name),
-            CollectLeftovers = (_, _, _) => { },
+            CollectLeftovers = (_, _, _, _) => { },
         };
     }
 

@@ -118,6 +118,28 @@ public class InstanceRecordsTests
     }
 
     [Test]
+    public void Records_of_an_id_by_its_stem_are_only_those_named_by_it_newest_first()
+    {
+        var stem = InstanceName.For("web-1");
+        var older = InstanceName.ForStart("web-1", 100, 1);
+        var newer = InstanceName.ForStart("web-1", 200, 2);
+        _records.Write(older, Sample("web-1"));
+        _records.Write(newer, Sample("web-1") with { Created = Sample("web-1").Created.AddMinutes(1) });
+        _records.Write(InstanceName.ForStart("web-10", 300, 3), Sample("web-10"));
+        // A record claiming the id under a name not made from it: found by a search of every record,
+        // never read by one of the id's own stem (what poststop reads).
+        var elsewhere = InstanceName.ForStart("other", 400, 4);
+        _records.Write(elsewhere, Sample("web-1"));
+        // Named like the stem but longer, with no '-' after it: another stem's.
+        _records.Write(stem + "0-1-1", Sample("web-1"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(_records.OfContainer("web-1", stem).Select(r => r.Name), Is.EqualTo(new[] { newer, older }));
+            Assert.That(_records.OfContainer("web-1").Select(r => r.Name), Is.EquivalentTo(new[] { older, newer, elsewhere, stem + "0-1-1" }));
+        });
+    }
+
+    [Test]
     public void Names_lists_the_records_without_extension()
     {
         Assert.That(_records.Names(), Is.Empty, "no directory yet");
