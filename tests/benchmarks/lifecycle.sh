@@ -103,6 +103,21 @@ settle
 for _ in $(seq "$runs"); do settle; run_once "$work/timed" >/dev/null; done
 settle
 
+# Where the CPU of the traced lifecycles goes (with perf installed): the same isolated runs, and
+# as many with a copy of /bin/true as both hooks, profiled system-wide, then sorted by stage and
+# part (start and exit, kernel, the hook's code) by stage-cpu.py.
+profile_runs=$(( runs < 10 ? runs : 10 ))
+if command -v perf >/dev/null 2>&1; then
+    cp /bin/true "$work/true-hook"
+    make_bundle "$work/true-copy" "$(hooks_for "$work/true-hook")"
+    perf record -q -a -g -e cpu-clock -F 10000 -o "$work/perf.data" >/dev/null 2>&1 &
+    perf_pid=$!
+    sleep 0.5
+    for _ in $(seq "$profile_runs"); do settle; run_once "$work/traced" >/dev/null; run_once "$work/true-copy" >/dev/null; done
+    settle
+    kill -INT "$perf_pid"; wait "$perf_pid" || true
+fi
+
 plain=$(median < "$work/plain.us"); traced=$(median < "$work/traced.us"); b2b=$(median < "$work/b2b.us")
 reused=$(median < "$work/reused.us"); truehooks=$(median < "$work/true-hooks.us"); off=$(median < "$work/hook-off.us")
 paired() { paste -d' ' "$1" "$2" | awk '{print $2 / $1}' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; } # plain.us other.us
@@ -125,3 +140,10 @@ awk -v pth="$pth" -v poff="$poff" -v pt="$pt" -v pb="$pb" -v pr="$pr" -v th="$tr
     printf "  tracing off %.2f, isolated %.2f, back to back %.2f, one id reused %.2f\n", off / th, t / th, b / th, r / th
 }'
 echo "instances left: $left"
+if [ -s "$work/perf.data" ]; then
+    echo "CPU per traced lifecycle, $profile_runs isolated runs (perf, cpu-clock at 10 kHz):"
+    perf script -i "$work/perf.data" -F comm,pid,tid,time,ip,sym 2>/dev/null > "$work/perf.txt"
+    python3 "$repo/tests/benchmarks/stage-cpu.py" "$work/perf.txt" "$profile_runs" 10000 true-hook | sed 's/^/  /'
+else
+    echo "(perf not installed: no CPU profile of the stages; apt-get install linux-perf)"
+fi
