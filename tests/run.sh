@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test as root against the real kernel, runc, podman, dockerd and containerd (through ctr
 # and through its CRI plugin), installing what they need first (runc, busybox-static, podman,
-# lintian, trace-cmd, docker.io, containerd; qemu, kmod, zstd, xz-utils, strace for the kernel
+# lintian, trace-cmd, docker.io, containerd, gcc and libc6-dev; qemu, kmod, zstd, xz-utils, strace for the kernel
 # matrix; the arm64 cross toolchain, qemu-user and qemu-system-arm, as .ci/run does)
 # through apt when missing. Prints "N passed, N failed,
 # N skipped" last and exits non-zero when a test failed or none ran.
@@ -27,6 +27,9 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v trace-cmd >/dev/null 2>&1 || missing+=(trace-cmd)
+# A threaded program for the containers, built static (ThreadGroupTests).
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(libc6-dev)
 # arm64: the package is cross-built here (clang and Debian's aarch64 binutils, gcc and libc) and its
 # binary run under qemu-user with arm64's zlib, as .ci/run installs them.
 arm64=()

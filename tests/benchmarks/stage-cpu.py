@@ -27,7 +27,7 @@ RULES = [
     ("start and exit", ".NET runtime start", ("RhInitialize", "InitializeRuntime", "ProcessorIdCache")),
     ("kernel", "instance mkdir", ("instance_mkdir",)),
     ("kernel", "instance rmdir", ("instance_rmdir",)),
-    ("kernel", "options (record-tgid walks every instance's events)", ("trace_options_core_write", "trace_options_write")),
+    ("kernel", "options", ("trace_options_core_write", "trace_options_write")),
     ("kernel", "set_event_pid", ("event_pid_write",)),
     ("kernel", "enabling or disabling events", ("system_enable_write", "event_enable_write", "ftrace_event_write")),
     ("kernel", "exec trigger", ("event_trigger_write",)),

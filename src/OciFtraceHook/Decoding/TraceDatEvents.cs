@@ -16,6 +16,7 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what, bool kernel
 {
     private readonly Dictionary<int, EventPlan> _plans = new();
     private readonly TraceEvent _event = new();
+    private readonly ThreadGroups _groups = new();
 
     /// <summary>Events whose type has no format in the file, by type id: not shown, but counted.</summary>
     public Dictionary<int, long> Unknown { get; } = new();
@@ -69,7 +70,7 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what, bool kernel
         // Rounded to the microsecond as the kernel's text rounds it, so both decoders show the same.
         e.TimeNs = (long)Math.Min((cpu.Timestamp + 500) / 1000, long.MaxValue / 1000) * 1000;
         e.Tid = tid;
-        e.Tgid = file.Metadata is { } m && m.Tgids.TryGetValue(tid, out var tgid) ? tgid : tid;
+        e.Tgid = file.Metadata is { } m && m.Tgids.TryGetValue(tid, out var tgid) ? tgid : _groups.Of(tid);
         e.Comm = tid == 0 ? "<idle>" : file.Comms.TryGetValue(tid, out var comm) ? comm : "<...>";
         e.ArgCount = 0;
         switch (plan.Kind)
@@ -85,6 +86,10 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what, bool kernel
                 break;
             case TraceEventKind.SyscallExit:
                 e.Return = Signed(payload, plan.ReturnOffset, plan.ReturnSize);
+                break;
+            case TraceEventKind.NewTask:
+                foreach (var (offset, size) in plan.Args) e.Args[e.ArgCount++] = Unsigned(payload, offset, size);
+                _groups.Made(e.Tgid, (int)(uint)e.Args[0], e.Args[1]);
                 break;
             case TraceEventKind.Marker:
                 e.Text = Text(payload, plan.Text!).TrimEnd();
@@ -259,6 +264,9 @@ internal sealed class TraceDatEvents(TraceDatFile file, string what, bool kernel
             if (format.System == "syscalls" && format.Name.StartsWith("sys_exit_", StringComparison.Ordinal)
                 && format.Field("ret") is { Size: 1 or 2 or 4 or 8 } ret)
                 return new EventPlan(TraceEventKind.SyscallExit, format.Name["sys_exit_".Length..]) { ReturnOffset = ret.Offset, ReturnSize = ret.Size };
+            if (format is { System: "task", Name: "task_newtask" } && format.Field("pid") is { Size: 4 } pid
+                && format.Field("clone_flags") is { Size: 4 or 8 } cloneFlags)
+                return new EventPlan(TraceEventKind.NewTask, format.Name) { Args = [(pid.Offset, 4), (cloneFlags.Offset, cloneFlags.Size)] };
             if (format is { System: "ftrace", Name: "print" } && format.Field("buf") is { } buf)
                 return new EventPlan(TraceEventKind.Marker, "tracing_mark_write") { Text = buf };
             if (format.System == PathProbes.Group && format.Name.StartsWith(PathProbes.KernelCopyPrefix, StringComparison.Ordinal)

@@ -12,6 +12,9 @@ internal enum TraceEventKind : byte
     /// asked for it: <see cref="TraceEvent.Strings"/>[0] is the path (null when the copy failed),
     /// <see cref="TraceEvent.Args"/>[0] the copy's address.</summary>
     KernelPath,
+    /// <summary>task_newtask: the thread <see cref="TraceEvent.Tid"/> made a task;
+    /// <see cref="TraceEvent.Args"/>[0] is the new task's id, [1] its clone flags.</summary>
+    NewTask,
     Other,
 }
 
@@ -24,7 +27,8 @@ internal sealed class TraceEvent
     public TraceEventKind Kind;
     public string Comm = "";
     public int Tid;
-    /// <summary>The thread group (process) id when the trace has a TGID column, else the tid.</summary>
+    /// <summary>The thread group (process) id: from the trace's TGID column or table where it has
+    /// one, else from the task_newtask events before (see ThreadGroups), else the tid.</summary>
     public int Tgid;
     public int Cpu;
     public long TimeNs;

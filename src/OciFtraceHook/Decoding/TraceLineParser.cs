@@ -13,6 +13,7 @@ internal sealed class TraceLineParser
     private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
     private readonly Dictionary<int, string> _comms = new();
+    private readonly ThreadGroups _groups = new();
 
     public TraceLineParser() => _nameLookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -38,7 +39,7 @@ internal sealed class TraceLineParser
         var dash = head.LastIndexOf('-');
         if (dash < 0 || !int.TryParse(head[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var tid)) return false;
         e.Tid = tid;
-        e.Tgid = tgid > 0 ? tgid : tid;
+        e.Tgid = tgid > 0 ? tgid : _groups.Of(tid);
         e.Comm = Comm(tid, head[..dash].TrimStart());
 
         var close = line[bracket..].IndexOf(']') + bracket;
@@ -85,6 +86,7 @@ internal sealed class TraceLineParser
         }
         if (TryParseKernelPath(text, e)) return true;
         if (TryParsePathProbe(text, e)) return true;
+        if (TryParseNewTask(text, e)) return true;
         e.Kind = TraceEventKind.Other;
         var nameEnd = text.IndexOf(':');
         e.Name = Intern(nameEnd < 0 ? text : text[..nameEnd]);
@@ -221,6 +223,28 @@ internal sealed class TraceLineParser
     /// <summary>"kcopy_getname: (do_sys_openat2+0x77/0xe0 &lt;- getname) ptr=0xffff88800436f000
     /// name=\"/etc/passwd\"": a path as the kernel copied it (see PathProbes.KernelCopyFunctions);
     /// "name=(fault)" when getname returned an error.</summary>
+    /// <summary><c>"task_newtask: pid=1234 comm=sh clone_flags=3d0f00 oom_score_adj=0"</c>. The comm
+    /// is the container's to choose: the flags are the last "clone_flags=" of the line.</summary>
+    private bool TryParseNewTask(ReadOnlySpan<char> text, TraceEvent e)
+    {
+        const string Head = "task_newtask: pid=";
+        if (!text.StartsWith(Head)) return false;
+        var rest = text[Head.Length..];
+        var pidEnd = rest.IndexOf(' ');
+        var flagsAt = rest.LastIndexOf(" clone_flags=");
+        if (pidEnd < 0 || flagsAt < pidEnd || !int.TryParse(rest[..pidEnd], NumberStyles.None, CultureInfo.InvariantCulture, out var child)) return false;
+        var flags = rest[(flagsAt + " clone_flags=".Length)..];
+        var flagsEnd = flags.IndexOf(' ');
+        if (!ulong.TryParse(flagsEnd < 0 ? flags : flags[..flagsEnd], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var cloneFlags)) return false;
+        e.Kind = TraceEventKind.NewTask;
+        e.Name = "task_newtask";
+        e.Args[0] = (ulong)child;
+        e.Args[1] = cloneFlags;
+        e.ArgCount = 2;
+        _groups.Made(e.Tgid, child, cloneFlags);
+        return true;
+    }
+
     private bool TryParseKernelPath(ReadOnlySpan<char> text, TraceEvent e)
     {
         if (!text.StartsWith(Tracing.PathProbes.KernelCopyPrefix)) return false;

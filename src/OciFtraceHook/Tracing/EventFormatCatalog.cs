@@ -18,7 +18,7 @@ internal sealed class EventFormatCatalog(string eventsDir, string? cachePath)
     private const int MaxFormats = 1 << 16;
 
     /// <summary>Systems searched first, and the only ones cached: the events the hook enables, then the markers.</summary>
-    private static readonly string[] FirstSystems = ["syscalls", "ftrace"];
+    private static readonly string[] FirstSystems = ["syscalls", "task", "ftrace"];
 
     /// <summary>The formats of <paramref name="ids"/> found in tracefs, plus the marker's
     /// (ftrace/print), which trace-cmd needs to show trace_marker lines.</summary>

@@ -12,6 +12,9 @@ internal static class InstanceSetup
     /// <summary>Per instance (6.19+): how many bytes of user memory a syscall event copies per
     /// argument, 0 to 165; 0 copies none (path strings included).</summary>
     public const string UserBufferSizeFile = "syscall_user_buf_size";
+    /// <summary>Each task a traced thread makes, with its clone flags: how `show` tells a thread
+    /// from a process (Decoding.ThreadGroups).</summary>
+    public const string NewTaskEnable = "events/task/task_newtask/enable";
 
     public static void Apply(TraceInstance instance, HookSettings settings, int initPid)
     {
@@ -21,8 +24,12 @@ internal static class InstanceSetup
         instance.SetOption("overwrite", settings.Overwrite);
         // Children of the init (the shell's commands, the app's workers) are traced too.
         instance.SetOption("event-fork", true);
-        // Lines then carry the process (thread group) of each thread, for `show`.
-        if (instance.HasFile("options/record-tgid")) instance.SetOption("record-tgid", true);
+        // Which process each thread belongs to, for `show`: the tasks the container makes, with
+        // their clone flags. Not options/record-tgid, which costs every start a walk over every
+        // event file of every instance on the host (growing with the instances there) and every
+        // save a read of the host's whole tgid table; only where a kernel lacks the event.
+        if (instance.HasFile(NewTaskEnable)) instance.Write(NewTaskEnable, "1");
+        else if (instance.HasFile("options/record-tgid")) instance.SetOption("record-tgid", true);
         // Without it a container that reads its own `trace` records its reads faster than it
         // reads them and never reaches the end.
         if (instance.HasFile("options/pause-on-trace")) instance.SetOption("pause-on-trace", true);

@@ -13,8 +13,8 @@ internal static class RawCaptureReader
     /// read, so no page is in neither.</param>
     public static RawCapture Read(TraceInstance instance, EventFormatCatalog catalog, string? spoolPath = null)
     {
-        // The kernel takes ~2 ms to print its tables of names and thread groups (all the host's,
-        // and saved_tgids grows with pid_max): read them while the pages are copied.
+        // The kernel takes ~2 ms to print its table of names (all the host's): read it while the
+        // pages are copied.
         var hostTables = ReadHostTables(instance);
         var (headerPage, layout) = ReadLayout(instance);
         using var spool = spoolPath is null ? null : PageSpool.Open(spoolPath, layout.PageSize, long.MaxValue, create: false);
@@ -49,9 +49,16 @@ internal static class RawCaptureReader
         return (headerPage, layout);
     }
 
+    /// <summary>saved_cmdlines, and saved_tgids only from an instance with options/record-tgid on (a
+    /// kernel without task_newtask, see InstanceSetup, or one made by an earlier release): the
+    /// kernel prints that table by walking every pid up to pid_max, ~4 ms of CPU a save here, and
+    /// the task_newtask events in the pages tell the decoders the same.</summary>
     private static Task<(byte[] Cmdlines, byte[] Tgids)> ReadHostTables(TraceInstance instance) =>
         Task.Run(() => (Cmdlines: ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_cmdlines")),
-                        Tgids: ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_tgids"))));
+                        Tgids: RecordsTgids(instance) ? ReadBytes(Path.Combine(instance.TraceFs.Root, "saved_tgids")) : []));
+
+    private static bool RecordsTgids(TraceInstance instance) =>
+        ReadText(instance.FilePath("options/record-tgid")).StartsWith('1');
 
     private static RawCapture Build(TraceInstance instance, EventFormatCatalog catalog, byte[] headerPage, PageLayout layout,
         IReadOnlyList<CpuPages> cpus, IReadOnlyList<string> stats, Task<(byte[] Cmdlines, byte[] Tgids)> hostTables)

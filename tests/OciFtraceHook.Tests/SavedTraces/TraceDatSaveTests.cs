@@ -32,6 +32,9 @@ public class TraceDatSaveTests
         File.WriteAllBytes(Path.Combine(_root, "tracefs", "saved_cmdlines"), capture.SavedCmdlines);
         File.WriteAllText(Path.Combine(_root, "tracefs", "saved_tgids"), "100 99\n");
         _instance = new TraceFs(Path.Combine(_root, "tracefs")).Instance("oci-ftrace-test");
+        // An instance made by an earlier release, which recorded thread groups in the kernel's table.
+        Directory.CreateDirectory(_instance.FilePath("options"));
+        File.WriteAllText(_instance.FilePath("options/record-tgid"), "1\n");
         foreach (var cpu in capture.Cpus)
         {
             var dir = _instance.FilePath($"per_cpu/cpu{cpu.Cpu}");
@@ -69,6 +72,15 @@ public class TraceDatSaveTests
         var capture = RawCaptureReader.Read(_instance, Catalog());
         Assert.That(System.Text.Encoding.ASCII.GetString(capture.SavedCmdlines), Is.EqualTo("100 cat\n101 sh\n"));
         Assert.That(System.Text.Encoding.ASCII.GetString(capture.SavedTgids), Is.EqualTo("100 99\n"));
+    }
+
+    [Test]
+    public void An_instance_without_record_tgid_leaves_the_hosts_tgid_table_unread()
+    {
+        // Its task_newtask events say which process each thread belongs to; the kernel prints
+        // saved_tgids by walking every pid up to pid_max.
+        File.WriteAllText(_instance.FilePath("options/record-tgid"), "0\n");
+        Assert.That(RawCaptureReader.Read(_instance, Catalog()).SavedTgids, Is.Empty);
     }
 
     [TestCase("", "")]

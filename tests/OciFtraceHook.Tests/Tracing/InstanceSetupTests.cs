@@ -15,6 +15,8 @@ public class InstanceSetupTests
         "options/overwrite",
         "options/event-fork",
         "options/pause-on-trace",
+        "options/record-tgid",
+        InstanceSetup.NewTaskEnable,
         "set_event_pid",
         "events/syscalls/enable",
         "events/syscalls/sys_enter_openat/enable",
@@ -62,6 +64,20 @@ public class InstanceSetupTests
             Assert.That(Written("events/syscalls/sys_enter_openat/enable"), Is.Empty);
             Assert.That(Written("events/syscalls/sys_exit_openat/enable"), Is.Empty);
         });
+    }
+
+    [Test]
+    public void Thread_groups_come_from_task_newtask_and_record_tgid_only_where_the_kernel_lacks_the_event()
+    {
+        InstanceSetup.Apply(_instance, HookSettings.FromAnnotations(new Dictionary<string, string>()), Pid);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Written(InstanceSetup.NewTaskEnable), Is.EqualTo("1\n"));
+            Assert.That(Written("options/record-tgid"), Is.Empty, "left off: setting it walks every instance's event files");
+        });
+        File.Delete(_instance.FilePath(InstanceSetup.NewTaskEnable));
+        InstanceSetup.Apply(_instance, HookSettings.FromAnnotations(new Dictionary<string, string>()), Pid);
+        Assert.That(Written("options/record-tgid"), Is.EqualTo("1\n"), "a kernel without the event");
     }
 
     [Test]
