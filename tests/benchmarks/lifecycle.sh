@@ -6,10 +6,14 @@
 # kernel time) has finished, and "back to back", where the next start waits on that removal in
 # the kernel; back to back both with a fresh id per run and with one id reused by every run (each
 # start gets an instance of its own, so it never waits for the previous start's). Prints medians
-# and ratios (each run's to the run without the hook taken beside it) from this one run. Two more rows in the isolated loop show the floor under the hook's
-# own work: /bin/true as both hooks (runc's cost of running two hooks), and the hook with tracing
-# off (annotation org.ociftracehook.enabled=false: two starts of the hook that read their input and
-# return). Root, runc and busybox-static needed.
+# and ratios (each run's to the run without the hook taken beside it) from this one run. Two more
+# rows in the isolated loop show the floor under the hook's own work: /bin/true as both hooks
+# (runc's cost of running two hooks), and the hook with tracing off (annotation
+# org.ociftracehook.enabled=false: two starts of the hook that read their input and return). Every
+# traced run is also held against a /bin/true-hooks run taken beside it (the target is against that
+# floor), and, with perf installed, ten more isolated lifecycles are profiled: stage-cpu.py says
+# which part of each stage's CPU is start and exit, the kernel's and the hook's own. Root, runc and
+# busybox-static needed.
 # Usage: [OCI_FTRACE_HOOK_DIR=DIR] lifecycle.sh [RUNS]
 # On a machine busy with other work, run it as `nice -n -20 lifecycle.sh`, with the hook published
 # beforehand: the containers with and without the hook then both run ahead of the rest. (Not
@@ -94,10 +98,16 @@ done
 settle
 # Each back-to-back start is followed by a run without the hook (well within the quiet second
 # the removals wait for), so every ratio pairs runs taken at the same moment.
-: > "$work/plain-b2b.us"; : > "$work/plain-reused.us"
-for _ in $(seq "$runs"); do run_once "$work/traced" >> "$work/b2b.us"; run_once "$work/plain" >> "$work/plain-b2b.us"; done
+: > "$work/plain-b2b.us"; : > "$work/plain-reused.us"; : > "$work/true-b2b.us"; : > "$work/true-reused.us"
+# And by a run with /bin/true as both hooks, the floor each traced run is held against.
+for _ in $(seq "$runs"); do
+    run_once "$work/traced" >> "$work/b2b.us"; run_once "$work/plain" >> "$work/plain-b2b.us"; run_once "$work/true-hooks" >> "$work/true-b2b.us"
+done
 settle
-for _ in $(seq "$runs"); do run_once "$work/traced" "bench-$$-reused" >> "$work/reused.us"; run_once "$work/plain" >> "$work/plain-reused.us"; done
+for _ in $(seq "$runs"); do
+    run_once "$work/traced" "bench-$$-reused" >> "$work/reused.us"; run_once "$work/plain" >> "$work/plain-reused.us"
+    run_once "$work/true-hooks" >> "$work/true-reused.us"
+done
 settle
 : > "$work/hook-times"
 for _ in $(seq "$runs"); do settle; run_once "$work/timed" >/dev/null; done
@@ -123,10 +133,13 @@ reused=$(median < "$work/reused.us"); truehooks=$(median < "$work/true-hooks.us"
 paired() { paste -d' ' "$1" "$2" | awk '{print $2 / $1}' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; } # plain.us other.us
 pth=$(paired "$work/plain.us" "$work/true-hooks.us"); poff=$(paired "$work/plain.us" "$work/hook-off.us")
 pt=$(paired "$work/plain.us" "$work/traced.us"); pb=$(paired "$work/plain-b2b.us" "$work/b2b.us"); pr=$(paired "$work/plain-reused.us" "$work/reused.us")
+# Against the floor: each run against the /bin/true-hooks run taken beside it, the median of those.
+foff=$(paired "$work/true-hooks.us" "$work/hook-off.us"); ft=$(paired "$work/true-hooks.us" "$work/traced.us")
+fb=$(paired "$work/true-b2b.us" "$work/b2b.us"); fr=$(paired "$work/true-reused.us" "$work/reused.us")
 pre=$(awk '$1=="prestart"{print $2}' "$work/hook-times" | median)
 post=$(awk '$1=="poststop"{print $2}' "$work/hook-times" | median)
 left=$(ls /sys/kernel/tracing/instances 2>/dev/null | grep -c '^oci-ftrace-' || true)
-awk -v pth="$pth" -v poff="$poff" -v pt="$pt" -v pb="$pb" -v pr="$pr" -v th="$truehooks" -v off="$off" -v p="$plain" -v t="$traced" -v b="$b2b" -v r="$reused" -v pre="$pre" -v post="$post" -v n="$runs" 'BEGIN {
+awk -v foff="$foff" -v ft="$ft" -v fb="$fb" -v fr="$fr" -v pth="$pth" -v poff="$poff" -v pt="$pt" -v pb="$pb" -v pr="$pr" -v th="$truehooks" -v off="$off" -v p="$plain" -v t="$traced" -v b="$b2b" -v r="$reused" -v pre="$pre" -v post="$post" -v n="$runs" 'BEGIN {
     printf "runs: %d each, medians; ratio: median over runs of each to the run without the hook beside it\n", n
     printf "runc run (true), no hook:            %8.1f ms\n", p / 1000
     printf "  /bin/true as both hooks:           %8.1f ms   ratio %.2f\n", th / 1000, pth
@@ -136,8 +149,8 @@ awk -v pth="$pth" -v poff="$poff" -v pt="$pt" -v pb="$pb" -v pr="$pr" -v th="$tr
     printf "  the same, one id reused each run:  %8.1f ms   ratio %.2f\n", r / 1000, pr
     printf "hook prestart:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", pre / 1000, 100 * pre / p
     printf "hook poststop:                       %8.1f ms   (%.0f%% of the plain lifecycle)\n", post / 1000, 100 * post / p
-    printf "against the floor of any hook pair, /bin/true as both hooks (target 1.25):\n"
-    printf "  tracing off %.2f, isolated %.2f, back to back %.2f, one id reused %.2f\n", off / th, t / th, b / th, r / th
+    printf "against the floor of any hook pair, /bin/true as both hooks (target 1.25), each run against the one beside it:\n"
+    printf "  tracing off %.2f, isolated %.2f, back to back %.2f, one id reused %.2f\n", foff, ft, fb, fr
 }'
 echo "instances left: $left"
 if [ -s "$work/perf.data" ]; then
