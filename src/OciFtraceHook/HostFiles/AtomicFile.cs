@@ -57,9 +57,11 @@ internal static class AtomicFile
     /// <summary>Creates <paramref name="baseName"/> + <paramref name="extension"/> in the directory,
     /// never replacing a file: a name already taken gets a numbered suffix (.1, .2, ...). Returns
     /// the path made.</summary>
-    public static string CreateNew(SafeFileHandle dir, string dirPath, string baseName, string extension, Action<Stream> write, bool durable)
+    /// <param name="tag">Called with the written file's handle before its rename (extended attributes).</param>
+    public static string CreateNew(SafeFileHandle dir, string dirPath, string baseName, string extension, Action<Stream> write, bool durable,
+        Action<SafeFileHandle>? tag = null)
     {
-        var temporary = WriteTemporary(dir, dirPath, baseName, write, durable, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var temporary = WriteTemporary(dir, dirPath, baseName, write, durable, UnixFileMode.UserRead | UnixFileMode.UserWrite, tag);
         for (var attempt = 0; ; attempt++)
         {
             var name = (attempt == 0 ? baseName : $"{baseName}.{attempt.ToString(CultureInfo.InvariantCulture)}") + extension;
@@ -70,7 +72,8 @@ internal static class AtomicFile
         }
     }
 
-    private static string WriteTemporary(SafeFileHandle dir, string dirPath, string name, Action<Stream> write, bool durable, UnixFileMode mode)
+    private static string WriteTemporary(SafeFileHandle dir, string dirPath, string name, Action<Stream> write, bool durable, UnixFileMode mode,
+        Action<SafeFileHandle>? tag = null)
     {
         var temporary = TemporaryName(name, Environment.ProcessId);
         var handle = OpenTemporary(dir, dirPath, temporary);
@@ -79,6 +82,7 @@ internal static class AtomicFile
             File.SetUnixFileMode(handle, mode); // exactly: the create mode went through the umask
             using var output = new FileStream(handle, FileAccess.Write, bufferSize: 1 << 16);
             write(output);
+            tag?.Invoke(handle);
             output.Flush(flushToDisk: durable);
             return temporary;
         }

@@ -4,7 +4,7 @@ using Mono.Unix.Native;
 internal static partial class Interop
 {
     /// <summary>What lstat(2) says of a path, without following a symlink at its end.</summary>
-    internal sealed record PathStatus(uint Uid, uint Mode)
+    internal sealed record PathStatus(uint Uid, uint Mode, long Size = 0, DateTime ModifiedUtc = default)
     {
         public bool IsDirectory => (Mode & 0xF000) == 0x4000;
         public bool IsRegularFile => (Mode & 0xF000) == 0x8000;
@@ -18,7 +18,9 @@ internal static partial class Interop
     /// <summary>lstat(2): null when nothing is there; any other failure names the path and errno.</summary>
     internal static PathStatus? LStat(string path)
     {
-        if (Syscall.lstat(path, out var st) == 0) return new PathStatus(st.st_uid, (uint)st.st_mode);
+        if (Syscall.lstat(path, out var st) == 0)
+            return new PathStatus(st.st_uid, (uint)st.st_mode, st.st_size,
+                DateTime.UnixEpoch.AddSeconds(st.st_mtime).AddTicks(st.st_mtime_nsec / 100));
         var errno = NativeConvert.FromErrno(Stdlib.GetLastError());
         return errno == ENOENT ? null : throw new SyscallException("lstat", path, errno);
     }

@@ -13,12 +13,15 @@ internal static class AtomicSave
 {
     /// <param name="dir">The save directory, opened (and checked) by handle.</param>
     /// <param name="dirPath">Its path, only for the names returned and shown in errors.</param>
+    /// <param name="owner">Whose it is, as the trace itself says (see SavedTraceTag); null: untagged.</param>
     /// <returns>The final path.</returns>
-    public static string Create(SafeFileHandle dir, string dirPath, string baseName, string extension, Action<Stream> write)
+    public static string Create(SafeFileHandle dir, string dirPath, string baseName, string extension, Action<Stream> write,
+        SavedTraceOwner.Owner? owner = null)
     {
         try
         {
-            return AtomicFile.CreateNew(dir, dirPath, baseName, extension, write, durable: false);
+            return AtomicFile.CreateNew(dir, dirPath, baseName, extension, write, durable: false,
+                owner is { Id: { } id } ? file => SavedTraceTag.Set(file, id, owner.Tenant) : null);
         }
         catch (SyscallException e)
         {

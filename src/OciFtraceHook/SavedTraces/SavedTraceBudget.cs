@@ -90,13 +90,15 @@ internal static class SavedTraceBudget
     private static IEnumerable<SavedFile> List(SafeFileHandle dir, string dirPath)
     {
         var dirFd = Interop.ThreadSelfFdPath(dir);
-        foreach (var info in SavedTraceNames.In(new DirectoryInfo(dirFd)))
+        // Two syscalls a trace (an lstat, and the tag's getxattr), as every save lists every trace of
+        // every save directory.
+        foreach (var name in SavedTraceNames.NamesIn(dirFd))
         {
-            if (info.LinkTarget is not null) continue;
-            if (Interop.LStat(Path.Combine(dirFd, info.Name)) is not { IsRegularFile: true, Uid: 0 }) continue;
-            var (owner, tenant) = OwnerOf(dir, info.Name);
-            owner ??= InstanceName.StemOf(info.Name) ?? info.Name;
-            yield return new SavedFile(dir, dirPath, info.Name, info.Length, info.LastWriteTimeUtc, owner, tenant ?? owner);
+            var path = Path.Combine(dirFd, name);
+            if (Interop.LStat(path) is not { IsRegularFile: true, Uid: 0 } status) continue; // a symlink is no regular file
+            var (owner, tenant) = SavedTraceTag.Get(path) is { } tagged ? tagged : OwnerOf(dir, name);
+            owner ??= InstanceName.StemOf(name) ?? name;
+            yield return new SavedFile(dir, dirPath, name, status.Size, status.ModifiedUtc, owner, tenant ?? owner);
         }
     }
 

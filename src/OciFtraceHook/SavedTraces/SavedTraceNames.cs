@@ -20,6 +20,12 @@ internal static class SavedTraceNames
         dir.EnumerateFiles(stem ?? InstanceName.Prefix + "*")
             .Where(file => Extensions.Any(extension => file.Name.EndsWith(extension, StringComparison.Ordinal)));
 
+    /// <summary>The same by name only, nothing asked of the files themselves (the budget stats each
+    /// once, without following a link).</summary>
+    public static IEnumerable<string> NamesIn(string dir) =>
+        Directory.EnumerateFiles(dir, InstanceName.Prefix + "*").Select(path => Path.GetFileName(path))
+            .Where(name => Extensions.Any(extension => name.EndsWith(extension, StringComparison.Ordinal)));
+
     /// <summary>How the files of a container are looked for, to say so when none is found.</summary>
     public static string Pattern(string stem) => $"{stem}{{{string.Join(',', Extensions)}}}";
 }

@@ -103,7 +103,7 @@ internal static class TextSave
             output.Write(Encoding.UTF8.GetBytes(header.ToString()));
             if (followed is not null && File.Exists(followed)) CopyWithFollowed(trace, output, followed);
             else trace.CopyTo(output);
-        });
+        }, new SavedTraceOwner.Owner(containerId, containerName, tenant?.ReplaceLineEndings(" ")));
     }
 
     private static void CopyWithFollowed(Stream trace, Stream output, string followed)

@@ -48,7 +48,8 @@ internal static class TraceDatSave
         void Write(Stream output) => TraceDatWriter.Write(output, capture, metadata, uname);
         try
         {
-            return AtomicSave.Create(dir, saveDir, baseName, SavedTraceNames.TraceDat, Write);
+            return AtomicSave.Create(dir, saveDir, baseName, SavedTraceNames.TraceDat, Write,
+                new SavedTraceOwner.Owner(containerId, containerName, tenant is null ? null : TraceDatMetadata.OneLine(tenant)));
         }
         catch (Exception e) when (e is IOException or HookException or UnauthorizedAccessException)
         {
@@ -71,7 +72,9 @@ internal static class TraceDatSave
         string saved;
         using (var input = File.OpenRead(pending))
         {
-            saved = AtomicSave.Create(dir, saveDir, baseName, SavedTraceNames.TraceDat, input.CopyTo);
+            var owner = SavedTraceOwner.Read(input);
+            input.Position = 0;
+            saved = AtomicSave.Create(dir, saveDir, baseName, SavedTraceNames.TraceDat, input.CopyTo, owner);
         }
         File.Delete(pending);
         return saved;

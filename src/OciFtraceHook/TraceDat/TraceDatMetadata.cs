@@ -101,5 +101,6 @@ internal sealed record TraceDatMetadata
         };
     }
 
-    private static string OneLine(string value) => value.Replace('\n', ' ').Replace('\0', ' ');
+    /// <summary>A value as a line of the option holds it.</summary>
+    internal static string OneLine(string value) => value.Replace('\n', ' ').Replace('\0', ' ');
 }

@@ -84,6 +84,30 @@ public class SavedTraceBudgetTests
         Assert.That(File.Exists(other), Is.True);
     }
 
+    /// <summary>The owner the hook tagged a trace with when it saved it (a trusted.* attribute, which
+    /// only root sets) is read instead of the trace's header: one getxattr, not an open and a read,
+    /// for every trace at every save. A tag that does not read falls back to the header.</summary>
+    [Test]
+    public void The_owner_tagged_at_the_save_is_read_without_opening_the_trace()
+    {
+        var tagged = Saved(_a, "c1");
+        using (var file = File.OpenHandle(tagged, FileMode.Open, FileAccess.ReadWrite))
+            SavedTraceTag.Set(file, "c2", "team-b");
+        Assert.That(SavedTraceTag.Get(tagged), Is.EqualTo((OciFtraceHook.Tracing.InstanceName.For("c2"), "team-b")));
+        // The tag says c2 while the header says c1: the budget counts it as c2's, so c2 (over its
+        // own limit with its own trace) loses its oldest, the tagged one.
+        var c2 = Saved(_b, "c2");
+        Assert.That(SavedTraceBudget.Enforce([_a, _b], 0, 1500, keep: c2), Is.EqualTo(new[] { tagged }));
+
+        var malformed = Saved(_a, "c3");
+        File.SetLastWriteTimeUtc(malformed, new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        using (var file = File.OpenHandle(malformed, FileMode.Open, FileAccess.ReadWrite))
+            Assert.That(Interop.TrySetXattr(file, SavedTraceTag.AttributeName, "2\nnot-a-stem\n"u8.ToArray(), out _), Is.True);
+        Assert.That(SavedTraceTag.Get(malformed), Is.Null);
+        var c3 = Saved(_b, "c3");
+        Assert.That(SavedTraceBudget.Enforce([_a, _b], 0, 1500, keep: c3), Is.EqualTo(new[] { malformed }), "read from its header: c3's");
+    }
+
     /// <summary>An id chosen to start with another id's stem ("c1-" and c1's hash) names its traces
     /// so that the name alone reads as c1's. The trace's own header says whose it is.</summary>
     [Test]
