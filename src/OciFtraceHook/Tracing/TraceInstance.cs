@@ -148,6 +148,8 @@ internal sealed class TraceInstance(TraceFs traceFs, string name)
     {
         SetTracingOn(false);
         if (HasFile("events/syscalls/enable")) Write("events/syscalls/enable", "0");
+        // Likewise every fork on the host while the instance waits for its removal.
+        if (HasFile(InstanceSetup.NewTaskEnable)) Write(InstanceSetup.NewTaskEnable, "0");
     }
 
     /// <summary>Drops the exec trigger if it has not fired yet (the container was created but its

@@ -24,6 +24,7 @@ public class StopRecordingTests
         _instance = traceFs.Instance(Name);
         Write("tracing_on", "1\n");
         Write("events/syscalls/enable", "1\n");
+        Write(InstanceSetup.NewTaskEnable, "1\n");
         Write(TraceInstance.ExecTrigger, "traceon if pid == 4242\n");
         Stats(0, dropped: 0);
         Stats(1, dropped: 0);
@@ -78,6 +79,7 @@ public class StopRecordingTests
         {
             Assert.That(Read("tracing_on"), Is.EqualTo("0\n"), "tracing off");
             Assert.That(Read("events/syscalls/enable"), Is.EqualTo("0\n"), "events off: no tax on the host");
+            Assert.That(Read(InstanceSetup.NewTaskEnable), Is.EqualTo("0\n"), "nor on its forks");
             Assert.That(Read(TraceInstance.ExecTrigger), Does.StartWith("!traceon\n"), "the exec trigger had not fired: it is dropped");
         });
     }
