@@ -220,9 +220,6 @@ internal sealed class TraceLineParser
         return true;
     }
 
-    /// <summary>"kcopy_getname: (do_sys_openat2+0x77/0xe0 &lt;- getname) ptr=0xffff88800436f000
-    /// name=\"/etc/passwd\"": a path as the kernel copied it (see PathProbes.KernelCopyFunctions);
-    /// "name=(fault)" when getname returned an error.</summary>
     /// <summary><c>"task_newtask: pid=1234 comm=sh clone_flags=3d0f00 oom_score_adj=0"</c>. The comm
     /// is the container's to choose: the flags are the last "clone_flags=" of the line.</summary>
     private bool TryParseNewTask(ReadOnlySpan<char> text, TraceEvent e)
@@ -245,6 +242,9 @@ internal sealed class TraceLineParser
         return true;
     }
 
+    /// <summary>"kcopy_getname: (do_sys_openat2+0x77/0xe0 &lt;- getname) ptr=0xffff88800436f000
+    /// name=\"/etc/passwd\"": a path as the kernel copied it (see PathProbes.KernelCopyFunctions);
+    /// "name=(fault)" when getname returned an error.</summary>
     private bool TryParseKernelPath(ReadOnlySpan<char> text, TraceEvent e)
     {
         if (!text.StartsWith(Tracing.PathProbes.KernelCopyPrefix)) return false;

@@ -67,8 +67,9 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
     public IEnumerable<(string Name, InstanceRecord Record)> OfContainer(string containerId, string? nameStem = null) =>
         Names()
             .Where(name => nameStem is null || (name.StartsWith(nameStem, StringComparison.Ordinal) && name.Length > nameStem.Length && name[nameStem.Length] == '-'))
-            .Select(name => (Name: name, Record: Read(name)!))
-            .Where(r => r.Record is not null && r.Record.ContainerId == containerId)
+            .Select(name => (Name: name, Record: Read(name)))
+            .Where(r => r.Record?.ContainerId == containerId)
+            .Select(r => (r.Name, Record: r.Record!))
             .OrderByDescending(r => r.Record.Created);
 
     /// <summary>Serialises prestarts' admission (host-wide limits, one live instance per id): held

@@ -90,13 +90,14 @@ internal static class SavedTraceBudget
     private static IEnumerable<SavedFile> List(SafeFileHandle dir, string dirPath)
     {
         var dirFd = Interop.ThreadSelfFdPath(dir);
+        var tag = new byte[SavedTraceTag.MaxBytes];
         // Two syscalls a trace (an lstat, and the tag's getxattr), as every save lists every trace of
         // every save directory.
         foreach (var name in SavedTraceNames.NamesIn(dirFd))
         {
             var path = Path.Combine(dirFd, name);
             if (Interop.LStat(path) is not { IsRegularFile: true, Uid: 0 } status) continue; // a symlink is no regular file
-            var (owner, tenant) = SavedTraceTag.Get(path) is { } tagged ? tagged : OwnerOf(dir, name);
+            var (owner, tenant) = SavedTraceTag.Get(path, tag) is { } tagged ? tagged : OwnerOf(dir, name);
             owner ??= InstanceName.StemOf(name) ?? name;
             yield return new SavedFile(dir, dirPath, name, status.Size, status.ModifiedUtc, owner, tenant ?? owner);
         }

@@ -93,7 +93,7 @@ public class SavedTraceBudgetTests
         var tagged = Saved(_a, "c1");
         using (var file = File.OpenHandle(tagged, FileMode.Open, FileAccess.ReadWrite))
             SavedTraceTag.Set(file, "c2", "team-b");
-        Assert.That(SavedTraceTag.Get(tagged), Is.EqualTo((OciFtraceHook.Tracing.InstanceName.For("c2"), "team-b")));
+        Assert.That(SavedTraceTag.Get(tagged, new byte[SavedTraceTag.MaxBytes]), Is.EqualTo((OciFtraceHook.Tracing.InstanceName.For("c2"), "team-b")));
         // The tag says c2 while the header says c1: the budget counts it as c2's, so c2 (over its
         // own limit with its own trace) loses its oldest, the tagged one.
         var c2 = Saved(_b, "c2");
@@ -103,7 +103,11 @@ public class SavedTraceBudgetTests
         File.SetLastWriteTimeUtc(malformed, new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         using (var file = File.OpenHandle(malformed, FileMode.Open, FileAccess.ReadWrite))
             Assert.That(Interop.TrySetXattr(file, SavedTraceTag.AttributeName, "2\nnot-a-stem\n"u8.ToArray(), out _), Is.True);
-        Assert.That(SavedTraceTag.Get(malformed), Is.Null);
+        Assert.That(SavedTraceTag.Get(malformed, new byte[SavedTraceTag.MaxBytes]), Is.Null);
+        var longTenant = Saved(_a, "c4");
+        using (var file = File.OpenHandle(longTenant, FileMode.Open, FileAccess.ReadWrite))
+            SavedTraceTag.Set(file, "c4", new string('t', SavedTraceTag.MaxBytes));
+        Assert.That(SavedTraceTag.Get(longTenant, new byte[SavedTraceTag.MaxBytes]), Is.Null, "a tag too long is not set: the header is read");
         var c3 = Saved(_b, "c3");
         Assert.That(SavedTraceBudget.Enforce([_a, _b], 0, 1500, keep: c3), Is.EqualTo(new[] { malformed }), "read from its header: c3's");
     }

@@ -72,7 +72,7 @@ public class TextSaveTests
             Assert.That(header[0], Is.EqualTo($"{HeaderPrefix}container {ContainerId}"));
             Assert.That(header[1], Is.EqualTo($"{HeaderPrefix}instance {_instance.Name}, saved 2025-03-04T03:06:07.0000000Z"));
             Assert.That(body, Is.EqualTo(TraceText));
-            Assert.That(SavedTraceTag.Get(path)?.Owner, Is.EqualTo(OciFtraceHook.Tracing.InstanceName.For(ContainerId)), "tagged for the disk budget");
+            Assert.That(SavedTraceTag.Get(path, new byte[SavedTraceTag.MaxBytes])?.Owner, Is.EqualTo(OciFtraceHook.Tracing.InstanceName.For(ContainerId)), "tagged for the disk budget");
         });
     }
 

@@ -102,7 +102,7 @@ public class TraceDatSaveTests
         var file = TraceDatFile.Open(stream, saved);
         Assert.That(file.Metadata!.ContainerId, Is.EqualTo("c0ffee"));
         Assert.That(file.Metadata.Name, Is.EqualTo("web/app"));
-        Assert.That(SavedTraceTag.Get(saved), Is.EqualTo((InstanceName.For("c0ffee"), InstanceName.For("c0ffee"))),
+        Assert.That(SavedTraceTag.Get(saved, new byte[SavedTraceTag.MaxBytes]), Is.EqualTo((InstanceName.For("c0ffee"), InstanceName.For("c0ffee"))),
             "tagged with its owner for the disk budget (no tenant: its own)");
         Assert.That(file.Metadata.Tgids[100], Is.EqualTo(99));
         Assert.That(Directory.GetFiles(saveDir).Select(Path.GetFileName), Is.EqualTo(new[] { Path.GetFileName(saved) }), "no temporary file left");
