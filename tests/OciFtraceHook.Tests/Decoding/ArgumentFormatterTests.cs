@@ -48,6 +48,17 @@ public class ArgumentFormatterTests
         Assert.That(Args(arch, "pipe2", 0x1000, O_CLOEXEC | 0x800), Is.EqualTo("0x1000, O_NONBLOCK|O_CLOEXEC"));
     }
 
+    // --- getpriority / setpriority: which, then who in decimal, as strace prints them
+    [TestCase("x86_64")]
+    [TestCase("arm64")]
+    public void Priorities_name_which_and_show_who_in_decimal(string archName)
+    {
+        var arch = TraceArchNames.Parse(archName)!.Value;
+        Assert.That(Args(arch, "getpriority", 0, 424242), Is.EqualTo("PRIO_PROCESS, 424242"));
+        Assert.That(Args(arch, "setpriority", 2, 1000, 0xfffffff6), Is.EqualTo("PRIO_USER, 1000, -10"));
+        Assert.That(Args(arch, "getpriority", 7, 0), Is.EqualTo("7, 0"), "a value the table lacks stays a number");
+    }
+
     // --- open / openat
 
     [Test]

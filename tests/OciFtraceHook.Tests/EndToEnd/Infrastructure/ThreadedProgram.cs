@@ -45,16 +45,17 @@ internal static class ThreadedProgram
     /// process; the forked child and the main thread are processes of their own.</summary>
     public static void AssertThreadGroups(string show)
     {
-        // show prints getpriority's arguments as numbers, the pid in hex.
-        static string Call(int who) => $"getpriority(0, 0x{who:x})";
+        // The call's line: whole, or its first half when another thread's call came in between
+        // ("<unfinished ...>", then "<... getpriority resumed>", as strace -f splits them).
+        static bool Call(string line, int who) => Regex.IsMatch(line, $@"getpriority\(PRIO_PROCESS, {who}(\)| <unfinished)");
         (string Pid, string? Tid) Caller(int who)
         {
-            var line = show.Split('\n').Single(l => l.Contains(Call(who), StringComparison.Ordinal));
+            var line = show.Split('\n').Single(l => Call(l, who));
             var m = Regex.Match(line, @"^[\d.]+ (\d+)(?:/(\d+))? ");
             Assert.That(m.Success, Is.True, line);
             return (m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null);
         }
-        var workers = show.Split('\n').Where(l => l.Contains(Call(424242), StringComparison.Ordinal)).ToList();
+        var workers = show.Split('\n').Where(l => Call(l, 424242)).ToList();
         var main = Caller(454545);
         var forked = Caller(434343);
         Assert.Multiple(() =>
