@@ -86,7 +86,7 @@ settle() { # until no instance of the hook is left and the detached removal proc
 }
 for _ in $(seq 3); do run_once "$work/plain" >/dev/null; run_once "$work/traced" >/dev/null; done # warm up
 tracefs=$(awk '$9 == "tracefs" {print $5; exit}' /proc/self/mountinfo)
-: > "$work/plain.us"; : > "$work/traced.us"; : > "$work/b2b.us"; : > "$work/reused.us"; : > "$work/true-hooks.us"; : > "$work/hook-off.us"
+: > "$work/plain.us"; : > "$work/traced.us"; : > "$work/true-hooks.us"; : > "$work/hook-off.us"
 for _ in $(seq "$runs"); do
     settle
     run_once "$work/plain" >> "$work/plain.us"
@@ -97,18 +97,18 @@ for _ in $(seq "$runs"); do
 done
 settle
 # Each back-to-back start is followed by a run without the hook (well within the quiet second
-# the removals wait for), so every ratio pairs runs taken at the same moment.
-: > "$work/plain-b2b.us"; : > "$work/plain-reused.us"; : > "$work/true-b2b.us"; : > "$work/true-reused.us"
-# And by a run with /bin/true as both hooks, the floor each traced run is held against.
-for _ in $(seq "$runs"); do
-    run_once "$work/traced" >> "$work/b2b.us"; run_once "$work/plain" >> "$work/plain-b2b.us"; run_once "$work/true-hooks" >> "$work/true-b2b.us"
-done
-settle
-for _ in $(seq "$runs"); do
-    run_once "$work/traced" "bench-$$-reused" >> "$work/reused.us"; run_once "$work/plain" >> "$work/plain-reused.us"
-    run_once "$work/true-hooks" >> "$work/true-reused.us"
-done
-settle
+# the removals wait for), so every ratio pairs runs taken at the same moment, and by a run with
+# /bin/true as both hooks, the floor each traced run is held against.
+back_to_back() { # NAME [ID]: into NAME.us, plain-NAME.us and true-NAME.us; ID: one id for every traced run
+    : > "$work/$1.us"; : > "$work/plain-$1.us"; : > "$work/true-$1.us"
+    for _ in $(seq "$runs"); do
+        run_once "$work/traced" "${2:-}" >> "$work/$1.us"; run_once "$work/plain" >> "$work/plain-$1.us"
+        run_once "$work/true-hooks" >> "$work/true-$1.us"
+    done
+    settle
+}
+back_to_back b2b
+back_to_back reused "bench-$$-reused"
 : > "$work/hook-times"
 for _ in $(seq "$runs"); do settle; run_once "$work/timed" >/dev/null; done
 settle

@@ -88,9 +88,7 @@ internal static class DetachedHook
     }
 
     /// <summary>Is any recorded instance's container gone (a crash, or a start that failed after
-    /// prestart without a poststop)? Cheap: a directory listing and one /proc read per record.</summary>
-    public static bool AnyLeftBehind(InstanceRecords records, string except) => AnyLeftBehind(records, records.All(), except);
-
+    /// prestart without a poststop)? Cheap: one /proc read per record.</summary>
     /// <param name="read">The records as read already (prestart's admission read them all).</param>
     public static bool AnyLeftBehind(InstanceRecords records, IEnumerable<(string Name, InstanceRecord Record)> read, string except)
     {

@@ -20,9 +20,6 @@ internal static class Admission
     /// <summary>Admits the start and writes its record, or throws saying why not. Returns false,
     /// writing nothing, when this very start has a record already (the hook named twice for it, by
     /// hooks.d and a CDI device, say: the instance name carries the start's init).</summary>
-    public static bool Admit(InstanceRecords records, string instanceName, InstanceRecord record, Limits limits) =>
-        Admit(records, instanceName, record, limits, out _);
-
     /// <param name="others">The other records as read under the lock: prestart looks in them for
     /// containers left behind rather than reading every record a second time (a host with many
     /// traced containers pays per record, at every start).</param>

@@ -34,7 +34,7 @@ public class AdmissionTests
     private static int _starts;
 
     private void Admit(string id, bool alive = true, long bytes = 0, Admission.Limits? limits = null) =>
-        Admission.Admit(_records, InstanceName.ForStart(id, 1000 + Interlocked.Increment(ref _starts), 42), Record(id, alive, bytes), limits ?? NoLimits);
+        Admission.Admit(_records, InstanceName.ForStart(id, 1000 + Interlocked.Increment(ref _starts), 42), Record(id, alive, bytes), limits ?? NoLimits, out _);
 
     [Test]
     public void A_running_containers_id_is_refused_an_ended_ones_is_not()
@@ -48,7 +48,7 @@ public class AdmissionTests
 
     private void AdmitAs(string id, string tenant, long bytes, Admission.Limits limits) =>
         Admission.Admit(_records, InstanceName.ForStart(id, 1000 + Interlocked.Increment(ref _starts), 42),
-            Record(id, alive: true, bytes) with { Tenant = tenant }, limits);
+            Record(id, alive: true, bytes) with { Tenant = tenant }, limits, out _);
 
     /// <summary>One tenant filling the host's cap used to refuse every other tenant's start.</summary>
     [Test]
@@ -85,8 +85,8 @@ public class AdmissionTests
     public void The_same_start_admitted_twice_is_admitted_once()
     {
         var name = InstanceName.ForStart("twice", 4242, 42);
-        Assert.That(Admission.Admit(_records, name, Record("twice", alive: true), NoLimits), Is.True);
-        Assert.That(Admission.Admit(_records, name, Record("twice", alive: true), NoLimits), Is.False,
+        Assert.That(Admission.Admit(_records, name, Record("twice", alive: true), NoLimits, out _), Is.True);
+        Assert.That(Admission.Admit(_records, name, Record("twice", alive: true), NoLimits, out _), Is.False,
             "the hook named twice for one start (hooks.d and CDI): no refusal, nothing written");
         Assert.That(_records.OfContainer("twice").Count(), Is.EqualTo(1));
     }
