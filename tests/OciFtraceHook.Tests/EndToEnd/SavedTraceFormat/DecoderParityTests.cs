@@ -24,9 +24,14 @@ public class DecoderParityTests : OneBundleTests
     public void The_text_and_the_trace_dat_of_one_buffer_hold_the_same_events()
     {
         Bundle.Script($"cat /etc/probe.txt; cat /nonexistent 2>/dev/null; ls -l / >/dev/null; echo DONE-parity > {Tracing}/trace_marker; " +
-                      "read line < /dev/null; sleep 3");
+                      "read line < /dev/null; exec sleep 3");
         using var container = CreatedContainer.Create(Bundle);
         container.Start();
+        // Reading `trace` pauses the recording (pause-on-trace): it is read only once the workload is
+        // done and the init has become its final sleep, or a read that a loaded machine stretches
+        // over the whole workload leaves nothing of it in the buffer.
+        Wait.Until(() => File.Exists($"/proc/{container.Pid}/comm") ? File.ReadAllText($"/proc/{container.Pid}/comm").Trim() : "",
+            comm => comm == "sleep", TimeSpan.FromSeconds(20), "the container's init to reach its final sleep");
         var trace = Path.Combine(InstanceDir(container.Id), "trace");
         var text = Wait.Until(() => File.ReadAllText(trace), t => t.Contains("DONE-parity", StringComparison.Ordinal),
             TimeSpan.FromSeconds(20), "the container's marker in its trace", every: TimeSpan.FromMilliseconds(250));
