@@ -80,6 +80,15 @@ if [ "$skipped" -gt 0 ]; then
     grep -o 'testName="[^"]*"[^>]*outcome="NotExecuted"' "$trx" | sed 's/testName="\([^"]*\)".*/  \1/' || true
     grep -o 'end-to-end test skipped: [^<]*' "$trx" | sort -u | sed 's/^/  /' || true
 fi
+if [ "$failed" -gt 0 ]; then
+    # The console's lines for a failure scroll far above the last ones; repeat them here.
+    echo "failed tests and why:"
+    if command -v python3 >/dev/null 2>&1; then
+        python3 tests/failed-tests.py "$trx"
+    else
+        grep -o 'testName="[^"]*"[^>]*outcome="Failed"' "$trx" | sed 's/testName="\([^"]*\)".*/  \1/' || true
+    fi
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$total" -eq 0 ]; then
     echo "tests/run.sh: no test ran" >&2
