@@ -19,10 +19,20 @@ internal static class SavedTraceTag
     /// the budget reads that trace's header.</summary>
     public const int MaxBytes = 1024;
 
-    /// <summary>Tags the open file (best effort: the budget then reads the trace's header).</summary>
+    /// <summary>Tags the open file (best effort: the budget then reads the trace's header, and
+    /// failing that the file's name).</summary>
     public static void Set(SafeFileHandle file, string containerId, string? tenant)
     {
-        var value = Encoding.UTF8.GetBytes($"{Version}\n{InstanceName.For(containerId)}\n{tenant}");
+        string owner;
+        try
+        {
+            owner = InstanceName.For(containerId);
+        }
+        catch (HookException)
+        {
+            return; // no id a start could have had: gc's save of an instance whose record is gone
+        }
+        var value = Encoding.UTF8.GetBytes($"{Version}\n{owner}\n{tenant}");
         if (value.Length <= MaxBytes) Interop.TrySetXattr(file, AttributeName, value, out _);
     }
 

@@ -1,3 +1,4 @@
+using OciFtraceHook.Records;
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
 using OciFtraceHook.Tracing;
 
@@ -120,6 +121,36 @@ public class CrashRecoveryTests
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "the next start had the leftover collected");
         Assert.That(leaked.SavedTraces(), Has.Length.EqualTo(1), "after saving its trace");
+    }
+
+    [Test]
+    public void Gc_saves_and_removes_an_instance_whose_record_is_gone()
+    {
+        // The hook's state directory wiped under it (by hand, or a cleaner of /run): gc finds the
+        // instance with nothing to say whose it was, and must not leave it holding its ring buffer.
+        var bundle = Keep(BusyboxBundle.Create("orphan").Script("sleep 60"));
+        var container = Keep(CreatedContainer.Create(bundle));
+        var prestart = container.RunHook("prestart");
+        Assert.That(prestart.ExitCode, Is.Zero, prestart.ToString());
+        container.Start();
+        Wait.Until(() => File.Exists($"/proc/{container.Pid}/comm") ? File.ReadAllText($"/proc/{container.Pid}/comm").Trim() : "",
+            comm => comm == "sleep", TimeSpan.FromSeconds(20), "the container's program to run");
+        var instance = TestHost.InstancesOf(container.Id).Single();
+        new InstanceRecords().Delete(instance);
+        container.Delete();
+
+        var gc = HookProcess.Run("", "gc", "--config", bundle.ConfigPath);
+        Assert.Multiple(() =>
+        {
+            Assert.That(gc.ExitCode, Is.Zero, gc.ToString());
+            Assert.That(gc.Stderr, Does.Not.Contain("cannot collect"), gc.ToString());
+            Assert.That(TestHost.InstancesOf(container.Id), Is.Empty, "the instance is removed");
+            Assert.That(TestHost.InstancesAndRecordsOf(container.Id), Is.Empty, "and nothing of it is left under /run");
+        });
+        var saved = bundle.SavedTraces();
+        Assert.That(saved, Has.Length.EqualTo(1), "its trace was saved first, under the host's save directory");
+        Assert.That(Path.GetFileName(saved[0]), Does.StartWith(instance + "-"));
+        Assert.That(HookProcess.Succeeds("show", "--file", saved[0]).Stdout, Does.Contain("execve"), "and it holds the program's start");
     }
 
     [Test]

@@ -68,8 +68,8 @@ public class DetachedHookTests : OneBundleTests
         // A saver ends within milliseconds of its save; the gc that waits stays until a second after
         // the last start. So one is seen alone: the others ended while it waited. (No time limit
         // tighter than that second: a loaded host stretches the savers' ends, not the rule.)
-        var left = Wait.Until(DetachedGcs, pids => pids.Count <= 1, TimeSpan.FromSeconds(20), "the gcs that did not get the wait to end");
-        Assert.That(left, Has.Count.EqualTo(1), "one gc still waits for the quiet second once the others ended");
+        var alone = Wait.Until(DetachedGcs, pids => pids.Count <= 1, TimeSpan.FromSeconds(20), "the gcs that did not get the wait to end");
+        Assert.That(alone, Has.Count.EqualTo(1), "one gc still waits for the quiet second once the others ended");
         Wait.Until(() => ids.Count(id => TestHost.InstancesOf(id).Any()), left => left == 0, TimeSpan.FromSeconds(60),
             "the waiting gc to remove every instance");
         NoDetachedGcLeft();

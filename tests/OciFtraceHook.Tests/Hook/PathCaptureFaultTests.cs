@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
 using OciFtraceHook.Hook;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Tests.EndToEnd.Infrastructure;
+using OciFtraceHook.Tests.Logging;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.HookTests;
@@ -147,14 +147,5 @@ public class PathCaptureFaultTests
         Fault(fault);
         var e = Assert.Throws<HookException>(() => Start(PathsSetting.On, []));
         Assert.That(e!.Message, Does.StartWith($"annotation {HookSettings.PathsKey}=on: ").And.Contain(reason).And.Not.Contain("\n"));
-    }
-
-    /// <summary>Keeps each formatted log line.</summary>
-    private sealed class LineLogger(List<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Add(formatter(state, exception));
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OciFtraceHook.Hook;
 using OciFtraceHook.Oci;
 using OciFtraceHook.Records;
+using OciFtraceHook.Tests.Logging;
 using OciFtraceHook.Tracing;
 
 namespace OciFtraceHook.Tests.HookTests;
@@ -198,6 +199,27 @@ public class PoststopAndGcTests
             Assert.That(_records.Read(live), Is.Not.Null);
             Assert.That(Directory.Exists(Path.Combine(_traceFs.InstancesDir, "someone-elses")), Is.True, "not ours: never touched");
             Assert.That(Saved(), Is.EqualTo(new[] { saved }), "nothing saved twice");
+        });
+    }
+
+    [Test]
+    public void Gc_saves_an_instance_whose_record_is_gone_and_then_removes_it()
+    {
+        // Its record deleted under the hook (the state directory wiped by hand, say): nothing says
+        // whose it was, and it must not hold its ring buffer for good. CrashRecoveryTests removes
+        // one from the real tracefs.
+        var orphan = Instance("f", "/bundles/web-3", EndedPid(), 1);
+        _records.Delete(orphan);
+
+        var logged = new List<string>();
+        Gc.CollectAll(_traceFs, _records, null, new LineLogger(logged), _host);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Saved(), Has.Length.EqualTo(1), "its trace was saved first: " + string.Join("\n", logged));
+            Assert.That(File.ReadAllText(Saved().Single()), Does.Contain("sys_openat -> 0xfffffffffffffffe"));
+            // tracefs removes an instance with its files; the stand-in directory cannot be.
+            Assert.That(logged, Has.One.Contains("rmdir").And.Contains(orphan), "then its removal was tried");
+            Assert.That(_records.Read(orphan), Is.Null, "no record made for it");
         });
     }
 
