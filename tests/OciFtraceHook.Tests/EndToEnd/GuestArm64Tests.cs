@@ -20,7 +20,7 @@ public class GuestArm64Tests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheWorkload()
     {
-        _results = Path.Combine(Path.GetTempPath(), "oci-ftrace-guests", $"arm64-{kernel}-{Guid.NewGuid():N}");
+        _results = Path.Combine(TestHost.TempRoot, "guests", $"arm64-{kernel}-{Guid.NewGuid():N}");
         var guest = GuestKernel.RunCommand(kernel, "uname -m > /results/machine && sh /repo/tests/kernels/scenarios/workload.sh", _results);
         Assert.That(guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{guest}");
         var workload = Path.Combine(_results, "workload");

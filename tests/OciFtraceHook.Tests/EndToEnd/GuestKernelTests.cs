@@ -25,7 +25,7 @@ public class GuestKernelTests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheContainer()
     {
-        _results = Path.Combine(Path.GetTempPath(), "oci-ftrace-guests", $"{kernel}-{Guid.NewGuid():N}");
+        _results = Path.Combine(TestHost.TempRoot, "guests", $"{kernel}-{Guid.NewGuid():N}");
         _guest = GuestKernel.RunScenario(kernel, "container-trace.sh", _results);
         Assert.That(_guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{_guest}");
         Assert.That(File.ReadAllText(Out("exit")).Trim(), Is.EqualTo("0"),

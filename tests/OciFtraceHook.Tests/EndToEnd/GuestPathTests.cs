@@ -33,7 +33,7 @@ public class GuestPathTests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheContainers()
     {
-        _results = Path.Combine(Path.GetTempPath(), "oci-ftrace-guests", $"paths-{kernel}-{Guid.NewGuid():N}");
+        _results = Path.Combine(TestHost.TempRoot, "guests", $"paths-{kernel}-{Guid.NewGuid():N}");
         var guest = GuestKernel.RunScenario(kernel, "paths.sh", _results);
         Assert.That(guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{guest}");
     }

@@ -16,7 +16,7 @@ public class GuestThreadGroupTests(string kernel)
     private string _results = null!;
 
     [SetUp]
-    public void Results() => _results = Path.Combine(Path.GetTempPath(), "oci-ftrace-guests", $"threads-{kernel}-{Guid.NewGuid():N}");
+    public void Results() => _results = Path.Combine(TestHost.TempRoot, "guests", $"threads-{kernel}-{Guid.NewGuid():N}");
 
     [TearDown]
     public void RemoveResults()

@@ -30,7 +30,7 @@ public class GuestTraceDatTests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheContainer()
     {
-        _results = Path.Combine(Path.GetTempPath(), "oci-ftrace-guests", $"tracedat-{kernel}-{Guid.NewGuid():N}");
+        _results = Path.Combine(TestHost.TempRoot, "guests", $"tracedat-{kernel}-{Guid.NewGuid():N}");
         var guest = GuestKernel.RunScenario(kernel, "tracedat.sh", _results);
         Assert.That(guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{guest}");
         Assert.That(File.ReadAllText(Part("exit")).Trim(), Is.EqualTo("0"), File.ReadAllText(Part("stderr")));

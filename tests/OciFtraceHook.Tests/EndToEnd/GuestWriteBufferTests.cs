@@ -37,7 +37,7 @@ public class GuestWriteBufferTests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheContainers()
     {
-        _results = Path.Combine(Path.GetTempPath(), "oci-ftrace-guests", $"buffers-{kernel}-{Guid.NewGuid():N}");
+        _results = Path.Combine(TestHost.TempRoot, "guests", $"buffers-{kernel}-{Guid.NewGuid():N}");
         var guest = GuestKernel.RunScenario(kernel, "write-buffers.sh", _results);
         Assert.That(guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{guest}");
     }
