@@ -84,7 +84,7 @@ if [ "$failed" -gt 0 ]; then
     # The console's lines for a failure scroll far above the last ones; repeat them here.
     echo "failed tests and why:"
     if command -v python3 >/dev/null 2>&1; then
-        python3 tests/failed-tests.py "$trx"
+        python3 tests/failed-tests.py "$trx" || echo "  (the TRX file could not be read for them)"
     else
         grep -o 'testName="[^"]*"[^>]*outcome="Failed"' "$trx" | sed 's/testName="\([^"]*\)".*/  \1/' || true
     fi
