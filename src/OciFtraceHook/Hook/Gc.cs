@@ -13,6 +13,10 @@ namespace OciFtraceHook.Hook;
 /// removes the instance and its record. Also all of every poststop but its stop, run detached.</summary>
 internal static class Gc
 {
+    /// <summary>The container named for an instance whose record is gone (its state wiped by hand):
+    /// no id a start could have had, so no save of it is tagged as another container's.</summary>
+    private const string NoRecord = "(unknown: no record)";
+
     /// <returns>How many instances were collected.</returns>
     public static int CollectAll(TraceFs? traceFs, InstanceRecords records, string? onlyInstance, ILogger logger, HookConf host)
     {
@@ -131,7 +135,7 @@ internal static class Gc
             var holders = Processes.FileHolders.Of(instance.Dir, files.Select(instance.FilePath).ToList());
             Log.InstancePinned(logger, name, holders.Count == 0 ? "no process found (one that hides its descriptors?)"
                 : string.Join(", ", holders.Select(h => $"pid {h.Pid} ({Printable.Line(h.Command, Printable.NameCap)})")));
-            records.Write(name, (record ?? new InstanceRecord { ContainerId = "(unknown: no record)", SaveDir = host.SaveDir }) with
+            records.Write(name, (record ?? new InstanceRecord { ContainerId = NoRecord, SaveDir = host.SaveDir }) with
             {
                 SavedTo = record?.SavedTo ?? savedHere, PinnedSince = record?.PinnedSince ?? DateTimeOffset.UtcNow, RingBufferBytes = 0,
             });
@@ -148,7 +152,7 @@ internal static class Gc
         instance.Stop();
         try
         {
-            return WriteTrace(instance, record?.ContainerId ?? "(unknown: no record)", record?.SaveDir ?? host.SaveDir, record?.Name,
+            return WriteTrace(instance, record?.ContainerId ?? NoRecord, record?.SaveDir ?? host.SaveDir, record?.Name,
                 records, logger, host, record?.Paths, record?.Tenant);
         }
         catch (SaveDroppedException e)

@@ -113,15 +113,8 @@ internal static class SavedTraceBudget
             handle.Dispose();
             return (null, null);
         }
-        try
-        {
-            using var stream = new FileStream(handle, FileAccess.Read, 1 << 12);
-            var (id, _, tenant) = SavedTraceOwner.Read(stream);
-            return id is null ? (null, null) : (InstanceName.For(id), tenant);
-        }
-        catch (HookException)
-        {
-            return (null, null); // an id no start could have had
-        }
+        using var stream = new FileStream(handle, FileAccess.Read, 1 << 12);
+        var (id, _, tenant) = SavedTraceOwner.Read(stream);
+        return InstanceName.StemOrNull(id) is { } owner ? (owner, tenant) : (null, null);
     }
 }

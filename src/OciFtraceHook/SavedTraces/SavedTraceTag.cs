@@ -23,15 +23,8 @@ internal static class SavedTraceTag
     /// failing that the file's name).</summary>
     public static void Set(SafeFileHandle file, string containerId, string? tenant)
     {
-        string owner;
-        try
-        {
-            owner = InstanceName.For(containerId);
-        }
-        catch (HookException)
-        {
-            return; // no id a start could have had: gc's save of an instance whose record is gone
-        }
+        // None for gc's save of an instance whose record is gone, under a placeholder id.
+        if (InstanceName.StemOrNull(containerId) is not { } owner) return;
         var value = Encoding.UTF8.GetBytes($"{Version}\n{owner}\n{tenant}");
         if (value.Length <= MaxBytes) Interop.TrySetXattr(file, AttributeName, value, out _);
     }

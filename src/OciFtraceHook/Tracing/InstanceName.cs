@@ -53,11 +53,21 @@ internal static class InstanceName
     /// "_+-." only) and no "..": an id is never a path. Bounded, so names and logs stay sane.</summary>
     public static void ValidateId(string? containerId)
     {
-        if (string.IsNullOrEmpty(containerId)) throw new HookException("the OCI state has no container id");
-        if (containerId.Length > 1024) throw new HookException($"container id is {containerId.Length} characters long; at most 1024 are accepted");
-        if (containerId.Contains('\0')) throw new HookException("container id contains a NUL character");
+        if (WhyInvalid(containerId) is { } why) throw new HookException(why);
+    }
+
+    /// <summary>The id's stem as <see cref="For"/> makes it, or null for an id no start could have
+    /// had: one read from a trace's own header, or gc's placeholder for an instance whose record is gone.</summary>
+    public static string? StemOrNull(string? containerId) => WhyInvalid(containerId) is null ? For(containerId!) : null;
+
+    private static string? WhyInvalid(string? containerId)
+    {
+        if (string.IsNullOrEmpty(containerId)) return "the OCI state has no container id";
+        if (containerId.Length > 1024) return $"container id is {containerId.Length} characters long; at most 1024 are accepted";
+        if (containerId.Contains('\0')) return "container id contains a NUL character";
         if (containerId.Contains("..", StringComparison.Ordinal) || !containerId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '-' or '.'))
-            throw new HookException($"container id '{Printable(containerId)}' is not valid: letters, digits and _+-. only, no '..'");
+            return $"container id '{Printable(containerId)}' is not valid: letters, digits and _+-. only, no '..'";
+        return null;
     }
 
     private static string Printable(string text)
