@@ -133,8 +133,7 @@ public class CrashRecoveryTests
         var prestart = container.RunHook("prestart");
         Assert.That(prestart.ExitCode, Is.Zero, prestart.ToString());
         container.Start();
-        Wait.Until(() => File.Exists($"/proc/{container.Pid}/comm") ? File.ReadAllText($"/proc/{container.Pid}/comm").Trim() : "",
-            comm => comm == "sleep", TimeSpan.FromSeconds(20), "the container's program to run");
+        container.WaitUntilRunning("sleep", TimeSpan.FromSeconds(20));
         var instance = TestHost.InstancesOf(container.Id).Single();
         new InstanceRecords().Delete(instance);
         container.Delete();

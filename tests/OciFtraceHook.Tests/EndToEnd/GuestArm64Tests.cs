@@ -20,7 +20,7 @@ public class GuestArm64Tests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheWorkload()
     {
-        _results = Path.Combine(TestHost.TempRoot, "guests", $"arm64-{kernel}-{Guid.NewGuid():N}");
+        _results = GuestKernel.NewResultsDir($"arm64-{kernel}");
         var guest = GuestKernel.RunCommand(kernel, "uname -m > /results/machine && sh /repo/tests/kernels/scenarios/workload.sh", _results);
         Assert.That(guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{guest}");
         var workload = Path.Combine(_results, "workload");
@@ -28,10 +28,7 @@ public class GuestArm64Tests(string kernel)
     }
 
     [OneTimeTearDown]
-    public void RemoveResults()
-    {
-        if (_results is not null && Directory.Exists(_results)) Directory.Delete(_results, recursive: true);
-    }
+    public void RemoveResults() => GuestKernel.RemoveResults(_results);
 
     [Test]
     public void The_guest_is_arm64_and_its_saved_trace_says_so()

@@ -25,7 +25,7 @@ public class GuestKernelTests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheContainer()
     {
-        _results = Path.Combine(TestHost.TempRoot, "guests", $"{kernel}-{Guid.NewGuid():N}");
+        _results = GuestKernel.NewResultsDir(kernel);
         _guest = GuestKernel.RunScenario(kernel, "container-trace.sh", _results);
         Assert.That(_guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{_guest}");
         Assert.That(File.ReadAllText(Out("exit")).Trim(), Is.EqualTo("0"),
@@ -33,10 +33,7 @@ public class GuestKernelTests(string kernel)
     }
 
     [OneTimeTearDown]
-    public void RemoveResults()
-    {
-        if (_results is not null && Directory.Exists(_results)) Directory.Delete(_results, recursive: true);
-    }
+    public void RemoveResults() => GuestKernel.RemoveResults(_results);
 
     private string TraceTheContainerRead()
     {

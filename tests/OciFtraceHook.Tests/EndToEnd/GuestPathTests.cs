@@ -33,16 +33,13 @@ public class GuestPathTests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheContainers()
     {
-        _results = Path.Combine(TestHost.TempRoot, "guests", $"paths-{kernel}-{Guid.NewGuid():N}");
+        _results = GuestKernel.NewResultsDir($"paths-{kernel}");
         var guest = GuestKernel.RunScenario(kernel, "paths.sh", _results);
         Assert.That(guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{guest}");
     }
 
     [OneTimeTearDown]
-    public void RemoveResults()
-    {
-        if (_results is not null && Directory.Exists(_results)) Directory.Delete(_results, recursive: true);
-    }
+    public void RemoveResults() => GuestKernel.RemoveResults(_results);
 
     [Test]
     public void A_failing_opens_path_is_in_show_and_in_the_containers_own_trace()

@@ -16,13 +16,10 @@ public class GuestThreadGroupTests(string kernel)
     private string _results = null!;
 
     [SetUp]
-    public void Results() => _results = Path.Combine(TestHost.TempRoot, "guests", $"threads-{kernel}-{Guid.NewGuid():N}");
+    public void Results() => _results = GuestKernel.NewResultsDir($"threads-{kernel}");
 
     [TearDown]
-    public void RemoveResults()
-    {
-        if (Directory.Exists(_results)) Directory.Delete(_results, recursive: true);
-    }
+    public void RemoveResults() => GuestKernel.RemoveResults(_results);
 
     [Test]
     public void Threads_are_shown_as_their_process_and_a_fork_as_its_own()

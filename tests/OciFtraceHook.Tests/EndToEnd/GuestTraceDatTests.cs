@@ -30,17 +30,14 @@ public class GuestTraceDatTests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheContainer()
     {
-        _results = Path.Combine(TestHost.TempRoot, "guests", $"tracedat-{kernel}-{Guid.NewGuid():N}");
+        _results = GuestKernel.NewResultsDir($"tracedat-{kernel}");
         var guest = GuestKernel.RunScenario(kernel, "tracedat.sh", _results);
         Assert.That(guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{guest}");
         Assert.That(File.ReadAllText(Part("exit")).Trim(), Is.EqualTo("0"), File.ReadAllText(Part("stderr")));
     }
 
     [OneTimeTearDown]
-    public void RemoveResults()
-    {
-        if (_results is not null && Directory.Exists(_results)) Directory.Delete(_results, recursive: true);
-    }
+    public void RemoveResults() => GuestKernel.RemoveResults(_results);
 
     [Test]
     public void The_saved_trace_is_a_trace_dat_that_trace_cmd_and_show_open_with_the_failed_opens_path()

@@ -37,16 +37,13 @@ public class GuestWriteBufferTests(string kernel)
     [OneTimeSetUp]
     public void BootAndRunTheContainers()
     {
-        _results = Path.Combine(TestHost.TempRoot, "guests", $"buffers-{kernel}-{Guid.NewGuid():N}");
+        _results = GuestKernel.NewResultsDir($"buffers-{kernel}");
         var guest = GuestKernel.RunScenario(kernel, "write-buffers.sh", _results);
         Assert.That(guest.ExitCode, Is.Zero, $"the {kernel} guest's scenario failed:\n{guest}");
     }
 
     [OneTimeTearDown]
-    public void RemoveResults()
-    {
-        if (_results is not null && Directory.Exists(_results)) Directory.Delete(_results, recursive: true);
-    }
+    public void RemoveResults() => GuestKernel.RemoveResults(_results);
 
     [Test]
     public void By_default_a_secret_written_is_not_in_the_trace_and_paths_come_from_probes()

@@ -43,6 +43,13 @@ internal sealed class CreatedContainer : IDisposable
         if (start.ExitCode != 0) throw new InvalidOperationException($"runc start failed:\n{start}");
     }
 
+    /// <summary>Waits until the init has exec'd <paramref name="program"/> (its comm says so): a test
+    /// that reads the instance's `trace` waits for this rather than reading it sooner, as a read
+    /// pauses the recording (pause-on-trace).</summary>
+    public void WaitUntilRunning(string program, TimeSpan timeout) =>
+        Wait.Until(() => File.Exists($"/proc/{Pid}/comm") ? File.ReadAllText($"/proc/{Pid}/comm").Trim() : "",
+            comm => comm == program, timeout, $"the container's init to become {program}");
+
     /// <summary>Waits until the container's program has ended.</summary>
     public void WaitUntilStopped(TimeSpan timeout)
     {

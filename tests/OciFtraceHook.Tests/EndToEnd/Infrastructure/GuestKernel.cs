@@ -14,6 +14,16 @@ internal static class GuestKernel
 
     private const string Arm64Suffix = "-arm64";
 
+    /// <summary>Where one guest run leaves its results: a fresh directory under the test run's own
+    /// temporary one (removed at the run's end, if a test's teardown did not).</summary>
+    public static string NewResultsDir(string name) => Path.Combine(TestHost.TempRoot, "guests", $"{name}-{Guid.NewGuid():N}");
+
+    /// <summary>A test class's teardown: its guest's results go.</summary>
+    public static void RemoveResults(string? resultsDir)
+    {
+        if (resultsDir is not null && Directory.Exists(resultsDir)) Directory.Delete(resultsDir, recursive: true);
+    }
+
     public static string ScenarioPath(string name) =>
         Path.Combine(HookBinary.RepositoryRoot, "tests", "kernels", "scenarios", name);
 

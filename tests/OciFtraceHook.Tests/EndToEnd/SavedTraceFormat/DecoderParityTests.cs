@@ -30,8 +30,7 @@ public class DecoderParityTests : OneBundleTests
         // Reading `trace` pauses the recording (pause-on-trace): it is read only once the workload is
         // done and the init has become its final sleep, or a read that a loaded machine stretches
         // over the whole workload leaves nothing of it in the buffer.
-        Wait.Until(() => File.Exists($"/proc/{container.Pid}/comm") ? File.ReadAllText($"/proc/{container.Pid}/comm").Trim() : "",
-            comm => comm == "sleep", TimeSpan.FromSeconds(20), "the container's init to reach its final sleep");
+        container.WaitUntilRunning("sleep", TimeSpan.FromSeconds(20));
         var trace = Path.Combine(InstanceDir(container.Id), "trace");
         var text = Wait.Until(() => File.ReadAllText(trace), t => t.Contains("DONE-parity", StringComparison.Ordinal),
             TimeSpan.FromSeconds(20), "the container's marker in its trace", every: TimeSpan.FromMilliseconds(250));
