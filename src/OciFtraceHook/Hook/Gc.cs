@@ -97,12 +97,12 @@ internal static class Gc
             Log.Removed(logger, name);
             PathCapture.RemoveUnused(instance.TraceFs, logger);
         }
+        // After the save, as in SaveEnded: listing every saved trace of every save directory is kept off
+        // poststop's path, and this runs detached or in the timer's gc. Before the record goes: once
+        // no record is left, the instance's work is all done.
+        if (savedHere is not null) KeepBudget(savedHere, logger, host);
         records.Delete(name);
         records.DeleteFollowed(name);
-        records.DeleteLock(name);
-        // After the save, as in SaveEnded: listing every saved trace of every save directory is kept off
-        // poststop's path, and this runs detached or in the timer's gc.
-        if (savedHere is not null) KeepBudget(savedHere, logger, host);
         return true;
     }
 

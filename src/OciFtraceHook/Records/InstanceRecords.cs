@@ -89,8 +89,13 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
 
     /// <summary>Holds an exclusive lock (flock) on the instance while one process collects it, so
     /// poststop's helper and a timer's gc never save or remove the same instance twice. Null when
-    /// another process holds it.</summary>
-    public IDisposable? TryLock(string instanceName) => TryLockFile(Path.Combine(Dir, instanceName + ".lock"));
+    /// another process holds it. Its file goes with its release: a process that takes it after the
+    /// instance was collected (and finds no record) leaves nothing behind.</summary>
+    public IDisposable? TryLock(string instanceName)
+    {
+        EnsureDir();
+        return TransientLock.TryAcquire(Path.Combine(Dir, instanceName + ".lock"));
+    }
 
     /// <summary>Held by the one detached gc that waits for quiet starts to remove the instances of
     /// ended containers (see RemovalWaiter); null when another process holds it.</summary>
@@ -119,8 +124,6 @@ internal sealed class InstanceRecords(string dir = InstanceRecords.DefaultDir)
         EnsureDir();
         return FileLock.TryAcquire(path, TimeSpan.Zero);
     }
-
-    public void DeleteLock(string instanceName) => File.Delete(Path.Combine(Dir, instanceName + ".lock"));
 
     /// <summary>Events `show --follow` consumed from trace_pipe, kept so that the saved trace still
     /// has them (trace_pipe removes what it returns from the ring buffer).</summary>

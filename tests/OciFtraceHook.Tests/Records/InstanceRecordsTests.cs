@@ -199,14 +199,38 @@ public class InstanceRecordsTests
     }
 
     [Test]
-    public void DeleteLock_removes_the_lock_file()
+    public void A_lock_file_exists_only_while_held()
     {
+        // A gc that takes the lock after another collected the instance, finding no record, once
+        // left the file behind for good.
         var name = InstanceName.For("unlock");
-        using (_records.TryLock(name)) { }
         var lockFile = Path.Combine(_records.Dir, name + ".lock");
-        Assert.That(File.Exists(lockFile), Is.True);
-        _records.DeleteLock(name);
-        Assert.That(File.Exists(lockFile), Is.False);
+        using (_records.TryLock(name))
+            Assert.That(File.Exists(lockFile), Is.True, "held");
+        Assert.That(File.Exists(lockFile), Is.False, "released");
+        _records.Write(name, Sample("unlock"));
+        using (_records.TryLock(name)) { }
+        Assert.That(File.Exists(lockFile), Is.False, "released with its record still there");
+    }
+
+    [Test]
+    public void A_taker_waiting_while_the_lock_is_released_gets_a_lock_of_its_own()
+    {
+        // The released file is unlinked before it is closed: a taker that opened it meanwhile finds
+        // no link left and opens the name again, so two never hold the lock at once.
+        var name = InstanceName.For("handover");
+        var lockFile = Path.Combine(_records.Dir, name + ".lock");
+        var first = _records.TryLock(name)!;
+        using var waiting = Task.Run(() => FileLock.TryAcquire(lockFile, TimeSpan.FromSeconds(10)));
+        Thread.Sleep(50);
+        first.Dispose();
+        using var second = waiting.Result;
+        Assert.Multiple(() =>
+        {
+            Assert.That(second, Is.Not.Null);
+            Assert.That(File.Exists(lockFile), Is.True, "the waiter's own file");
+            Assert.That(_records.TryLock(name), Is.Null, "held by the waiter");
+        });
     }
 
     [Test]
