@@ -89,15 +89,16 @@ public class HostLimitsTests
     public void Max_traced_containers_is_a_host_wide_count()
     {
         const string config = "max-traced-containers = 1\n";
-        var first = NewBundle("max-1", config, "sleep 3");
         var second = NewBundle("max-2", config, $"ls {Tracing} | wc -l").Annotate(HookSettings.OnFailureKey, "warn");
         var third = NewBundle("max-3", config, "echo PROGRAM-RAN");
 
-        var running = Task.Run(() => Runc.Run(first));
-        Wait.Until(() => TestHost.HookInstances().Length, n => n > 0 || running.IsCompleted, TimeSpan.FromSeconds(20), "the first container's instance");
+        // Created, not started: its init lives, so it counts, for as long as the other two take.
+        using var first = CreatedContainer.Create(NewBundle("max-1", config, "true"));
         var untraced = Runc.Run(second);
         var refused = Runc.Run(third);
-        Assert.That(running.Result.ExitCode, Is.Zero, running.Result.ToString());
+        first.Start();
+        first.WaitUntilStopped(TimeSpan.FromSeconds(20));
+        first.Delete();
         Assert.Multiple(() =>
         {
             Assert.That(untraced.ExitCode, Is.Zero, untraced.ToString());
@@ -106,7 +107,7 @@ public class HostLimitsTests
             Assert.That(refused.ExitCode, Is.Not.Zero, refused.ToString());
             Assert.That(refused.Stdout, Does.Not.Contain("PROGRAM-RAN"));
             Assert.That(refused.Stderr, Does.Contain("max-traced-containers in hook.conf allows 1"));
-            Assert.That(first.SavedTraces(), Has.Length.EqualTo(1));
+            Assert.That(first.Bundle.SavedTraces(), Has.Length.EqualTo(1));
         });
     }
 }

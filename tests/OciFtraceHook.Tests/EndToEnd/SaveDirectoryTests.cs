@@ -47,20 +47,22 @@ public class SaveDirectoryTests : OneBundleTests
         var standIn = Path.Combine(_area, "etc");
         Directory.CreateDirectory(standIn);
         Bundle.HostConfig($"allowed-save-dirs = {traces}\n").Annotate(HookSettings.SaveDirKey, traces)
-            .Script($"sleep 1.5; echo 'MARK-SWAP root::0:0::/:/bin/sh' > {Tracing}/trace_marker");
+            .Script($"echo 'MARK-SWAP root::0:0::/:/bin/sh' > {Tracing}/trace_marker");
 
-        var run = Task.Run(() => Runc.Run(Bundle));
-        // The container runs once prestart has accepted the directory and written its record.
-        Wait.Until(() => new OciFtraceHook.Records.InstanceRecords().All().Any(r => r.Record.Bundle == Bundle.Dir), found => found,
-            TimeSpan.FromSeconds(10), "prestart to accept the directory");
+        // Created: prestart has accepted the directory and written its record. The swap comes
+        // between that and the save, which poststop's gc makes once the container is deleted.
+        using var container = CreatedContainer.Create(Bundle);
+        Assert.That(new OciFtraceHook.Records.InstanceRecords().All().Any(r => r.Record.Bundle == Bundle.Dir), Is.True,
+            "prestart accepted the directory");
         var swapped = ProcessRunner.Run("setpriv", ["--reuid", $"{Nobody}", "--regid", $"{Nobody}", "--clear-groups", "/bin/sh", "-c",
             $"cd \"$0\" && mv traces traces.old && {swap}", home, standIn]);
         Assert.That(swapped.ExitCode, Is.Zero, "the unprivileged user swaps the directory: " + swapped);
-        var result = run.Result;
+        container.Start();
+        container.WaitUntilStopped(TimeSpan.FromSeconds(20));
+        container.Delete();
 
         Assert.Multiple(() =>
         {
-            Assert.That(result.ExitCode, Is.Zero, result.ToString());
             Assert.That(Directory.GetFileSystemEntries(standIn), Is.Empty, "nothing is written into the stand-in for /etc");
             Assert.That(Directory.GetFileSystemEntries(Path.Combine(home, "traces.old")), Is.Empty, "nor into the moved directory");
             if (!swap.StartsWith("ln")) Assert.That(Directory.GetFileSystemEntries(traces), Is.Empty, "nor into the user's own directory");

@@ -14,7 +14,8 @@ internal static class DetachedProcess
     /// next one), while one with it is the process's own, say the lock of the instance it removes.</summary>
     public static void AssertStartedClean(int pid)
     {
-        Wait.Until(() => new FileInfo($"/proc/{pid}/fd/0").LinkTarget, target => target == "/dev/null", TimeSpan.FromSeconds(20),
+        // fd 2 is the last it moves.
+        Wait.Until(() => new FileInfo($"/proc/{pid}/fd/2").LinkTarget, target => target == "/dev/null", TimeSpan.FromSeconds(20),
             $"process {pid} to put its stdio on /dev/null");
         var environment = File.ReadAllBytes($"/proc/{pid}/environ");
         var cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;

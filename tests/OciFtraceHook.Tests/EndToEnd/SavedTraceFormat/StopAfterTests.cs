@@ -21,16 +21,18 @@ public class StopAfterTests : OneBundleTests
     [Test]
     public void Recording_stops_after_the_duration_and_the_trace_is_kept()
     {
-        Bundle.Annotate(HookSettings.StopAfterKey, "1s")
-            .Script($"echo MARK-before > {Tracing}/trace_marker; cat /etc/probe.txt >/dev/null; sleep 4; " +
+        // The time counts from prestart's end, not from the exec that starts the recording: 3 s
+        // leave room for `runc start` on a slow host.
+        Bundle.Annotate(HookSettings.StopAfterKey, "3s")
+            .Script($"echo MARK-before > {Tracing}/trace_marker; cat /etc/probe.txt >/dev/null; sleep 6; " +
                     $"echo MARK-after > {Tracing}/trace_marker; cat /nonexistent-after 2>/dev/null; true");
         using var container = CreatedContainer.Create(Bundle);
         container.Start();
         var instance = InstanceDir(container.Id);
         // Not tracing_on: it is 0 too until the program's exec turns it on, which `runc start` does
         // not wait for. Stopping writes events/syscalls/enable after tracing_on.
-        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "events/syscalls/enable")).Trim(), on => on == "0", TimeSpan.FromSeconds(10),
-            "its syscall events to be off after 1 s (no cost to the host), while the container still runs (it sleeps 4 s)");
+        Wait.Until(() => File.ReadAllText(Path.Combine(instance, "events/syscalls/enable")).Trim(), on => on == "0", TimeSpan.FromSeconds(15),
+            "its syscall events to be off after 3 s (no cost to the host), while the container still runs (it sleeps 6 s)");
         Assert.That(File.ReadAllText(Path.Combine(instance, "tracing_on")).Trim(), Is.EqualTo("0"), "recording is off");
         Assert.That(File.ReadAllText(Path.Combine(instance, "trace")), Does.Contain("MARK-before"), "what it recorded is still there");
 
@@ -50,15 +52,15 @@ public class StopAfterTests : OneBundleTests
         // The init execs again after the stop: a `traceon if pid == INIT` trigger on
         // sched_process_exec that fired at every exec would turn tracing on again, and the marker
         // written then would be recorded.
-        Bundle.Annotate(HookSettings.StopAfterKey, "1s")
-            .Script($"echo MARK-before > {Tracing}/trace_marker; sleep 3; " +
+        Bundle.Annotate(HookSettings.StopAfterKey, "3s")
+            .Script($"echo MARK-before > {Tracing}/trace_marker; sleep 5; " +
                     $"exec sh -c 'echo MARK-after-exec > {Tracing}/trace_marker; cat /nonexistent-after 2>/dev/null; sleep 1; true'");
         using var container = CreatedContainer.Create(Bundle);
         container.Start();
         var instance = InstanceDir(container.Id);
         // Stopping writes events/syscalls/enable last (tracing_on is 0 before the exec too).
         Wait.Until(() => File.ReadAllText(Path.Combine(instance, "events/syscalls/enable")).Trim(), on => on == "0", TimeSpan.FromSeconds(20),
-            "the stop after 1 s");
+            "the stop after 3 s");
         container.WaitUntilStopped(TimeSpan.FromSeconds(30));
         container.Delete();
 
