@@ -50,12 +50,10 @@ internal sealed class CreatedContainer : IDisposable
         Wait.Until(() => File.Exists($"/proc/{Pid}/comm") ? File.ReadAllText($"/proc/{Pid}/comm").Trim() : "",
             comm => comm == program, timeout, $"the container's init to become {program}");
 
-    /// <summary>Waits until the container's program has ended.</summary>
-    public void WaitUntilStopped(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (Directory.Exists($"/proc/{Pid}") && DateTime.UtcNow < deadline) Thread.Sleep(50);
-    }
+    /// <summary>Waits until the container's program has ended; a test whose program outlives
+    /// <paramref name="timeout"/> fails saying so (not later, on a trace cut short by the delete).</summary>
+    public void WaitUntilStopped(TimeSpan timeout) =>
+        Wait.Until(() => Directory.Exists($"/proc/{Pid}"), running => !running, timeout, "the container's program to end");
 
     /// <summary>Stops and deletes the container; runc runs poststop hooks if its config names them.</summary>
     public void Delete() => ProcessRunner.Run(HostRequirements.FindRunc()!, ["delete", "--force", Id]);
