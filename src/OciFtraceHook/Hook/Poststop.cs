@@ -45,13 +45,20 @@ internal static class Poststop
         }
         using (var held = records.TryLock(own))
         {
-            if (held is null) return; // a gc is collecting it right now: it saves and removes it
-            var record = records.Read(own);
-            // Collected or handed on meanwhile: no longer left behind and never stopped.
-            if (record is null || record.StoppedAt is not null || record.PhaseAt(DateTimeOffset.UtcNow, _ => false) != RecordPhase.LeftBehind) return;
-            // Only tracing_on, one write: the events go off in the detached save, which comes next.
-            instance.SetTracingOn(false);
-            records.Write(own, record with { StoppedAt = DateTimeOffset.UtcNow });
+            // Held, a gc is collecting it right now, or looked at it a moment before its container
+            // ended and is passing it by as running. Either way it is handed on below: the detached
+            // gc marks that a removal is wanted, so a collection round comes after that mark, finds
+            // the instance left behind and saves it (or finds it collected). Returning here left it
+            // recording, on every system call of the host, until some later gc.
+            if (held is not null)
+            {
+                var record = records.Read(own);
+                // Collected or handed on meanwhile: no longer left behind and never stopped.
+                if (record is null || record.StoppedAt is not null || record.PhaseAt(DateTimeOffset.UtcNow, _ => false) != RecordPhase.LeftBehind) return;
+                // Only tracing_on, one write: the events go off in the detached save, which comes next.
+                instance.SetTracingOn(false);
+                records.Write(own, record with { StoppedAt = DateTimeOffset.UtcNow });
+            }
         }
         if (startSave(own) is { } why)
         {

@@ -116,6 +116,21 @@ public class PoststopAndGcTests
     }
 
     [Test]
+    public void Poststop_that_finds_its_instance_locked_still_hands_it_on()
+    {
+        // A gc that read the record a moment before the container ended holds the lock and passes
+        // the instance by as running: a poststop that then gave up left it recording.
+        var name = Instance("l", "/bundles/web-1", EndedPid(), 1);
+        using (_records.TryLock(name))
+            RunPoststop("/bundles/web-1");
+        Assert.Multiple(() =>
+        {
+            Assert.That(_removalsStarted, Is.EqualTo(new[] { name }), "handed to a detached gc, whose collection round comes after it");
+            Assert.That(_records.Read(name)!.Phase(), Is.EqualTo(RecordPhase.LeftBehind), "which saves it as left behind");
+        });
+    }
+
+    [Test]
     public void Poststop_saves_and_removes_in_the_foreground_when_no_detached_gc_can_start()
     {
         var name = Instance("f", "/bundles/web-1", EndedPid(), 1);
