@@ -25,7 +25,9 @@ public class ContainerTraceTests : OneBundleTests
         ProcessResult result;
         try
         {
-            result = Runc.Run(Bundle.Script($"cat /etc/probe.txt >/dev/null; echo MARK-own > {Tracing}/trace_marker; cat {Tracing}/trace"));
+            // The init reads its trace itself (exec): a forked reader's open, which pauses the
+            // recording, could come before the shell's clone returned, leaving the child uncounted.
+            result = Runc.Run(Bundle.Script($"cat /etc/probe.txt >/dev/null; echo MARK-own > {Tracing}/trace_marker; exec cat {Tracing}/trace"));
         }
         finally
         {

@@ -34,18 +34,20 @@ run_bundle() {
 }
 
 # wait_saved ID: poststop hands the save to a detached gc, so the trace is on disk a moment after
-# runc returns; waits (up to a minute) while a record of ID says its save is under way (stopped,
-# not saved yet).
+# runc returns; waits (up to a minute) while a record of ID has no save yet. Not only a stopped
+# one: another container's gc may collect this one between its end and its poststop, and then
+# poststop stops nothing.
 wait_saved() {
     local i f pending
     for i in $(seq 1 300); do
         pending=
         for f in /run/oci-ftrace-hook/instances/oci-ftrace-"$1"-*.json; do
-            [ -f "$f" ] && grep -q '"stoppedAt"' "$f" && ! grep -q '"savedTo"' "$f" && pending=yes
+            [ -f "$f" ] && ! grep -q '"savedTo"' "$f" && pending=yes
         done
         [ -z "$pending" ] && return 0
         sleep 0.2
     done
+    wait_expired "wait_saved $1: its save still under way after a minute: $(cat /run/oci-ftrace-hook/instances/oci-ftrace-"$1"-*.json 2>&1)"
 }
 
 # wait_for_gc: poststop hands the instance's removal to a detached gc; waits (up to a minute) until
@@ -57,4 +59,12 @@ wait_for_gc() {
         [ -z "$(ls /sys/kernel/tracing/instances | grep '^oci-ftrace-')" ] && ! ps | grep -q '[o]ci-ftrace-hook gc' && return 0
         sleep 0.2
     done
+    wait_expired "wait_for_gc: after a minute, instances $(ls /sys/kernel/tracing/instances | tr '\n' ' ')and $(ps | grep -c '[o]ci-ftrace-hook gc') gc still there"
+}
+
+# wait_expired WHAT: a wait that ran out says so on stderr and in $RESULTS/wait-timeouts, which the
+# tests fail on (a scenario goes on after it, and its later checks would fail for another reason).
+wait_expired() {
+    echo "$1" | tee -a "${RESULTS:-/results}/wait-timeouts" >&2
+    return 1
 }

@@ -14,7 +14,9 @@ for f in trace tracing_on set_event_pid buffer_size_kb; do
 done
 if touch $t/new 2>/dev/null; then echo CREATED; else echo NOCREATE; fi
 echo '--- trace ---'
-cat $t/trace
+# exec: a forked reader's open of trace (which pauses the recording) could come before its
+# parent's clone returned and be recorded, and the child would go uncounted.
+exec cat $t/trace
 SH
 make_bundle /tmp/ct /tmp/workload.sh
 run_bundle /tmp/ct guest-trace "$RESULTS/container-trace"

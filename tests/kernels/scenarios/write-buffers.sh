@@ -31,7 +31,11 @@ while [ ! -e /go ]; do sleep 0.1; done
 SH
 make_bundle /tmp/live /tmp/live.sh
 run_bundle /tmp/live buffers-live "$RESULTS/live" & container=$!
-while [ ! -e /tmp/live/rootfs/ready ]; do sleep 0.1; done
+# Unless the container ended without getting there (its stderr says why).
+while [ ! -e /tmp/live/rootfs/ready ]; do
+    kill -0 $container 2>/dev/null || { echo "the live container ended before it was ready: $(cat "$RESULTS/live/stderr")" >&2; exit 1; }
+    sleep 0.1
+done
 $HOOK show buffers-live > "$RESULTS/live/show" 2> "$RESULTS/live/show-stderr" || echo "show: exit $?" >> "$RESULTS/live/show-stderr"
 touch /tmp/live/rootfs/go
 wait $container

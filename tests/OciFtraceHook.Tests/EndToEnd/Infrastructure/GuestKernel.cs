@@ -1,3 +1,4 @@
+using System.Globalization;
 using OciFtraceHook.Tables;
 
 namespace OciFtraceHook.Tests.EndToEnd.Infrastructure;
@@ -52,19 +53,26 @@ internal static class GuestKernel
     public static ProcessResult RunCommand(string kernel, string command, string resultsDir) =>
         Run(kernel, ["-c", command], resultsDir);
 
+    private const int GuestTimeoutSeconds = 900;
+
     private static ProcessResult Run(string kernel, string[] command, string resultsDir)
     {
         var script = Path.Combine(HookBinary.RepositoryRoot, "tests", "kernels", "run-in-guest.sh");
         Directory.CreateDirectory(resultsDir);
         var hookDir = IsArm64(kernel) ? Arm64HookDir() : Path.GetDirectoryName(HookBinary.Path)!;
         var result = ProcessRunner.Run(script,
-            ["--kernel", kernel, "--results", resultsDir, "--hook-dir", hookDir, "--timeout", "900", .. command],
-            timeout: TimeSpan.FromMinutes(16));
+            ["--kernel", kernel, "--results", resultsDir, "--hook-dir", hookDir, "--timeout", GuestTimeoutSeconds.ToString(CultureInfo.InvariantCulture), .. command],
+            // The guest's own limit, then the kernel's fetch and the initramfs before it: a guest that
+            // runs out is killed by the script, which prints its console's last lines.
+            timeout: TimeSpan.FromSeconds(GuestTimeoutSeconds + 10) + TimeSpan.FromMinutes(5));
         if (result.ExitCode == Unavailable)
         {
             var reason = result.Stderr.Split('\n').LastOrDefault(l => l.StartsWith("run-in-guest: skipped: ", StringComparison.Ordinal));
             Assert.Ignore("end-to-end test skipped: " + (reason?["run-in-guest: skipped: ".Length..] ?? $"no {kernel} guest"));
         }
+        // Written by a wait in the guest that ran out (guest/bundle.sh): the slow step, named.
+        var expired = Path.Combine(resultsDir, "wait-timeouts");
+        Assert.That(File.Exists(expired) ? File.ReadAllText(expired) : "", Is.Empty, $"a wait in the {kernel} guest ran out");
         return result;
     }
 
