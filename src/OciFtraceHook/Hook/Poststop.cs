@@ -45,11 +45,12 @@ internal static class Poststop
         }
         using (var held = records.TryLock(own))
         {
-            // Held, a gc is collecting it right now, or looked at it a moment before its container
-            // ended and is passing it by as running. Either way it is handed on below: the detached
-            // gc marks that a removal is wanted, so a collection round comes after that mark, finds
-            // the instance left behind and saves it (or finds it collected). Returning here left it
-            // recording, on every system call of the host, until some later gc.
+            // Held by another process: a gc collecting it right now, or one that read its record a
+            // moment before the container ended and is passing it by as running. Either way it is
+            // handed on below: the detached gc marks that a removal is wanted, so a collection round
+            // comes after that mark, finds the instance left behind and saves it (or finds it
+            // collected). Returning here left it armed, taxing every system call of the host, until
+            // some later gc.
             if (held is not null)
             {
                 var record = records.Read(own);
