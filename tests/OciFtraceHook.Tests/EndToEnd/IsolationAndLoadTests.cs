@@ -54,7 +54,7 @@ public partial class IsolationAndLoadTests : ManyBundleTests
         // little memory per CPU would not give 32 of them.
         var mb = containers * kbPerCpu / 1024 * RingBufferMemory.OnlineCpus();
         if (mb > RingBufferMemory.DefaultCap() / (1 << 20) * 2)
-            Assert.Ignore($"32 containers' ring buffers, {mb} MiB, are more than a quarter of this host's memory");
+            Assert.Ignore($"{containers} containers' ring buffers, {mb} MiB, are more than a quarter of this host's memory");
         var caps = $"max-ring-buffer-mb = {mb}\nmax-ring-buffer-mb-per-tenant = {mb}\n";
         var bundles = Enumerable.Range(0, containers)
             .Select(i => NewBundle($"load-{i}", $"echo MARK-{i} > {Tracing}/trace_marker; dd if=/dev/zero of=/dev/null bs=1 count=2000 2>/dev/null")
