@@ -53,7 +53,13 @@ if [ "${#missing[@]}" -gt 0 ] || [ "${#arm64[@]}" -gt 0 ]; then
 fi
 
 results=$(mktemp -d /tmp/oci-ftrace-hook-results.XXXXXX)
-trap 'rm -rf "$results"' EXIT
+# The .NET SDK leaves an empty directory in the temporary directory for each of its processes
+# (MSBuild's, meant to go when the process exits; on Linux they stay, some thirty a run): the run
+# gets a temporary directory of its own, removed with the results. Short, for the sockets the
+# daemons of the tests make under it.
+TMPDIR=$(mktemp -d /tmp/oft.XXXXXX)
+export TMPDIR
+trap 'rm -rf "$results" "$TMPDIR"' EXIT
 
 # The end-to-end tests run the hook as installed: the published native AOT binary.
 export OCI_FTRACE_HOOK_DIR="$PWD/artifacts/test-hook"
