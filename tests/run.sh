@@ -56,8 +56,10 @@ results=$(mktemp -d /tmp/oci-ftrace-hook-results.XXXXXX)
 # The .NET SDK leaves an empty directory in the temporary directory for each of its processes
 # (MSBuild's, meant to go when the process exits; on Linux they stay, some thirty a run): the run
 # gets a temporary directory of its own, removed with the results. Short, for the sockets the
-# daemons of the tests make under it.
+# daemons of the tests make under it; open to all as /tmp is, for the tests that act as another
+# user in it.
 TMPDIR=$(mktemp -d /tmp/oft.XXXXXX)
+chmod 1777 "$TMPDIR"
 export TMPDIR
 trap 'rm -rf "$results" "$TMPDIR"' EXIT
 
