@@ -30,6 +30,17 @@ public class CrashRecoveryTests
         return item;
     }
 
+    /// <summary>A container made with `runc create` whose bundle names no hook (its program sleeps a
+    /// minute), and prestart run for it by hand: what the runtime would have done, without a
+    /// poststop to come unless the test runs it.</summary>
+    private CreatedContainer PrestartedByHand(string name, string? id = null)
+    {
+        var container = Keep(CreatedContainer.Create(Keep(BusyboxBundle.Create(name).Script("sleep 60")), id));
+        var prestart = container.RunHook("prestart");
+        Assert.That(prestart.ExitCode, Is.Zero, prestart.ToString());
+        return container;
+    }
+
     /// <summary>The host's mounts, but for tracefs, which the hook mounts where the host had none
     /// (and keeps mounted, as trace-cmd does), so whether this case finds it depends on the cases before.</summary>
     private static string[] MountsButTraceFs() =>
@@ -109,10 +120,7 @@ public class CrashRecoveryTests
     public void A_container_without_poststop_is_collected_by_the_next_start()
     {
         // Prestart by hand, then the container is deleted without any poststop: a leak in the making.
-        var leaked = Keep(BusyboxBundle.Create("leaked").Script("sleep 60"));
-        var container = Keep(CreatedContainer.Create(leaked));
-        var prestart = container.RunHook("prestart");
-        Assert.That(prestart.ExitCode, Is.Zero, prestart.ToString());
+        var container = PrestartedByHand("leaked");
         container.Delete();
         Assert.That(TestHost.InstancesOf(container.Id), Has.Length.EqualTo(1));
 
@@ -120,7 +128,7 @@ public class CrashRecoveryTests
         var run = Runc.Run(next);
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(TestHost.WaitUntilNoHookInstances(), Is.Empty, "the next start had the leftover collected");
-        Assert.That(leaked.SavedTraces(), Has.Length.EqualTo(1), "after saving its trace");
+        Assert.That(container.Bundle.SavedTraces(), Has.Length.EqualTo(1), "after saving its trace");
     }
 
     [Test]
@@ -128,10 +136,8 @@ public class CrashRecoveryTests
     {
         // The hook's state directory wiped under it (by hand, or a cleaner of /run): gc finds the
         // instance with nothing to say whose it was, and must not leave it holding its ring buffer.
-        var bundle = Keep(BusyboxBundle.Create("orphan").Script("sleep 60"));
-        var container = Keep(CreatedContainer.Create(bundle));
-        var prestart = container.RunHook("prestart");
-        Assert.That(prestart.ExitCode, Is.Zero, prestart.ToString());
+        var container = PrestartedByHand("orphan");
+        var bundle = container.Bundle;
         container.Start();
         container.WaitUntilRunning("sleep", TimeSpan.FromSeconds(20));
         var instance = TestHost.InstancesOf(container.Id).Single();
@@ -156,9 +162,8 @@ public class CrashRecoveryTests
     public void A_reused_id_gets_a_fresh_instance_and_the_old_trace_is_saved()
     {
         var id = "oft-reused-" + Guid.NewGuid().ToString("N")[..8];
-        var first = Keep(BusyboxBundle.Create("first").Script("sleep 60"));
-        var old = Keep(CreatedContainer.Create(first, id));
-        Assert.That(old.RunHook("prestart").ExitCode, Is.Zero);
+        var old = PrestartedByHand("first", id);
+        var first = old.Bundle;
         old.Delete(); // crashed: no poststop
         var oldInstance = TestHost.InstancesOf(id).Single();
 
@@ -181,8 +186,7 @@ public class CrashRecoveryTests
     public void A_running_container_with_the_same_id_is_never_taken_over()
     {
         var id = "oft-live-" + Guid.NewGuid().ToString("N")[..8];
-        var owner = Keep(CreatedContainer.Create(Keep(BusyboxBundle.Create("owner").Script("sleep 60")), id));
-        Assert.That(owner.RunHook("prestart").ExitCode, Is.Zero);
+        var owner = PrestartedByHand("owner", id);
         var intruder = Keep(CreatedContainer.Create(Keep(BusyboxBundle.Create("intruder").Script("sleep 60"))));
 
         var result = HookProcess.Run(HookProcess.State(id, intruder.Pid, intruder.Bundle.Dir), "prestart", "--config", intruder.Bundle.ConfigPath);
