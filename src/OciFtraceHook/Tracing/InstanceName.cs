@@ -17,6 +17,11 @@ internal static class InstanceName
     public static string For(string containerId)
     {
         ValidateId(containerId);
+        return StemOfValid(containerId);
+    }
+
+    private static string StemOfValid(string containerId)
+    {
         var readable = new StringBuilder(MaxReadable);
         foreach (var c in containerId)
         {
@@ -58,7 +63,7 @@ internal static class InstanceName
 
     /// <summary>The id's stem as <see cref="For"/> makes it, or null for an id no start could have
     /// had: one read from a trace's own header, or gc's placeholder for an instance whose record is gone.</summary>
-    public static string? StemOrNull(string? containerId) => WhyInvalid(containerId) is null ? For(containerId!) : null;
+    public static string? StemOrNull(string? containerId) => WhyInvalid(containerId) is null ? StemOfValid(containerId!) : null;
 
     private static string? WhyInvalid(string? containerId)
     {
