@@ -29,8 +29,7 @@ public class DetachedHookTests : OneBundleTests
         File.SetLastWriteTimeUtc(ContainerStarts.DefaultMarker, DateTime.UtcNow.AddSeconds(3));
         var pid = Wait.Until(DetachedGcs, pids => pids.Count > 0, TimeSpan.FromSeconds(5), "poststop to start a detached gc").First();
         DetachedProcess.AssertStartedClean(pid);
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var nice = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture); // stat's 19th field
+        var nice = int.Parse(DetachedProcess.StatFields(pid)[16], System.Globalization.CultureInfo.InvariantCulture);
         Assert.That(nice, Is.GreaterThanOrEqualTo(DetachedHook.BackgroundNice), "background work: the runtime comes first");
         Assert.That(Bundle.SavedTraces(), Has.Length.EqualTo(1), "its trace saved");
         // Its parent is long gone and its stdio went nowhere: it still finishes the removal.

@@ -20,8 +20,7 @@ internal static class DetachedProcess
         var environment = File.ReadAllBytes($"/proc/{pid}/environ");
         var cwd = new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget;
         var status = File.ReadAllLines($"/proc/{pid}/status");
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var session = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3];
+        var session = StatFields(pid)[3];
         var stdio = new[] { 0, 1, 2 }.Select(fd => new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget).ToArray();
         var inherited = Descriptors(pid).Where(d => d.Fd > 2 && !d.CloseOnExec).Select(d => $"{d.Fd} -> {d.Target}").ToArray();
         Assert.Multiple(() =>
@@ -33,6 +32,14 @@ internal static class DetachedProcess
             Assert.That(stdio, Is.All.EqualTo("/dev/null"), "stdio on /dev/null");
             Assert.That(inherited, Is.Empty, "no descriptor but stdio without close-on-exec: none came from the runtime or the hook");
         });
+    }
+
+    /// <summary>The fields of /proc/PID/stat after the command: [0] is the state (stat's 3rd field),
+    /// [3] the session, [16] the nice value.</summary>
+    public static string[] StatFields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
     /// <summary>The process's descriptors, with their targets and whether each is close-on-exec;
